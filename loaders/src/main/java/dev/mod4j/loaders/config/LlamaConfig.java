@@ -1,0 +1,115 @@
+package dev.mod4j.loaders.config;
+
+import java.util.List;
+
+/**
+ * A LLaMA/Vicuna decoder's configuration, with the checkpoint's own field names in camel case.
+ * Absent fields take transformers' {@code LlamaConfig} defaults (see README, "Config defaults").
+ *
+ * @param ropeScaling null when the config has none
+ * @param padTokenId  null when the config has none
+ * @param torchDtype  the dtype the checkpoint was saved in ("float16", "bfloat16", ...), null if not stated
+ */
+public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+                          int numAttentionHeads, int numKeyValueHeads, int headDim, String hiddenAct,
+                          int maxPositionEmbeddings, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
+                          boolean tieWordEmbeddings, int bosTokenId, List<Integer> eosTokenIds, Integer padTokenId,
+                          boolean attentionBias, boolean mlpBias, String torchDtype) {
+
+    public LlamaConfig {
+        eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** Query heads per key/value head (1 without grouped-query attention). */
+    public int queryGroupSize() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+
+    public int kvDim() {
+        return numKeyValueHeads * headDim;
+    }
+
+    public int qDim() {
+        return numAttentionHeads * headDim;
+    }
+
+    static LlamaConfig read(ConfigObject c) {
+        int hidden = c.positiveInt("hidden_size", 4096);
+        int heads = c.positiveInt("num_attention_heads", 32);
+        int kvHeads = c.positiveInt("num_key_value_heads", heads);
+        Integer headDimField = c.intOrNull("head_dim");
+        if (headDimField == null && hidden % heads != 0) {
+            throw new ConfigException(c.where("hidden_size"), "hidden_size " + hidden
+                    + " is not divisible by num_attention_heads " + heads + " (and no head_dim is given)");
+        }
+        int headDim = headDimField != null ? headDimField : hidden / heads;
+        if (headDim <= 0 || headDim % 2 != 0) {
+            throw new ConfigException(c.where("head_dim"), "head dimension must be a positive even number for rotary"
+                    + " embeddings, found " + headDim);
+        }
+        if (heads % kvHeads != 0) {
+            throw new ConfigException(c.where("num_key_value_heads"), "num_attention_heads " + heads
+                    + " is not a multiple of num_key_value_heads " + kvHeads);
+        }
+        double ropeTheta = c.doubleValue("rope_theta", 10000.0);
+        RopeScaling scaling = readRopeScaling(c.object("rope_scaling"));
+        // transformers 5 moved rope settings into rope_parameters; read them when present.
+        ConfigObject ropeParameters = c.object("rope_parameters");
+        if (ropeParameters != null) {
+            ropeTheta = ropeParameters.doubleValue("rope_theta", ropeTheta);
+            if (scaling == null) {
+                scaling = readRopeScaling(ropeParameters);
+            }
+        }
+        if (!(ropeTheta > 0)) {
+            throw new ConfigException(c.where("rope_theta"), "must be positive, found " + ropeTheta);
+        }
+        double eps = c.doubleValue("rms_norm_eps", 1e-6);
+        if (!(eps > 0)) {
+            throw new ConfigException(c.where("rms_norm_eps"), "must be positive, found " + eps);
+        }
+        String dtype = c.string("torch_dtype", null);
+        if (dtype == null) {
+            dtype = c.string("dtype", null);
+        }
+        return new LlamaConfig(
+                c.positiveInt("vocab_size", 32000),
+                hidden,
+                c.positiveInt("intermediate_size", 11008),
+                c.positiveInt("num_hidden_layers", 32),
+                heads, kvHeads, headDim,
+                c.string("hidden_act", "silu"),
+                c.positiveInt("max_position_embeddings", 2048),
+                eps, ropeTheta, scaling,
+                c.booleanValue("tie_word_embeddings", false),
+                c.intValue("bos_token_id", 1),
+                c.intList("eos_token_id", List.of(2)),
+                c.intOrNull("pad_token_id"),
+                c.booleanValue("attention_bias", false),
+                c.booleanValue("mlp_bias", false),
+                dtype);
+    }
+
+    private static RopeScaling readRopeScaling(ConfigObject r) {
+        if (r == null) {
+            return null;
+        }
+        String type = r.string("rope_type", null);
+        String legacyType = r.string("type", null);
+        if (type == null) {
+            type = legacyType;
+        }
+        if (type == null) {
+            throw new ConfigException(r.where("rope_type"), "rope scaling needs a 'type' or 'rope_type'");
+        }
+        if (type.equals("default")) {
+            return null;
+        }
+        double factor = r.doubleValue("factor", 1.0);
+        if (!(factor > 0)) {
+            throw new ConfigException(r.where("factor"), "must be positive, found " + factor);
+        }
+        return new RopeScaling(type, factor, r.intOrNull("original_max_position_embeddings"),
+                r.doubleValue("low_freq_factor", 1.0), r.doubleValue("high_freq_factor", 4.0));
+    }
+}

@@ -1,0 +1,149 @@
+package dev.mod4j.loaders.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model's configuration, read from its {@code config.json} (and, for the original LLaVA layout, from the
+ * separate CLIP tower's config).
+ *
+ * @param vision              null for plain LLaMA, and for an original-layout LLaVA whose tower was not found
+ * @param multimodal          null for plain LLaMA
+ * @param visionTowerDirectory the original layout's CLIP checkpoint directory, when found; null otherwise
+ * @param modelType           the {@code model_type} field as written ("llava", "llava_llama", "mod_llava_llama", ...)
+ * @param extraFields         top-level fields mod4j did not interpret, kept verbatim (method settings among them)
+ */
+public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text, ClipVisionConfig vision,
+                          MultimodalConfig multimodal, Path visionTowerDirectory, Map<String, JsonNode> extraFields,
+                          Path file) {
+
+    /** config.json files are kilobytes; anything this large is not one. */
+    static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
+
+    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+    }
+
+    public boolean isMultimodal() {
+        return family != ModelFamily.LLAMA;
+    }
+
+    /** Reads {@code dir/config.json}; for the original LLaVA layout, the tower is looked up as described in {@link #load(Path, Path)}. */
+    public static ModelConfig load(Path modelDirectory) {
+        return load(modelDirectory, null);
+    }
+
+    /**
+     * Reads {@code dir/config.json}. For the original LLaVA layout the CLIP tower directory is
+     * {@code visionTowerOverride} if given, else {@code mm_vision_tower} when it is a local directory (absolute, or
+     * relative to the model directory), else the tower's snapshot in the local HuggingFace cache, if any.
+     */
+    public static ModelConfig load(Path modelDirectory, Path visionTowerOverride) {
+        Path file = Files.isDirectory(modelDirectory) ? modelDirectory.resolve("config.json") : modelDirectory;
+        JsonNode root = readJson(file);
+        String name = file.toString();
+        ConfigObject top = ConfigObject.of(name, "", root);
+        String modelType = top.string("model_type", null);
+        List<String> architectures = readArchitectures(top);
+        ModelFamily family = detectFamily(top, modelType, architectures, name);
+        return switch (family) {
+            case LLAMA -> new ModelConfig(family, modelType, LlamaConfig.read(top), null, null, null,
+                    top.unreadFields(), file);
+            case LLAVA_HF -> {
+                ConfigObject textObject = top.object("text_config");
+                LlamaConfig text = LlamaConfig.read(textObject != null ? textObject
+                        : ConfigObject.of(name, "text_config", JSON.createObjectNode()));
+                ConfigObject visionObject = top.object("vision_config");
+                ClipVisionConfig vision = visionObject != null ? ClipVisionConfig.read(visionObject)
+                        : ClipVisionConfig.CLIP_VIT_L_14_336;
+                MultimodalConfig mm = MultimodalConfig.readLlavaHf(top, vision.hiddenSize());
+                yield new ModelConfig(family, modelType, text, vision, mm, null, top.unreadFields(), file);
+            }
+            case LLAVA_ORIGINAL -> {
+                LlamaConfig text = LlamaConfig.read(top);
+                MultimodalConfig mm = MultimodalConfig.readOriginal(top);
+                Path towerDir = visionTowerOverride != null ? visionTowerOverride
+                        : VisionTowerLocator.find(mm.visionTower(), file.toAbsolutePath().getParent());
+                ClipVisionConfig vision = null;
+                if (towerDir != null) {
+                    vision = readClipTowerConfig(towerDir);
+                    if (vision.hiddenSize() != mm.mmHiddenSize()) {
+                        throw new ConfigException(name + ": mm_hidden_size", "is " + mm.mmHiddenSize()
+                                + " but the vision tower in " + towerDir + " has hidden_size " + vision.hiddenSize());
+                    }
+                }
+                yield new ModelConfig(family, modelType, text, vision, mm, towerDir, top.unreadFields(), file);
+            }
+        };
+    }
+
+    /** A CLIP checkpoint's config: a full {@code CLIPModel} config (vision part nested) or a vision-only one. */
+    public static ClipVisionConfig readClipTowerConfig(Path towerDirectory) {
+        Path file = Files.isDirectory(towerDirectory) ? towerDirectory.resolve("config.json") : towerDirectory;
+        JsonNode root = readJson(file);
+        ConfigObject top = ConfigObject.of(file.toString(), "", root);
+        ConfigObject nested = top.object("vision_config");
+        return ClipVisionConfig.read(nested != null ? nested : top);
+    }
+
+    static JsonNode readJson(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException(file.toString(), "file not found");
+            }
+            long size = Files.size(file);
+            if (size > MAX_CONFIG_BYTES) {
+                throw new ConfigException(file.toString(), "is " + size + " bytes, over the limit of " + MAX_CONFIG_BYTES
+                        + " for a config file");
+            }
+            JsonNode node = JSON.readTree(file.toFile());
+            if (node == null || node.isMissingNode()) {
+                throw new ConfigException(file.toString(), "file is empty");
+            }
+            return node;
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new ConfigException(file.toString(), "not valid JSON: " + msg, e);
+        }
+    }
+
+    private static List<String> readArchitectures(ConfigObject top) {
+        List<String> out = new ArrayList<>();
+        if (top.has("architectures")) {
+            JsonNode a = top.unreadFields().get("architectures");
+            top.ignore("architectures");
+            if (a != null && a.isArray()) {
+                a.forEach(n -> out.add(n.asText()));
+            }
+        }
+        return out;
+    }
+
+    private static ModelFamily detectFamily(ConfigObject top, String modelType, List<String> architectures, String file) {
+        if (top.has("text_config") || top.has("vision_config") || "llava".equals(modelType) && !top.has("mm_vision_tower")
+                || architectures.contains("LlavaForConditionalGeneration")) {
+            return ModelFamily.LLAVA_HF;
+        }
+        if (top.has("mm_vision_tower") || top.has("mm_projector_type") || top.has("mm_hidden_size")) {
+            return ModelFamily.LLAVA_ORIGINAL;
+        }
+        if (modelType == null || modelType.equals("llama") || architectures.contains("LlamaForCausalLM")) {
+            return ModelFamily.LLAMA;
+        }
+        throw new ConfigException(file + ": model_type", "'" + modelType + "' with architectures " + architectures
+                + " is not a LLaMA or LLaVA model (supported: LlamaForCausalLM, LlavaForConditionalGeneration,"
+                + " original LLaVA LlavaLlamaForCausalLM and its γ-MoD / p-MoD / PyramidDrop variants)");
+    }
+}

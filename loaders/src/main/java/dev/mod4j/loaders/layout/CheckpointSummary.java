@@ -1,0 +1,113 @@
+package dev.mod4j.loaders.layout;
+
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.safetensors.Checkpoint;
+import dev.mod4j.loaders.safetensors.TensorInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code mod4j inspect} reports about a model on disk: layout, dimensions, dtypes, sizes, parameters per
+ * component and the token-routing tensors of γ-MoD / p-MoD checkpoints.
+ *
+ * @param dtypes            per dtype: number of tensors and bytes
+ * @param parameters        per component ("language model", "vision tower", "projector", "routers", "other"): element count
+ * @param gammaModRouterLayers layers carrying a γ-MoD shared router {@code [2, d]}
+ * @param pModRouterLayers  layers carrying a p-MoD router {@code [1, d]} (+ bias)
+ */
+public record CheckpointSummary(String directory, String family, String modelType, String layout, int tensorCount,
+                                long totalBytes, Map<String, DTypeStats> dtypes, Map<String, Long> parameters,
+                                Dimensions dimensions, List<Integer> gammaModRouterLayers, List<Integer> pModRouterLayers,
+                                String visionTower, List<String> files) {
+
+    public record DTypeStats(int tensors, long bytes) {
+    }
+
+    /** The decoder's (and, for LLaVA, the tower's) main dimensions. */
+    public record Dimensions(int layers, int hiddenSize, int intermediateSize, int attentionHeads, int keyValueHeads,
+                             int headDim, int vocabSize, int maxPositions, Integer visionLayers, Integer visionHiddenSize,
+                             Integer imageSize, Integer patchSize, Integer imageTokens) {
+    }
+
+    private static final Pattern ROUTER = Pattern.compile(".*layers\\.(\\d+)\\.router\\.(router\\.)?(weight|bias)$");
+
+    public static CheckpointSummary of(ModelFiles files) {
+        CheckpointLayout layout = files.layout();
+        Map<String, DTypeStats> dtypes = new TreeMap<>();
+        Map<String, Long> parameters = new TreeMap<>();
+        TreeSet<Integer> gammaRouters = new TreeSet<>();
+        TreeSet<Integer> pmodRouters = new TreeSet<>();
+        List<String> fileNames = new ArrayList<>();
+        int count = 0;
+        long bytes = 0;
+        List<Checkpoint> checkpoints = new ArrayList<>(List.of(files.language()));
+        if (files.vision() != null && files.vision() != files.language()) {
+            checkpoints.add(files.vision());
+        }
+        for (Checkpoint checkpoint : checkpoints) {
+            checkpoint.files().forEach(f -> fileNames.add(f.path().toString()));
+            boolean separateTower = checkpoint != files.language();
+            for (String name : checkpoint.tensorNames()) {
+                TensorInfo info = checkpoint.info(name);
+                count++;
+                bytes += info.byteSize();
+                dtypes.merge(info.dtype().name(), new DTypeStats(1, info.byteSize()),
+                        (a, b) -> new DTypeStats(a.tensors() + b.tensors(), a.bytes() + b.bytes()));
+                String component = separateTower ? "vision tower" : component(layout, name);
+                parameters.merge(component, info.elementCount(), Long::sum);
+                Matcher m = ROUTER.matcher(name);
+                if (m.matches()) {
+                    int layer = Integer.parseInt(m.group(1));
+                    if (m.group(2) != null) {
+                        pmodRouters.add(layer);
+                    } else if (info.rank() == 2 && info.dim(0) == 2) {
+                        gammaRouters.add(layer);
+                    }
+                }
+            }
+        }
+        LlamaConfig t = files.config().text();
+        var v = files.config().vision();
+        Dimensions dims = new Dimensions(t.numHiddenLayers(), t.hiddenSize(), t.intermediateSize(),
+                t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(), t.vocabSize(), t.maxPositionEmbeddings(),
+                v == null ? null : v.numHiddenLayers(), v == null ? null : v.hiddenSize(),
+                v == null ? null : v.imageSize(), v == null ? null : v.patchSize(), v == null ? null : v.patchCount());
+        String tower = null;
+        if (files.config().multimodal() != null) {
+            if (files.config().visionTowerDirectory() != null) {
+                tower = files.config().visionTowerDirectory().toString();
+            } else if (files.vision() == files.language()) {
+                tower = "in the model checkpoint";
+            } else {
+                tower = "not found: " + files.config().multimodal().visionTower() + " (pass --vision-tower DIR)";
+            }
+        }
+        return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),
+                files.config().modelType(), layout.name(), count, bytes, dtypes, parameters, dims,
+                List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames);
+    }
+
+    private static String component(CheckpointLayout layout, String name) {
+        if (ROUTER.matcher(name).matches()) {
+            return "routers";
+        }
+        for (String p : layout.projectorLinears()) {
+            if (name.startsWith(p + ".")) {
+                return "projector";
+            }
+        }
+        if (layout.visionPrefix() != null && name.startsWith(layout.visionPrefix())) {
+            return "vision tower";
+        }
+        if (name.startsWith(layout.languagePrefix()) || name.equals(layout.lmHead())) {
+            return "language model";
+        }
+        return "other";
+    }
+}
