@@ -51,6 +51,12 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
      * relative to the model directory), else the tower's snapshot in the local HuggingFace cache, if any.
      */
     public static ModelConfig load(Path modelDirectory, Path visionTowerOverride) {
+        if (!Files.exists(modelDirectory)) {
+            throw new ConfigException(modelDirectory.toString(), "no such model directory");
+        }
+        if (visionTowerOverride != null && !Files.isDirectory(visionTowerOverride)) {
+            throw new ConfigException(visionTowerOverride.toString(), "vision tower directory not found");
+        }
         Path file = Files.isDirectory(modelDirectory) ? modelDirectory.resolve("config.json") : modelDirectory;
         JsonNode root = readJson(file);
         String name = file.toString();

@@ -203,7 +203,9 @@ class ModelConfigTest {
         assertMentions(assertThrows(ConfigException.class, () -> ModelConfig.load(write("m7",
                 "{\"model_type\": \"llama\", \"rope_scaling\": {\"factor\": 2}}"))).getMessage(), "rope_scaling.rope_type");
         assertMentions(assertThrows(ConfigException.class, () -> ModelConfig.load(dir.resolve("absent"))).getMessage(),
-                "file not found");
+                "absent", "no such model directory");
+        assertMentions(assertThrows(ConfigException.class, () -> ModelConfig.load(Files.createDirectories(dir.resolve("noconfig"))))
+                .getMessage(), "config.json", "file not found");
         assertMentions(assertThrows(ConfigException.class, () -> ModelConfig.load(write("m8",
                 "{\"mm_vision_tower\": \"x\", \"mm_projector_type\": \"resampler\"}"))).getMessage(),
                 "mm_projector_type", "unsupported projector 'resampler'");

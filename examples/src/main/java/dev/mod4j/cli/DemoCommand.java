@@ -1,0 +1,45 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.layout.CheckpointSummary;
+import dev.mod4j.loaders.layout.ModelFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code mod4j demo}: the built-in offline demo on a small random-weight LLaVA model. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the offline demo on a small random-weight LLaVA model (written on first use).")
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Where the demo model is written (default: $MOD4J_CACHE or ~/.cache/mod4j).")
+    Path cacheDir;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = DemoModel.ensure(cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot());
+        out.println("mod4j demo: a small LLaVA-layout model with RANDOM, UNTRAINED weights (γ-MoD routers included),");
+        out.println("written to " + dir + ". Its outputs are meaningless; it shows the machinery, offline.");
+        out.println();
+        try (ModelFiles files = ModelFiles.open(dir)) {
+            InspectCommand.print(out, CheckpointSummary.of(files));
+        }
+        out.println();
+        out.println("To use a real checkpoint, download it yourself (mod4j never downloads) and point --model at it:");
+        DemoModel.realCheckpointHints().forEach(h -> out.println("  " + h));
+        out.println("  e.g. bin/mod4j inspect --model ~/models/llava-1.5-7b-hf");
+        return 0;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.mod4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mod4j.loaders.layout.CheckpointSummary;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code mod4j inspect --model DIR}: what a checkpoint on disk holds, without loading the weights. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a checkpoint's layout, dimensions, dtypes, sizes, parameters per component and routers.")
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Model directory (config.json + *.safetensors), llava-hf or original LLaVA layout, or plain LLaMA.")
+    Path model;
+
+    @Option(names = "--vision-tower", paramLabel = "DIR",
+            description = "Original LLaVA layout: the CLIP tower checkpoint directory (default: from mm_vision_tower).")
+    Path visionTower;
+
+    @Option(names = "--json", description = "Print the summary as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelFiles files = ModelFiles.open(model, visionTower, LoadMode.MMAP)) {
+            CheckpointSummary s = CheckpointSummary.of(files);
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));
+            } else {
+                print(out, s);
+            }
+        }
+        return 0;
+    }
+
+    static void print(PrintWriter out, CheckpointSummary s) {
+        var d = s.dimensions();
+        out.printf("model       %s%n", s.directory());
+        out.printf("layout      %s (family %s, model_type %s)%n", s.layout(), s.family(), s.modelType());
+        out.printf("decoder     %d layers, hidden %d, intermediate %d, %d heads (%d key/value, head dim %d), vocab %d,"
+                        + " context %d%n", d.layers(), d.hiddenSize(), d.intermediateSize(), d.attentionHeads(),
+                d.keyValueHeads(), d.headDim(), d.vocabSize(), d.maxPositions());
+        if (d.visionLayers() != null) {
+            out.printf("vision      CLIP %d layers, hidden %d, %d px images, %d px patches -> %d image tokens%n",
+                    d.visionLayers(), d.visionHiddenSize(), d.imageSize(), d.patchSize(), d.imageTokens());
+        }
+        if (s.visionTower() != null) {
+            out.printf("tower       %s%n", s.visionTower());
+        }
+        out.printf("tensors     %d in %d file(s), %s%n", s.tensorCount(), s.files().size(), bytes(s.totalBytes()));
+        out.printf("dtypes      %s%n", s.dtypes().entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue().tensors() + " tensors, " + bytes(e.getValue().bytes()))
+                .collect(Collectors.joining("; ")));
+        out.printf("parameters  %s%n", s.parameters().entrySet().stream()
+                .map(e -> e.getKey() + " " + count(e.getValue())).collect(Collectors.joining("; ")));
+        out.printf("routers     %s%n", routers(s.gammaModRouterLayers(), s.pModRouterLayers()));
+    }
+
+    private static String routers(List<Integer> gamma, List<Integer> pmod) {
+        if (gamma.isEmpty() && pmod.isEmpty()) {
+            return "none (dense, FastV and PyramidDrop schedules only)";
+        }
+        StringBuilder sb = new StringBuilder();
+        if (!gamma.isEmpty()) {
+            sb.append("γ-MoD shared router in ").append(gamma.size()).append(" layers ").append(ranges(gamma));
+        }
+        if (!pmod.isEmpty()) {
+            sb.append(sb.isEmpty() ? "" : "; ").append("p-MoD routers in ").append(pmod.size()).append(" layers ")
+                    .append(ranges(pmod));
+        }
+        return sb.toString();
+    }
+
+    /** [3,4,5,9] -> "3-5,9". */
+    static String ranges(List<Integer> layers) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < layers.size(); ) {
+            int j = i;
+            while (j + 1 < layers.size() && layers.get(j + 1) == layers.get(j) + 1) {
+                j++;
+            }
+            sb.append(sb.isEmpty() ? "" : ",").append(layers.get(i));
+            if (j > i) {
+                sb.append('-').append(layers.get(j));
+            }
+            i = j + 1;
+        }
+        return sb.toString();
+    }
+
+    static String bytes(long n) {
+        if (n >= 1L << 30) {
+            return String.format("%.2f GiB", n / (double) (1L << 30));
+        }
+        if (n >= 1L << 20) {
+            return String.format("%.1f MiB", n / (double) (1L << 20));
+        }
+        if (n >= 1L << 10) {
+            return String.format("%.1f KiB", n / 1024.0);
+        }
+        return n + " B";
+    }
+
+    static String count(long n) {
+        if (n >= 1_000_000_000) {
+            return String.format("%.2fB", n / 1e9);
+        }
+        if (n >= 1_000_000) {
+            return String.format("%.2fM", n / 1e6);
+        }
+        return String.format("%,d", n);
+    }
+
+}

@@ -1,0 +1,57 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.InvalidInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** The {@code mod4j} command line. Exit codes: 0 success, 2 bad input (one line on stderr), 1 internal error. */
+@Command(name = "mod4j", mixinStandardHelpOptions = true, versionProvider = Mod4j.Version.class,
+        description = "Multimodal LLM inference that skips or drops redundant vision tokens inside the decoder.",
+        subcommands = {InspectCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Mod4j {
+    public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_INTERNAL_ERROR = 1;
+
+    /** Options every subcommand accepts. */
+    public static final class CommonOptions {
+        @Option(names = "--debug", description = "Print stack traces of errors.")
+        boolean debug;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams and returns the exit code (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Mod4j());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean debug = parseResult.hasMatchedOption("--debug")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
+            if (debug) {
+                e.printStackTrace(err);
+            }
+            if (e instanceof InvalidInputException) {
+                err.println("mod4j: " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+            err.println("mod4j: internal error: " + e + (debug ? "" : " (run with --debug for the stack trace)"));
+            return EXIT_INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Mod4j.class.getPackage().getImplementationVersion();
+            return new String[]{"mod4j " + (v == null ? "development build" : v) + " on Java "
+                    + Runtime.version()};
+        }
+    }
+}
