@@ -1,0 +1,261 @@
+package dev.mod4j.runtime.cpu;
+
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.runtime.tensor.WeightMatrix;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class MatmulKernelTest {
+
+    private static final int[] ROWS = {1, 2, 3, 7, 16, 33, 100};
+    private static final int[] FEATURES = {1, 5, 17, 64, 100, 257, 1024};
+
+    private static Parallel twoThreads;
+
+    @BeforeAll
+    static void startPool() {
+        twoThreads = new Parallel(2);
+    }
+
+    @AfterAll
+    static void stopPool() {
+        twoThreads.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void matchesADoublePrecisionReferenceForManyShapes(DType dtype) {
+        SplittableRandom random = new SplittableRandom(42 + dtype.ordinal());
+        try (Arena arena = Arena.ofShared()) {
+            for (int out : FEATURES) {
+                for (int in : FEATURES) {
+                    WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                    for (int rows : ROWS) {
+                        float[] x = randomFloats(random, rows * in);
+                        float[] y = new float[rows * out];
+                        MatmulKernel.multiply(y, 0, x, 0, rows, w, twoThreads);
+                        assertClose(reference(x, rows, w), y, in, dtype + " rows=" + rows + " in=" + in + " out=" + out);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void accumulatesIntoOutputAtOffsets(DType dtype) {
+        SplittableRandom random = new SplittableRandom(7);
+        int out = 100, in = 257, outOffset = 3, inOffset = 5;
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+            for (int rows : new int[] {1, 2, 9, 40}) {
+                float[] x = randomFloats(random, inOffset + rows * in + 4);
+                float[] initial = randomFloats(random, outOffset + rows * out + 4);
+                float[] y = initial.clone();
+                MatmulKernel.multiplyAccumulate(y, outOffset, x, inOffset, rows, w, twoThreads);
+
+                double[][] expected = reference(Arrays.copyOfRange(x, inOffset, inOffset + rows * in), rows, w);
+                float[] got = Arrays.copyOfRange(y, outOffset, outOffset + rows * out);
+                for (int r = 0; r < rows; r++) {
+                    for (int o = 0; o < out; o++) {
+                        expected[0][r * out + o] += initial[outOffset + r * out + o];
+                        expected[1][r * out + o] = Math.max(expected[1][r * out + o],
+                                Math.abs(initial[outOffset + r * out + o]));
+                    }
+                }
+                assertClose(expected, got, in, dtype + " accumulate rows=" + rows);
+                for (int i = 0; i < outOffset; i++) {
+                    assertEquals(initial[i], y[i], "before the output");
+                }
+                for (int i = outOffset + rows * out; i < y.length; i++) {
+                    assertEquals(initial[i], y[i], "after the output");
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        SplittableRandom random = new SplittableRandom(3);
+        try (Arena arena = Arena.ofShared();
+             Parallel one = new Parallel(1);
+             Parallel three = new Parallel(3)) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                for (int[] shape : new int[][] {{1, 300, 1030}, {3, 700, 64}, {7, 257, 600}, {100, 1000, 300},
+                        {40, 256, 2048}}) {
+                    int rows = shape[0], out = shape[1], in = shape[2];
+                    WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                    float[] x = randomFloats(random, rows * in);
+                    float[] y1 = new float[rows * out], y2 = new float[rows * out], y3 = new float[rows * out];
+                    MatmulKernel.multiply(y1, 0, x, 0, rows, w, one);
+                    MatmulKernel.multiply(y2, 0, x, 0, rows, w, twoThreads);
+                    MatmulKernel.multiply(y3, 0, x, 0, rows, w, three);
+                    assertArrayEquals(y1, y2, dtype + " " + Arrays.toString(shape));
+                    assertArrayEquals(y1, y3, dtype + " " + Arrays.toString(shape));
+                }
+            }
+        }
+    }
+
+    @Test
+    void readsWeightsFromAMemoryMappedFileAtAnOddOffset(@TempDir Path dir) throws IOException {
+        SplittableRandom random = new SplittableRandom(11);
+        int out = 257, in = 100, offset = 6;
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            try (Arena arena = Arena.ofShared()) {
+                WeightMatrix heap = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                Path file = dir.resolve("weights-" + dtype + ".bin");
+                byte[] bytes = new byte[offset + (int) heap.data().byteSize() + 3];
+                MemorySegment.copy(heap.data(), ValueLayout.JAVA_BYTE, 0, bytes, offset, (int) heap.data().byteSize());
+                Files.write(file, bytes);
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                    MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, bytes.length, arena);
+                    WeightMatrix fromFile = new WeightMatrix("w", mapped.asSlice(offset, heap.data().byteSize()),
+                            dtype, out, in);
+                    assertTrue(fromFile.data().isReadOnly());
+                    for (int rows : new int[] {1, 5, 30}) {
+                        float[] x = randomFloats(random, rows * in);
+                        float[] expected = new float[rows * out], got = new float[rows * out];
+                        MatmulKernel.multiply(expected, 0, x, 0, rows, heap, twoThreads);
+                        MatmulKernel.multiply(got, 0, x, 0, rows, fromFile, twoThreads);
+                        assertArrayEquals(expected, got, dtype + " rows=" + rows);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void widensEveryHalfFloatExactly() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment halves = arena.allocate(2L * 65536 + 2);
+            for (int bits = 0; bits < 65536; bits++) {
+                halves.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2 + 2L * bits, (short) bits);
+            }
+            float[] lanes = new float[MatmulKernel.VL];
+            for (int first = 0; first < 65536; first += MatmulKernel.VL) {
+                // Offset 2: the vector load is deliberately not aligned to its size.
+                MatmulKernel.f16(halves, 2 + 2L * first).intoArray(lanes, 0);
+                for (int lane = 0; lane < lanes.length; lane++) {
+                    short bits = (short) (first + lane);
+                    float expected = Float.float16ToFloat(bits);
+                    if (Float.isNaN(expected)) {
+                        assertTrue(Float.isNaN(lanes[lane]), "F16 bits " + Integer.toHexString(bits & 0xFFFF));
+                    } else {
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(lanes[lane]),
+                                "F16 bits " + Integer.toHexString(bits & 0xFFFF));
+                    }
+                }
+                MatmulKernel.bf16(halves, 2 + 2L * first).intoArray(lanes, 0);
+                for (int lane = 0; lane < lanes.length; lane++) {
+                    short bits = (short) (first + lane);
+                    assertEquals((bits & 0xFFFF) << 16, Float.floatToRawIntBits(lanes[lane]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void propagatesInfinityFromHalfPrecisionWeights() {
+        int in = 64;
+        float[] values = new float[2 * in];
+        values[3] = Float.POSITIVE_INFINITY;
+        values[in + 40] = Float.NEGATIVE_INFINITY;
+        float[] x = new float[in];
+        Arrays.fill(x, 1f);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix w = WeightMatrix.ofFloats("w", values, dtype, 2, in, arena);
+                float[] y = new float[2];
+                MatmulKernel.multiply(y, 0, x, 0, 1, w, twoThreads);
+                assertEquals(Float.POSITIVE_INFINITY, y[0], dtype.name());
+                assertEquals(Float.NEGATIVE_INFINITY, y[1], dtype.name());
+            }
+        }
+    }
+
+    @Test
+    void rejectsArraysTooShortForTheShape() {
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix w = WeightMatrix.ofFloats("w", new float[6], DType.F32, 2, 3, arena);
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> MatmulKernel.multiply(new float[4], 0, new float[5], 0, 2, w, twoThreads));
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> MatmulKernel.multiply(new float[3], 0, new float[6], 0, 2, w, twoThreads));
+        }
+    }
+
+    private static float[] randomFloats(SplittableRandom random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return values;
+    }
+
+    /** {expected sums, max |term| per output}, in double from the dtype-rounded weights. */
+    private static double[][] reference(float[] x, int rows, WeightMatrix w) {
+        int out = w.outFeatures(), in = w.inFeatures();
+        double[][] weights = new double[out][in];
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < in; c++) {
+                weights[o][c] = w.get(o, c);
+            }
+        }
+        double[] sums = new double[rows * out];
+        double[] maxTerms = new double[rows * out];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double sum = 0, maxTerm = 0;
+                for (int c = 0; c < in; c++) {
+                    double term = x[r * in + c] * weights[o][c];
+                    sum += term;
+                    maxTerm = Math.max(maxTerm, Math.abs(term));
+                }
+                sums[r * out + o] = sum;
+                maxTerms[r * out + o] = maxTerm;
+            }
+        }
+        return new double[][] {sums, maxTerms};
+    }
+
+    /**
+     * Sequential float32 summation of n terms of random sign: each rounding is at most u = 2^-24 of a partial
+     * sum, partial sums grow like sqrt(i)·|term| and the rounding errors add like a random walk, so the error is
+     * about u·n·|term|/sqrt(2), i.e. 4e-5·|term| at n = 1024 (vector lanes only make it smaller). The tolerance
+     * 1e-5·sqrt(n)·max|term| is 3.2e-4·max|term| there: a wide margin for rounding up to the sizes tested, yet
+     * far below one term, so a lost, doubled or wrongly widened term fails.
+     */
+    private static void assertClose(double[][] expected, float[] got, int in, String what) {
+        double[] sums = expected[0], maxTerms = expected[1];
+        assertEquals(sums.length, got.length, what);
+        for (int i = 0; i < got.length; i++) {
+            double tolerance = 1e-5 * Math.sqrt(in) * maxTerms[i] + 1e-30;
+            if (!(Math.abs(got[i] - sums[i]) <= tolerance)) {
+                fail(what + ": output " + i + " is " + got[i] + ", expected " + sums[i] + " ± " + tolerance);
+            }
+        }
+    }
+}
