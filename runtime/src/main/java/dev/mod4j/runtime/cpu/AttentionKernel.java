@@ -1,0 +1,109 @@
+package dev.mod4j.runtime.cpu;
+
+import dev.mod4j.runtime.model.LayerKvCache;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Causal grouped-query attention of a batch of new rows against a layer's KV cache. Row r of the batch sits at
+ * cache entry base + r and attends to entries [0, base + r]; query head h reads key/value head h / groupSize.
+ * Scores are computed one query row at a time into a scratch row, so no n × n matrix is ever held.
+ */
+public final class AttentionKernel {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
+
+    private AttentionKernel() {
+    }
+
+    /**
+     * @param out   [rows × heads·headDim] attention outputs (before o_proj)
+     * @param query [rows × heads·headDim] rotated queries
+     */
+    public static void attend(float[] out, float[] query, int rows, int heads, int kvHeads, int headDim,
+                              LayerKvCache cache, int base, Parallel parallel) {
+        int groupSize = heads / kvHeads;
+        int qDim = heads * headDim;
+        int kvDim = kvHeads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] keys = cache.keys();
+        float[] values = cache.values();
+        parallel.forEach(rows * heads, item -> {
+            int r = item / heads;
+            int h = item % heads;
+            int kvOffset = (h / groupSize) * headDim;
+            int qOffset = r * qDim + h * headDim;
+            int visible = base + r + 1;
+            float[] scores = scratch(visible);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < visible; j++) {
+                float s = VectorKernels.dot(query, qOffset, keys, j * kvDim + kvOffset, headDim) * scale;
+                scores[j] = s;
+                max = Math.max(max, s);
+            }
+            float sum = 0;
+            for (int j = 0; j < visible; j++) {
+                float e = (float) Math.exp(scores[j] - max);
+                scores[j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            int o = r * qDim + h * headDim;
+            java.util.Arrays.fill(out, o, o + headDim, 0f);
+            for (int j = 0; j < visible; j++) {
+                accumulate(out, o, values, j * kvDim + kvOffset, scores[j] * inv, headDim);
+            }
+        });
+    }
+
+    /**
+     * Softmax attention probabilities of one query row over cache entries [0, count), averaged over heads — the
+     * score FastV and PyramidDrop rank image tokens by. {@code probabilities} receives {@code count} values.
+     */
+    public static void headMeanProbabilities(float[] query, int queryOffset, int heads, int kvHeads, int headDim,
+                                             LayerKvCache cache, int count, float[] probabilities) {
+        int groupSize = heads / kvHeads;
+        int kvDim = kvHeads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        java.util.Arrays.fill(probabilities, 0, count, 0f);
+        float[] scores = scratch(count);
+        for (int h = 0; h < heads; h++) {
+            int kvOffset = (h / groupSize) * headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < count; j++) {
+                float s = VectorKernels.dot(query, queryOffset + h * headDim, cache.keys(), j * kvDim + kvOffset, headDim)
+                        * scale;
+                scores[j] = s;
+                max = Math.max(max, s);
+            }
+            float sum = 0;
+            for (int j = 0; j < count; j++) {
+                scores[j] = (float) Math.exp(scores[j] - max);
+                sum += scores[j];
+            }
+            for (int j = 0; j < count; j++) {
+                probabilities[j] += scores[j] / sum / heads;
+            }
+        }
+    }
+
+    private static void accumulate(float[] out, int outOffset, float[] v, int vOffset, float p, int size) {
+        int i = 0;
+        for (int upper = F.loopBound(size); i < upper; i += F.length()) {
+            FloatVector.fromArray(F, v, vOffset + i).fma(FloatVector.broadcast(F, p), FloatVector.fromArray(F, out, outOffset + i))
+                    .intoArray(out, outOffset + i);
+        }
+        for (; i < size; i++) {
+            out[outOffset + i] += p * v[vOffset + i];
+        }
+    }
+
+    private static float[] scratch(int size) {
+        float[] s = SCORES.get();
+        if (s.length < size) {
+            s = new float[Math.max(size, s.length * 2)];
+            SCORES.set(s);
+        }
+        return s;
+    }
+}

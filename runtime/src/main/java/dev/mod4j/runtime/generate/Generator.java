@@ -1,0 +1,42 @@
+package dev.mod4j.runtime.generate;
+
+import dev.mod4j.runtime.model.Session;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/** The generation loop: prefill the prompt, then sample and decode until eos or the token budget. */
+public final class Generator {
+    private Generator() {
+    }
+
+    /**
+     * @param onToken called with each generated token as soon as it is chosen (for streaming); not with eos
+     */
+    public static GenerationResult generate(Session session, int[] prompt, int maxNewTokens, List<Integer> eosIds,
+                                            SamplingOptions sampling, IntConsumer onToken) {
+        Sampler sampler = new Sampler(sampling);
+        long start = System.nanoTime();
+        float[] logits = session.prefill(prompt, null);
+        long prefillDone = System.nanoTime();
+        int[] tokens = new int[maxNewTokens];
+        int count = 0;
+        boolean eos = false;
+        while (count < maxNewTokens) {
+            int next = sampler.next(logits);
+            if (eosIds.contains(next)) {
+                eos = true;
+                break;
+            }
+            tokens[count++] = next;
+            onToken.accept(next);
+            if (count < maxNewTokens) {
+                logits = session.decode(next);
+            }
+        }
+        long end = System.nanoTime();
+        return new GenerationResult(prompt.clone(), Arrays.copyOf(tokens, count), eos, prefillDone - start,
+                end - prefillDone);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.mod4j.runtime.generate;
+
+import dev.mod4j.loaders.InvalidInputException;
+
+import java.util.Arrays;
+
+/**
+ * Conversation templates by name. {@code vicuna_v1} is LLaVA-1.5's ({@code conv_vicuna_v1}: system line, then
+ * {@code USER: <image>\n{prompt} ASSISTANT:}, separated by single spaces); {@code plain} passes the prompt as is.
+ */
+public enum PromptTemplate {
+    VICUNA_V1("vicuna_v1") {
+        @Override
+        public String apply(String prompt, int images) {
+            return SYSTEM + " USER: " + "<image>\n".repeat(images) + prompt + " ASSISTANT:";
+        }
+    },
+    PLAIN("plain") {
+        @Override
+        public String apply(String prompt, int images) {
+            return "<image>\n".repeat(images) + prompt;
+        }
+    };
+
+    public static final String SYSTEM = "A chat between a curious human and an artificial intelligence assistant. "
+            + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
+
+    private final String id;
+
+    PromptTemplate(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The text to tokenize for a user prompt with {@code images} image placeholders before it. */
+    public abstract String apply(String prompt, int images);
+
+    public static PromptTemplate byName(String name) {
+        return Arrays.stream(values()).filter(t -> t.id.equals(name)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("--template", "unknown template '" + name
+                        + "' (known: " + Arrays.stream(values()).map(PromptTemplate::id).toList() + ")"));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.mod4j.runtime.model;
+
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.Checkpoint;
+import dev.mod4j.loaders.safetensors.CheckpointFormatException;
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.loaders.safetensors.Tensor;
+import dev.mod4j.runtime.tensor.WeightMatrix;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A LLaMA decoder's weights, views into the checkpoint's memory (nothing large is copied). */
+public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> layers, float[] norm,
+                           WeightMatrix lmHead) {
+
+    public static LlamaWeights load(ModelFiles files) {
+        LlamaConfig c = files.config().text();
+        Checkpoint ckpt = files.language();
+        CheckpointLayout layout = files.layout();
+        WeightMatrix embed = matrix(ckpt.tensor(layout.embedTokens()));
+        List<DecoderLayerWeights> layers = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            int layer = i;
+            java.util.function.Function<String, Tensor> t = suffix -> files.layerTensor(layer, suffix);
+            java.util.function.Function<String, float[]> bias = suffix -> ckpt.contains(layout.layerTensor(ckpt, layer, suffix))
+                    ? t.apply(suffix).toFloatArray() : null;
+            layers.add(new DecoderLayerWeights(i,
+                    t.apply("input_layernorm.weight").toFloatArray(),
+                    matrix(t.apply("self_attn.q_proj.weight")),
+                    matrix(t.apply("self_attn.k_proj.weight")),
+                    matrix(t.apply("self_attn.v_proj.weight")),
+                    matrix(t.apply("self_attn.o_proj.weight")),
+                    t.apply("post_attention_layernorm.weight").toFloatArray(),
+                    matrix(t.apply("mlp.gate_proj.weight")),
+                    matrix(t.apply("mlp.up_proj.weight")),
+                    matrix(t.apply("mlp.down_proj.weight")),
+                    bias.apply("self_attn.q_proj.bias"), bias.apply("self_attn.k_proj.bias"),
+                    bias.apply("self_attn.v_proj.bias"), bias.apply("self_attn.o_proj.bias"),
+                    bias.apply("mlp.gate_proj.bias"), bias.apply("mlp.up_proj.bias"), bias.apply("mlp.down_proj.bias")));
+        }
+        float[] norm = ckpt.tensor(layout.finalNorm()).toFloatArray();
+        WeightMatrix head = c.tieWordEmbeddings() ? embed : matrix(ckpt.tensor(layout.lmHead()));
+        return new LlamaWeights(embed, List.copyOf(layers), norm, head);
+    }
+
+    /** A checkpoint tensor as a projection matrix, with the tensor's name in any error. */
+    public static WeightMatrix matrix(Tensor t) {
+        if (t.info().rank() != 2) {
+            throw new CheckpointFormatException(t.file() + ": " + t.name(), "expected a 2-D weight, found shape "
+                    + t.info().shapeString());
+        }
+        if (t.dtype() != DType.F32 && t.dtype() != DType.F16 && t.dtype() != DType.BF16) {
+            throw new CheckpointFormatException(t.file() + ": " + t.name(), "weights must be F32, F16 or BF16, found "
+                    + t.dtype());
+        }
+        return new WeightMatrix(t.name(), t.data(), t.dtype(), Math.toIntExact(t.info().dim(0)),
+                Math.toIntExact(t.info().dim(1)));
+    }
+}
