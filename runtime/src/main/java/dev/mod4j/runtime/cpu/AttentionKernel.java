@@ -57,6 +57,39 @@ public final class AttentionKernel {
     }
 
     /**
+     * Bidirectional multi-head attention among {@code rows} rows (the vision tower): every row attends to every row.
+     * {@code query}, {@code key}, {@code value} and {@code out} are row-major [rows × heads·headDim].
+     */
+    public static void attendAll(float[] out, float[] query, float[] key, float[] value, int rows, int heads,
+                                 int headDim, Parallel parallel) {
+        int dim = heads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        parallel.forEach(rows * heads, item -> {
+            int r = item / heads;
+            int h = item % heads;
+            int qOffset = r * dim + h * headDim;
+            float[] scores = scratch(rows);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < rows; j++) {
+                float s = VectorKernels.dot(query, qOffset, key, j * dim + h * headDim, headDim) * scale;
+                scores[j] = s;
+                max = Math.max(max, s);
+            }
+            float sum = 0;
+            for (int j = 0; j < rows; j++) {
+                float e = (float) Math.exp(scores[j] - max);
+                scores[j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            java.util.Arrays.fill(out, qOffset, qOffset + headDim, 0f);
+            for (int j = 0; j < rows; j++) {
+                accumulate(out, qOffset, value, j * dim + h * headDim, scores[j] * inv, headDim);
+            }
+        });
+    }
+
+    /**
      * Softmax attention probabilities of one query row over cache entries [0, count), averaged over heads — the
      * score FastV and PyramidDrop rank image tokens by. {@code probabilities} receives {@code count} values.
      */

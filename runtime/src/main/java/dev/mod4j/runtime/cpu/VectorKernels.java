@@ -95,4 +95,59 @@ public final class VectorKernels {
             out[outOffset + c] = w.get(row, c);
         }
     }
+
+    /** PyTorch LayerNorm on one row: {@code (x - mean) / sqrt(var + eps) * w + b}, population variance in double. */
+    public static void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias,
+                                 int size, double eps) {
+        double sum = 0;
+        for (int i = 0; i < size; i++) {
+            sum += x[xOffset + i];
+        }
+        double mean = sum / size;
+        double squares = 0;
+        for (int i = 0; i < size; i++) {
+            double c = x[xOffset + i] - mean;
+            squares += c * c;
+        }
+        double inv = 1.0 / Math.sqrt(squares / size + eps);
+        for (int i = 0; i < size; i++) {
+            out[outOffset + i] = (float) ((x[xOffset + i] - mean) * inv) * weight[i] + bias[i];
+        }
+    }
+
+    /** CLIP's quick_gelu: {@code x · sigmoid(1.702 x)}. */
+    public static void quickGelu(float[] x, int offset, int size) {
+        for (int i = offset, end = offset + size; i < end; i++) {
+            float v = x[i];
+            x[i] = v / (1f + (float) Math.exp(-1.702f * v));
+        }
+    }
+
+    /** Exact (erf-based) GELU, {@code 0.5 x (1 + erf(x / √2))}, as torch.nn.GELU() without approximation. */
+    public static void gelu(float[] x, int offset, int size) {
+        for (int i = offset, end = offset + size; i < end; i++) {
+            double v = x[i];
+            x[i] = (float) (0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))));
+        }
+    }
+
+    /** Applies the activation named in a config ("silu", "gelu", "quick_gelu", "gelu_pytorch_tanh"). */
+    public static void activation(String name, float[] x, int offset, int size) {
+        switch (name) {
+            case "gelu" -> gelu(x, offset, size);
+            case "quick_gelu" -> quickGelu(x, offset, size);
+            case "silu" -> {
+                for (int i = offset, end = offset + size; i < end; i++) {
+                    x[i] = x[i] / (1f + (float) Math.exp(-x[i]));
+                }
+            }
+            case "gelu_pytorch_tanh", "gelu_new" -> {
+                for (int i = offset, end = offset + size; i < end; i++) {
+                    double v = x[i];
+                    x[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
+                }
+            }
+            default -> throw new IllegalArgumentException("unsupported activation '" + name + "'");
+        }
+    }
 }

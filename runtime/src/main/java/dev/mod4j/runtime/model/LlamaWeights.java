@@ -52,11 +52,17 @@ public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> l
             throw new CheckpointFormatException(t.file() + ": " + t.name(), "expected a 2-D weight, found shape "
                     + t.info().shapeString());
         }
+        return flattened(t);
+    }
+
+    /** A tensor [out, d1, d2, ...] as an [out, d1·d2·...] matrix (a convolution kernel as a matrix product). */
+    public static WeightMatrix flattened(Tensor t) {
         if (t.dtype() != DType.F32 && t.dtype() != DType.F16 && t.dtype() != DType.BF16) {
             throw new CheckpointFormatException(t.file() + ": " + t.name(), "weights must be F32, F16 or BF16, found "
                     + t.dtype());
         }
-        return new WeightMatrix(t.name(), t.data(), t.dtype(), Math.toIntExact(t.info().dim(0)),
-                Math.toIntExact(t.info().dim(1)));
+        long rows = t.info().dim(0);
+        long cols = rows == 0 ? 0 : t.elementCount() / rows;
+        return new WeightMatrix(t.name(), t.data(), t.dtype(), Math.toIntExact(rows), Math.toIntExact(cols));
     }
 }

@@ -18,6 +18,7 @@ public final class Session {
     private final float[] logits;
     private final int[] positions;
     private final int[] tokenIndices;
+    private final TokenRole[] roles;
     private int length;
 
     Session(LlamaModel model, int capacity) {
@@ -41,6 +42,7 @@ public final class Session {
         this.logits = new float[config.vocabSize()];
         this.positions = new int[capacity];
         this.tokenIndices = new int[capacity];
+        this.roles = new TokenRole[capacity];
     }
 
     public int length() {
@@ -78,21 +80,48 @@ public final class Session {
      * logits of every token, row-major [tokens.length × vocab_size].
      */
     public float[] prefill(int[] tokens, float[] allLogits) {
-        checkFits(tokens.length);
-        for (int r = 0; r < tokens.length; r++) {
-            int id = tokens[r];
-            if (id < 0 || id >= config.vocabSize()) {
-                throw new dev.mod4j.loaders.InvalidInputException("input ids", "token id " + id + " at index " + r
-                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+        return prefill(PromptRows.ofTokens(tokens), allLogits);
+    }
+
+    /** As {@link #prefill(int[], float[])} for a prompt that may hold image feature rows. */
+    public float[] prefill(PromptRows prompt, float[] allLogits) {
+        int rows = prompt.length();
+        checkFits(rows);
+        int d = config.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            int imageRow = prompt.imageRowOfPosition()[r];
+            if (imageRow >= 0) {
+                System.arraycopy(prompt.imageRows(), imageRow * d, hidden, r * d, d);
+            } else {
+                embed(prompt.tokenIds()[r], r, r);
             }
-            backend.embed(id, hidden, r);
+            roles[length + r] = prompt.roles()[r];
         }
-        return run(tokens.length, allLogits);
+        return run(rows, allLogits);
     }
 
     /** One generation step: feeds {@code token} and returns the next-token logits (a view). */
     public float[] decode(int token) {
-        return prefill(new int[]{token}, null);
+        checkFits(1);
+        embed(token, 0, 0);
+        roles[length] = TokenRole.RESPONSE;
+        return run(1, null);
+    }
+
+    /** The role of each position so far. */
+    public TokenRole role(int position) {
+        if (position < 0 || position >= length) {
+            throw new IndexOutOfBoundsException(position);
+        }
+        return roles[position];
+    }
+
+    private void embed(int id, int row, int index) {
+        if (id < 0 || id >= config.vocabSize()) {
+            throw new dev.mod4j.loaders.InvalidInputException("input ids", "token id " + id + " at index " + index
+                    + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        backend.embed(id, hidden, row);
     }
 
     /** Runs {@code rows} rows already in {@link #hidden} at positions length.. and advances the sequence. */

@@ -1,0 +1,142 @@
+package dev.mod4j.runtime.llava;
+
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.ModelConfig;
+import dev.mod4j.loaders.config.MultimodalConfig;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.model.LlamaModel;
+import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.vision.ClipVisionTower;
+import dev.mod4j.runtime.vision.ClipVisionWeights;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * A LLaVA model (CLIP vision tower → projector → LLaMA decoder), or a plain LLaMA when the checkpoint has no tower.
+ * Immutable and shareable; sessions come from {@link #decoder()}.
+ */
+public final class MultimodalModel implements AutoCloseable {
+    private final LlamaModel decoder;
+    private final ClipVisionTower tower;
+    private final Projector projector;
+    private final MultimodalConfig multimodal;
+
+    private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, Projector projector, MultimodalConfig multimodal) {
+        this.decoder = decoder;
+        this.tower = tower;
+        this.projector = projector;
+        this.multimodal = multimodal;
+    }
+
+    public static MultimodalModel load(Path directory) {
+        return load(directory, null, LoadMode.MMAP);
+    }
+
+    /** @param visionTower the CLIP checkpoint of an original-layout LLaVA, when mm_vision_tower is not on disk */
+    public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode) {
+        ModelFiles files = ModelFiles.open(directory, visionTower, mode);
+        LlamaModel decoder = LlamaModel.load(files, CpuBackend::of);
+        try {
+            ModelConfig config = files.config();
+            if (!config.isMultimodal()) {
+                return new MultimodalModel(decoder, null, null, null);
+            }
+            ClipVisionTower tower = null;
+            if (files.vision() != null) {
+                tower = new ClipVisionTower(config.vision(),
+                        ClipVisionWeights.load(files.vision(), files.layout(), config.vision()));
+            }
+            Projector projector = Projector.load(files.language(), files.layout(), config.multimodal());
+            return new MultimodalModel(decoder, tower, projector, config.multimodal());
+        } catch (RuntimeException e) {
+            decoder.close();
+            throw e;
+        }
+    }
+
+    public LlamaModel decoder() {
+        return decoder;
+    }
+
+    public boolean hasVision() {
+        return tower != null;
+    }
+
+    public MultimodalConfig multimodalConfig() {
+        return multimodal;
+    }
+
+    public ClipVisionConfig visionConfig() {
+        return tower == null ? null : tower.config();
+    }
+
+    public Projector projector() {
+        return projector;
+    }
+
+    /** Feature rows one image becomes in the decoder (patches, plus the class token with the "full" strategy). */
+    public int rowsPerImage() {
+        requireVision();
+        return multimodal.visionFeatureSelectStrategy().equals("full") ? tower.tokens() : tower.tokens() - 1;
+    }
+
+    /** The id that marks an image in input ids (llava-hf: image_token_index; original LLaVA: -200). */
+    public int imagePlaceholderId() {
+        requireVision();
+        return multimodal.imageTokenIndex();
+    }
+
+    /** The selected vision features of one preprocessed image [rowsPerImage × vision hidden], before the projector. */
+    public float[] visionFeatures(float[] pixelValues, BiConsumer<Integer, float[]> hiddenStateObserver) {
+        requireVision();
+        float[] states = tower.hiddenState(pixelValues, multimodal.visionFeatureLayer(), hiddenStateObserver);
+        if (multimodal.visionFeatureSelectStrategy().equals("full")) {
+            return states;
+        }
+        // "default": drop the class token's row.
+        return Arrays.copyOfRange(states, tower.config().hiddenSize(), states.length);
+    }
+
+    /** Vision tower + projector: the decoder-ready rows of one preprocessed image. */
+    public float[] imageEmbeddings(float[] pixelValues) {
+        return projector.project(visionFeatures(pixelValues, null), rowsPerImage());
+    }
+
+    /** Input ids with image placeholders plus preprocessed images → the decoder's prompt rows. */
+    public PromptRows prompt(int[] inputIds, List<float[]> pixelValues) {
+        if (pixelValues.isEmpty()) {
+            if (tower != null) {
+                for (int id : inputIds) {
+                    if (id == multimodal.imageTokenIndex()) {
+                        throw new InvalidInputException("prompt", "contains an image placeholder but no image was given");
+                    }
+                }
+            }
+            return PromptRows.ofTokens(inputIds);
+        }
+        requireVision();
+        List<float[]> embeddings = pixelValues.stream().map(this::imageEmbeddings).toList();
+        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rowsPerImage(),
+                decoder.config().hiddenSize());
+    }
+
+    private void requireVision() {
+        if (tower == null) {
+            throw new InvalidInputException(decoder.files().language().directory().toString(),
+                    multimodal == null ? "is a text-only model; it cannot take images"
+                            : "the vision tower was not found (" + multimodal.visionTower()
+                            + "); pass --vision-tower DIR with the CLIP checkpoint");
+        }
+    }
+
+    @Override
+    public void close() {
+        decoder.close();
+    }
+}

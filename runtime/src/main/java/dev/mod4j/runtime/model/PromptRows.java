@@ -1,0 +1,112 @@
+package dev.mod4j.runtime.model;
+
+import dev.mod4j.loaders.InvalidInputException;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A prompt as the decoder sees it: one row per position, each either a token (embedded by the model) or a projected
+ * image feature row, with its {@link TokenRole}.
+ *
+ * @param tokenIds       the token id of each position, -1 for image rows
+ * @param imageRows      image feature rows, [imageRowCount × hidden], in sequence order
+ * @param imageRowOfPosition for each position, its row in {@code imageRows}, or -1 for a token
+ */
+public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles) {
+
+    public int length() {
+        return tokenIds.length;
+    }
+
+    /** A text-only prompt: every position is an instruction token. */
+    public static PromptRows ofTokens(int[] ids) {
+        TokenRole[] roles = new TokenRole[ids.length];
+        Arrays.fill(roles, TokenRole.INSTRUCTION);
+        int[] none = new int[ids.length];
+        Arrays.fill(none, -1);
+        return new PromptRows(ids.clone(), new float[0], none, roles);
+    }
+
+    /**
+     * Replaces image placeholders in {@code ids} by image feature rows. Each image is either one placeholder (expanded
+     * to all its rows, the original LLaVA convention) or exactly {@code rowsPerImage} consecutive placeholders (what
+     * newer llava-hf processors emit). Positions before the first image are SYSTEM, later text INSTRUCTION.
+     */
+    public static PromptRows merge(int[] ids, int placeholderId, List<float[]> images, int rowsPerImage, int hidden) {
+        int[] runStarts = new int[ids.length];
+        int[] runLengths = new int[ids.length];
+        int runs = 0;
+        for (int i = 0; i < ids.length; ) {
+            if (ids[i] != placeholderId) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < ids.length && ids[j] == placeholderId) {
+                j++;
+            }
+            int length = j - i;
+            // A run of rowsPerImage placeholders is one pre-expanded image; a run of k single placeholders is k images.
+            if (length == rowsPerImage) {
+                runStarts[runs] = i;
+                runLengths[runs++] = length;
+            } else {
+                for (int k = 0; k < length; k++) {
+                    runStarts[runs] = i + k;
+                    runLengths[runs++] = 1;
+                }
+            }
+            i = j;
+        }
+        if (runs != images.size()) {
+            throw new InvalidInputException("prompt", "has " + runs + " image placeholder(s) (id " + placeholderId
+                    + ") but " + images.size() + " image(s) were given");
+        }
+        int length = ids.length;
+        for (int r = 0; r < runs; r++) {
+            length += rowsPerImage - runLengths[r];
+        }
+        int[] tokenIds = new int[length];
+        int[] imageRowOf = new int[length];
+        TokenRole[] roles = new TokenRole[length];
+        float[] imageRows = new float[runs * rowsPerImage * hidden];
+        int out = 0;
+        int run = 0;
+        int imageRow = 0;
+        boolean seenImage = false;
+        for (int i = 0; i < ids.length; ) {
+            if (run < runs && i == runStarts[run]) {
+                float[] features = images.get(run);
+                if (features.length != rowsPerImage * hidden) {
+                    throw new InvalidInputException("image " + run, "has " + features.length + " feature values, expected "
+                            + rowsPerImage + " rows × " + hidden);
+                }
+                System.arraycopy(features, 0, imageRows, imageRow * hidden, features.length);
+                for (int k = 0; k < rowsPerImage; k++) {
+                    tokenIds[out] = -1;
+                    imageRowOf[out] = imageRow++;
+                    roles[out++] = TokenRole.IMAGE;
+                }
+                i += runLengths[run++];
+                seenImage = true;
+                continue;
+            }
+            tokenIds[out] = ids[i];
+            imageRowOf[out] = -1;
+            roles[out++] = seenImage || runs == 0 ? TokenRole.INSTRUCTION : TokenRole.SYSTEM;
+            i++;
+        }
+        return new PromptRows(tokenIds, imageRows, imageRowOf, roles);
+    }
+
+    /** Index of the first image row, or -1. */
+    public int imageStart() {
+        for (int i = 0; i < roles.length; i++) {
+            if (roles[i] == TokenRole.IMAGE) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
