@@ -18,13 +18,13 @@ import java.util.stream.IntStream;
  * with random weights, written once into a cache directory. It is untrained: its answers are noise.
  */
 final class DemoModel {
-    static final String VERSION = "v1";
+    static final String VERSION = "v2";
 
     private DemoModel() {
     }
 
     static RandomModelSpec spec() {
-        var text = RandomModelSpec.tinyLlama(512, 128, 344, 8, 4, 2);
+        var text = RandomModelSpec.tinyLlama(608, 128, 344, 8, 4, 2);
         var vision = RandomModelSpec.tinyClip(64, 256, 4, 4, 112, 14); // 8×8 = 64 image tokens
         return new RandomModelSpec(text, vision, CheckpointLayout.LLAVA_ORIGINAL, DType.F32,
                 RandomModelSpec.Routers.GAMMA_MOD, IntStream.range(3, 7).boxed().toList(), Long.MAX_VALUE, 2024, 0.08f);
@@ -40,6 +40,11 @@ final class DemoModel {
             Files.createDirectories(cacheRoot);
             Path staging = Files.createTempDirectory(cacheRoot, "demo-staging-");
             RandomModelWriter.write(spec(), staging);
+            for (String asset : new String[]{"tokenizer.json", "tokenizer_config.json"}) {
+                try (var in = DemoModel.class.getResourceAsStream("demo/" + asset)) {
+                    Files.copy(in, staging.resolve(asset));
+                }
+            }
             try {
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException raced) {

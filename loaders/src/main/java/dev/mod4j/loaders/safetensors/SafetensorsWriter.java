@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Writes safetensors files: tensors in the order added, header padded with spaces to an 8-byte boundary
@@ -29,39 +30,75 @@ public final class SafetensorsWriter {
     private final Set<String> names = new HashSet<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
-    /** A tensor to write: its raw little-endian bytes must have the length shape × dtype size. */
-    public record TensorData(String name, DType dtype, long[] shape, MemorySegment bytes) {
+    /**
+     * A tensor to write. Its little-endian bytes (length shape × dtype size) come from {@code content} when the file
+     * is written, so a writer can stream a checkpoint larger than the heap one tensor at a time.
+     */
+    public record TensorData(String name, DType dtype, long[] shape, Supplier<MemorySegment> content) {
         public TensorData {
             shape = shape.clone();
-            long elements = 1;
             for (long d : shape) {
                 if (d < 0) {
                     throw new IllegalArgumentException(name + ": negative dimension in shape");
                 }
-                elements = Math.multiplyExact(elements, d);
             }
-            if (bytes.byteSize() != elements * dtype.byteSize()) {
-                throw new IllegalArgumentException(name + ": " + bytes.byteSize() + " bytes for " + elements
-                        + " elements of " + dtype);
+        }
+
+        /** A tensor whose bytes are already in memory. */
+        public TensorData(String name, DType dtype, long[] shape, MemorySegment bytes) {
+            this(name, dtype, shape, () -> bytes);
+            if (bytes.byteSize() != byteSize()) {
+                throw new IllegalArgumentException(name + ": " + bytes.byteSize() + " bytes for shape "
+                        + java.util.Arrays.toString(shape) + " of " + dtype);
             }
         }
 
         public long byteSize() {
-            return bytes.byteSize();
+            long elements = 1;
+            for (long d : shape) {
+                elements = Math.multiplyExact(elements, d);
+            }
+            return Math.multiplyExact(elements, (long) dtype.byteSize());
+        }
+
+        /** The bytes (produced now if they are lazy). */
+        public MemorySegment bytes() {
+            MemorySegment bytes = content.get();
+            if (bytes.byteSize() != byteSize()) {
+                throw new IllegalStateException(name + ": content has " + bytes.byteSize() + " bytes, shape needs "
+                        + byteSize());
+            }
+            return bytes;
         }
 
         /** Rounds {@code values} to {@code dtype} (F32, F16 or BF16) and wraps them as tensor bytes. */
         public static TensorData ofFloats(String name, DType dtype, long[] shape, float[] values) {
-            ByteBuffer buf = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                switch (dtype) {
-                    case F32 -> buf.putFloat(v);
-                    case F16 -> buf.putShort(HalfFloats.floatToF16(v));
-                    case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
-                    default -> throw new IllegalArgumentException(name + ": cannot write floats as " + dtype);
+            return new TensorData(name, dtype, shape, MemorySegment.ofArray(encode(name, dtype, values)));
+        }
+
+        /** A tensor whose float values are made only when it is written (then rounded to {@code dtype}). */
+        public static TensorData lazyFloats(String name, DType dtype, long[] shape, Supplier<float[]> values) {
+            return new TensorData(name, dtype, shape, () -> MemorySegment.ofArray(encode(name, dtype, values.get())));
+        }
+
+        private static byte[] encode(String name, DType dtype, float[] values) {
+            ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize()))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            switch (dtype) {
+                case F32 -> buf.asFloatBuffer().put(values);
+                case F16 -> {
+                    for (float v : values) {
+                        buf.putShort(HalfFloats.floatToF16(v));
+                    }
                 }
+                case BF16 -> {
+                    for (float v : values) {
+                        buf.putShort(HalfFloats.floatToBf16(v));
+                    }
+                }
+                default -> throw new IllegalArgumentException(name + ": cannot write floats as " + dtype);
             }
-            return new TensorData(name, dtype, shape, MemorySegment.ofArray(buf.array()));
+            return buf.array();
         }
 
         /** Copies an existing tensor (e.g. to re-shard a checkpoint). */
@@ -123,10 +160,11 @@ public final class SafetensorsWriter {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(out, prefix);
             for (TensorData t : tensors) {
+                MemorySegment bytes = t.bytes();
                 // asByteBuffer is limited to 2 GiB, so large tensors go out in slices.
                 long chunk = 1L << 30;
                 for (long pos = 0; pos < t.byteSize(); pos += chunk) {
-                    writeFully(out, t.bytes().asSlice(pos, Math.min(chunk, t.byteSize() - pos)).asByteBuffer());
+                    writeFully(out, bytes.asSlice(pos, Math.min(chunk, t.byteSize() - pos)).asByteBuffer());
                 }
             }
         } catch (IOException e) {

@@ -164,7 +164,11 @@ public final class RandomModelWriter {
         for (long s : shape) {
             n *= s;
         }
-        return TensorData.ofFloats(name, spec.dtype(), shape, gaussian(Math.toIntExact(n), scale));
+        // Values are drawn when the tensor is written, from a generator split off now: deterministic, and only one
+        // tensor's floats are in memory at a time (a TinyLlama-sized checkpoint does not fit the heap at once).
+        SplittableRandom own = random.split();
+        int count = Math.toIntExact(n);
+        return TensorData.lazyFloats(name, spec.dtype(), shape, () -> gaussian(own, count, scale));
     }
 
     /** Norm weights near 1, so activations keep a sensible scale. */
@@ -177,12 +181,19 @@ public final class RandomModelWriter {
     }
 
     private float[] gaussian(int n, float scale) {
+        return gaussian(random, n, scale);
+    }
+
+    private static float[] gaussian(SplittableRandom random, int n, float scale) {
         float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            // Box-Muller on SplittableRandom: reproducible across JDKs, unlike Random.nextGaussian's algorithm choice.
-            double u1 = random.nextDouble();
-            double u2 = random.nextDouble();
-            out[i] = (float) (scale * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
+        // Box-Muller on SplittableRandom (reproducible across JDKs), both outputs of each pair used.
+        for (int i = 0; i < n; i += 2) {
+            double radius = scale * Math.sqrt(-2 * Math.log(1 - random.nextDouble()));
+            double angle = 2 * Math.PI * random.nextDouble();
+            out[i] = (float) (radius * Math.cos(angle));
+            if (i + 1 < n) {
+                out[i + 1] = (float) (radius * Math.sin(angle));
+            }
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.generate;
 
+import dev.mod4j.runtime.model.PromptRows;
 import dev.mod4j.runtime.model.Session;
 
 import java.util.Arrays;
@@ -15,6 +16,12 @@ public final class Generator {
      * @param onToken called with each generated token as soon as it is chosen (for streaming); not with eos
      */
     public static GenerationResult generate(Session session, int[] prompt, int maxNewTokens, List<Integer> eosIds,
+                                            SamplingOptions sampling, IntConsumer onToken) {
+        return generate(session, PromptRows.ofTokens(prompt), maxNewTokens, eosIds, sampling, onToken);
+    }
+
+    /** As above for a prompt that may hold image rows. */
+    public static GenerationResult generate(Session session, PromptRows prompt, int maxNewTokens, List<Integer> eosIds,
                                             SamplingOptions sampling, IntConsumer onToken) {
         Sampler sampler = new Sampler(sampling);
         long start = System.nanoTime();
@@ -36,7 +43,7 @@ public final class Generator {
             }
         }
         long end = System.nanoTime();
-        return new GenerationResult(prompt.clone(), Arrays.copyOf(tokens, count), eos, prefillDone - start,
+        return new GenerationResult(prompt.tokenIds().clone(), Arrays.copyOf(tokens, count), eos, prefillDone - start,
                 end - prefillDone);
     }
 }

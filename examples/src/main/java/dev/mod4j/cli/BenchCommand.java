@@ -1,0 +1,156 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.loaders.synthetic.RandomModelSpec;
+import dev.mod4j.loaders.synthetic.RandomModelWriter;
+import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.model.LlamaModel;
+import dev.mod4j.runtime.model.Session;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mod4j bench}: prefill and decode throughput of the decoder on a random-weight model of a real shape,
+ * written once into the cache directory. A program that prints a table, not a test.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prefill and decode tokens/s on a random model of a real shape (written once to the cache).")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Option(names = "--shape", defaultValue = "tinyllama", paramLabel = "NAME",
+            description = "tinyllama (hidden 2048, 22 layers, 32/4 heads, ffn 5632, vocab 32000) or llava7b-4layers"
+                    + " (LLaVA-1.5-7B's decoder shape with 4 of its 32 layers). Default: ${DEFAULT-VALUE}.")
+    String shape;
+
+    @Option(names = "--dtypes", split = ",", defaultValue = "F32,BF16", paramLabel = "LIST",
+            description = "Weight dtypes to measure. Default: ${DEFAULT-VALUE}.")
+    List<String> dtypes;
+
+    @Option(names = "--load", split = ",", defaultValue = "mmap,copy", paramLabel = "LIST",
+            description = "Load modes to measure (mmap, copy). Default: ${DEFAULT-VALUE}.")
+    List<String> loads;
+
+    @Option(names = "--prompt-tokens", defaultValue = "600", paramLabel = "N")
+    int promptTokens;
+
+    @Option(names = "--decode-tokens", defaultValue = "32", paramLabel = "N")
+    int decodeTokens;
+
+    @Option(names = "--repeats", defaultValue = "2", paramLabel = "N",
+            description = "Prefill runs per configuration; the first warms the JIT, the best of the rest is reported.")
+    int repeats;
+
+    @Option(names = "--threads", paramLabel = "N")
+    Integer threads;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the random models are written.")
+    Path cacheDir;
+
+    static LlamaConfig shapeConfig(String name) {
+        return switch (name) {
+            case "tinyllama" -> new LlamaConfig(32000, 2048, 5632, 22, 32, 4, 64, "silu", 2048, 1e-5, 10000.0, null,
+                    false, 1, List.of(2), null, false, false, "float32");
+            case "llava7b-4layers" -> new LlamaConfig(32000, 4096, 11008, 4, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
+                    null, false, 1, List.of(2), null, false, false, "float16");
+            default -> throw new InvalidInputException("--shape", "unknown shape '" + name
+                    + "' (known: tinyllama, llava7b-4layers)");
+        };
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        LlamaConfig config = shapeConfig(shape);
+        if (threads != null) {
+            Parallel.setCommonThreads(threads);
+        }
+        Path root = cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot();
+        out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
+                decodeTokens, Parallel.common().threads());
+        out.printf("%-6s %-5s %14s %14s %12s%n", "dtype", "load", "prefill tok/s", "decode tok/s", "weights GB");
+        for (String dtypeName : dtypes) {
+            DType dtype = DType.fromHeaderName(dtypeName.toUpperCase()).orElseThrow(() ->
+                    new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
+            Path dir = ensureModel(root, config, dtype);
+            for (String load : loads) {
+                LoadMode mode = load.equals("copy") ? LoadMode.COPY : LoadMode.MMAP;
+                try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode), CpuBackend::of)) {
+                    double[] result = measure(model);
+                    out.printf("%-6s %-5s %14.1f %14.2f %12.2f%n", dtype, load, result[0], result[1],
+                            model.files().language().tensorBytes() / 1e9);
+                    out.flush();
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** {prefill tokens/s, decode tokens/s}. */
+    private double[] measure(LlamaModel model) {
+        int vocab = model.config().vocabSize();
+        int[] prompt = new SplittableRandom(5).ints(promptTokens, 3, vocab).toArray();
+        Session session = model.newSession(promptTokens + decodeTokens + 1);
+        long bestPrefill = Long.MAX_VALUE;
+        for (int i = 0; i < Math.max(1, repeats); i++) {
+            session.reset();
+            long t0 = System.nanoTime();
+            session.prefill(prompt, null);
+            long elapsed = System.nanoTime() - t0;
+            if (i > 0 || repeats == 1) {
+                bestPrefill = Math.min(bestPrefill, elapsed);
+            }
+        }
+        int token = 7;
+        for (int i = 0; i < 2; i++) {
+            session.decode(token); // warm-up steps, not timed
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < decodeTokens - 2; i++) {
+            session.decode(token);
+        }
+        long decode = System.nanoTime() - t0;
+        return new double[]{promptTokens / (bestPrefill / 1e9), (decodeTokens - 2) / (decode / 1e9)};
+    }
+
+    private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
+        String name = "bench-" + config.hiddenSize() + "x" + config.numHiddenLayers() + "-" + dtype.name().toLowerCase();
+        Path dir = root.resolve(name);
+        if (Files.isRegularFile(dir.resolve("config.json"))) {
+            return dir;
+        }
+        try {
+            Files.createDirectories(root);
+            Path staging = Files.createTempDirectory(root, name + "-staging-");
+            System.err.println("mod4j bench: writing a random " + dtype + " model to " + dir + " (once) ...");
+            RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
+                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f), staging);
+            Files.move(staging, dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.npy.NpyArray;
+import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.model.PromptRows;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mod4j forward}: one forward pass over a prompt, writing logits (and stage outputs) as .npy for parity checks. */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "Run one forward pass and write the logits of every position as .npy.")
+final class ForwardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--logits-out", paramLabel = "FILE.npy", description = "float32 [positions, vocab].")
+    Path logitsOut;
+
+    @Option(names = "--dump-dir", paramLabel = "DIR",
+            description = "Write pixel_values.npy, vision_features.npy, projector_output.npy and logits.npy here.")
+    Path dumpDir;
+
+    @Override
+    public Integer call() {
+        if (logitsOut == null && dumpDir == null) {
+            throw new dev.mod4j.loaders.InvalidInputException("--logits-out", "give --logits-out FILE.npy and/or --dump-dir DIR");
+        }
+        try (MultimodalModel model = modelOptions.open()) {
+            List<float[]> images = modelOptions.images(model);
+            int[] ids = modelOptions.inputIds(model, images.size());
+            PromptRows prompt = model.prompt(ids, images);
+            int vocab = model.decoder().config().vocabSize();
+            float[] logits = new float[Math.multiplyExact(prompt.length(), vocab)];
+            model.decoder().newSession(prompt.length()).prefill(prompt, logits);
+            NpyArray logitsArray = new NpyArray(new long[]{prompt.length(), vocab}, logits);
+            if (logitsOut != null) {
+                logitsArray.write(logitsOut);
+            }
+            if (dumpDir != null) {
+                Files.createDirectories(dumpDir);
+                logitsArray.write(dumpDir.resolve("logits.npy"));
+                if (!images.isEmpty()) {
+                    float[] pixels = images.getFirst();
+                    int size = model.visionConfig().imageSize();
+                    new NpyArray(new long[]{1, 3, size, size}, pixels).write(dumpDir.resolve("pixel_values.npy"));
+                    float[] features = model.visionFeatures(pixels, null);
+                    int rows = model.rowsPerImage();
+                    new NpyArray(new long[]{rows, features.length / rows}, features)
+                            .write(dumpDir.resolve("vision_features.npy"));
+                    float[] projected = model.projector().project(features, rows);
+                    new NpyArray(new long[]{rows, projected.length / rows}, projected)
+                            .write(dumpDir.resolve("projector_output.npy"));
+                }
+            }
+            spec.commandLine().getErr().printf("forward: %d positions -> %s%n", prompt.length(),
+                    logitsOut != null ? logitsOut : dumpDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return 0;
+    }
+}

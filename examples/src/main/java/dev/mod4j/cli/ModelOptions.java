@@ -1,0 +1,120 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.npy.NpyArray;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.generate.PromptEncoder;
+import dev.mod4j.runtime.generate.PromptTemplate;
+import dev.mod4j.runtime.llava.MultimodalModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Options shared by the commands that run a model: which model, how to load it, and the prompt. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + *.safetensors).")
+    Path model;
+
+    @Option(names = "--vision-tower", paramLabel = "DIR",
+            description = "Original LLaVA layout: the CLIP checkpoint directory (default: from mm_vision_tower).")
+    Path visionTower;
+
+    @Option(names = "--load", paramLabel = "MODE", defaultValue = "mmap",
+            description = "mmap (instant start) or copy (read weights into memory once; faster on some machines). Default: ${DEFAULT-VALUE}.")
+    String load;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")
+    Integer threads;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The user's prompt (put into --template).")
+    String prompt;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "vicuna_v1 (LLaVA-1.5's conversation format) or plain. Default: vicuna_v1 for LLaVA models, plain otherwise.")
+    String template;
+
+    @Option(names = "--input-ids", paramLabel = "IDS", split = ",",
+            description = "Token ids instead of --prompt (comma-separated; image placeholder ids mark images).")
+    List<String> inputIds;
+
+    @Option(names = "--pixel-values", paramLabel = "FILE.npy",
+            description = "An already preprocessed image, float32 [1,3,H,W] or [3,H,W] (for parity checks with PyTorch).")
+    List<Path> pixelValues = new ArrayList<>();
+
+    MultimodalModel open() {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new InvalidInputException("--threads", "must be at least 1, got " + threads);
+            }
+            Parallel.setCommonThreads(threads);
+        }
+        LoadMode mode = switch (load) {
+            case "mmap" -> LoadMode.MMAP;
+            case "copy" -> LoadMode.COPY;
+            default -> throw new InvalidInputException("--load", "expected mmap or copy, got '" + load + "'");
+        };
+        return MultimodalModel.load(model, visionTower, mode);
+    }
+
+    /** The preprocessed images given on the command line, as [3·H·W] floats each. */
+    List<float[]> images(MultimodalModel m) {
+        List<float[]> out = new ArrayList<>();
+        for (Path p : pixelValues) {
+            NpyArray a = NpyArray.read(p);
+            long[] s = a.shape();
+            boolean ok = s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3;
+            if (!ok) {
+                throw new InvalidInputException(p.toString(), "expected pixel values of shape [1,3,H,W] or [3,H,W], found "
+                        + java.util.Arrays.toString(s));
+            }
+            out.add(a.data());
+        }
+        return out;
+    }
+
+    /** The input ids: --input-ids as given, or --prompt through the template and the model's tokenizer. */
+    int[] inputIds(MultimodalModel m, int images) {
+        if (inputIds != null && prompt != null) {
+            throw new InvalidInputException("--input-ids", "give either --input-ids or --prompt, not both");
+        }
+        if (inputIds != null) {
+            int[] ids = new int[inputIds.size()];
+            for (int i = 0; i < ids.length; i++) {
+                try {
+                    ids[i] = Integer.parseInt(inputIds.get(i).trim());
+                } catch (NumberFormatException e) {
+                    throw new InvalidInputException("--input-ids", "'" + inputIds.get(i) + "' (item " + (i + 1)
+                            + ") is not an integer token id");
+                }
+            }
+            if (ids.length == 0) {
+                throw new InvalidInputException("--input-ids", "no ids given");
+            }
+            return ids;
+        }
+        if (prompt == null) {
+            throw new InvalidInputException("--prompt", "give a --prompt (or --input-ids)");
+        }
+        PromptTemplate t = PromptTemplate.byName(template != null ? template : m.hasVision() ? "vicuna_v1" : "plain");
+        String text = t.apply(prompt, images);
+        int placeholder = m.hasVision() ? m.imagePlaceholderId() : Integer.MIN_VALUE;
+        return PromptEncoder.encode(tokenizer(), text, placeholder);
+    }
+
+    /** The model's tokenizer, or null when the directory has none (then ids are printed instead of text). */
+    Tokenizer tokenizerIfPresent() {
+        return Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+    }
+
+    Tokenizer tokenizer() {
+        if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            throw new InvalidInputException(model.toString(), "has no tokenizer.json; give token ids with --input-ids");
+        }
+        return Tokenizer.load(model);
+    }
+}

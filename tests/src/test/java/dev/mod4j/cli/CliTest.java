@@ -1,0 +1,97 @@
+package dev.mod4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.npy.NpyArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static dev.mod4j.loaders.MessageAssertions.assertMentions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line end to end: parity tooling against the PyTorch golden files, exit codes and messages. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    static Path golden(String name) throws Exception {
+        return Path.of(CliTest.class.getResource("/golden/" + name + "/golden.json").toURI()).getParent();
+    }
+
+    static String ids(JsonNode array) {
+        return IntStream.range(0, array.size()).mapToObj(i -> array.get(i).asText()).collect(Collectors.joining(","));
+    }
+
+    @Test
+    void forwardWritesTheReferenceLogitsAndGenerateTheReferenceTokens() throws Exception {
+        Path model = golden("llama-gqa-f32");
+        JsonNode g = new ObjectMapper().readTree(model.resolve("golden.json").toFile());
+        Path logits = tmp.resolve("logits.npy");
+        CliRun forward = CliRun.of("forward", "--model", model.toString(), "--input-ids", ids(g.get("input_ids")),
+                "--logits-out", logits.toString());
+        assertEquals(0, forward.exitCode(), forward.err());
+        float[] expected = NpyArray.read(model.resolve("logits.npy")).data();
+        float[] actual = NpyArray.read(logits).data();
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4f, "logit " + i);
+        }
+        CliRun generate = CliRun.of("generate", "--model", model.toString(), "--input-ids", ids(g.get("input_ids")),
+                "--greedy", "--max-new-tokens", "8", "--print-ids");
+        assertEquals(0, generate.exitCode(), generate.err());
+        assertEquals(ids(g.get("greedy_new_tokens")), generate.out().trim());
+        assertMentions(generate.err(), "prompt 12 positions", "prefill", "tokens/s");
+    }
+
+    @Test
+    void inspectReportsTheGoldenModel() throws Exception {
+        CliRun run = CliRun.of("inspect", "--model", golden("llama-tied-rope-f32").toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode s = new ObjectMapper().readTree(run.out());
+        assertEquals("llama", s.get("layout").asText());
+        assertEquals(2, s.get("dimensions").get("layers").asInt());
+        assertEquals(6, s.get("dimensions").get("keyValueHeads").asInt());
+        CliRun text = CliRun.of("inspect", "--model", golden("llama-gqa-bf16").toString());
+        assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none");
+    }
+
+    @Test
+    void badInputExitsWithTwoAndOneLine() throws Exception {
+        String model = golden("llama-gqa-f32").toString();
+        assertBadInput(CliRun.of("inspect", "--model", tmp.resolve("missing").toString()), "missing", "no such model directory");
+        assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", "1,x"), "--input-ids", "'x'");
+        assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", "1,999"), "token id 999", "vocabulary");
+        assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", "1,2", "--temperature", "-1"), "--temperature");
+        assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", "1,2", "--max-new-tokens", "0"),
+                "--max-new-tokens");
+        assertBadInput(CliRun.of("generate", "--model", model, "--prompt", "hello"), "no tokenizer.json");
+        String longPrompt = IntStream.range(0, 300).mapToObj(i -> "5").collect(Collectors.joining(","));
+        assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", longPrompt), "300 positions",
+                "context of 256");
+        assertBadInput(CliRun.of("forward", "--model", model, "--input-ids", "1", "--pixel-values",
+                tmp.resolve("none.npy").toString(), "--logits-out", tmp.resolve("x.npy").toString()), "none.npy");
+        CliRun unknownFlag = CliRun.of("generate", "--bogus");
+        assertEquals(2, unknownFlag.exitCode());
+    }
+
+    @Test
+    void debugPrintsTheStackTrace() throws Exception {
+        CliRun run = CliRun.of("inspect", "--debug", "--model", tmp.resolve("missing").toString());
+        assertEquals(2, run.exitCode());
+        assertMentions(run.err(), "ConfigException", "\tat ");
+    }
+
+    static void assertBadInput(CliRun run, String... parts) {
+        assertEquals(2, run.exitCode(), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace without --debug: " + run.err());
+        assertTrue(run.err().startsWith("mod4j: "), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertMentions(run.err(), parts);
+    }
+}
