@@ -1,25 +1,50 @@
 package dev.mod4j.runtime.model;
 
+import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.cpu.VectorKernels;
+import dev.mod4j.runtime.schedule.DenseSchedule;
+import dev.mod4j.runtime.schedule.LayerPlan;
+import dev.mod4j.runtime.schedule.LayerRecord;
+import dev.mod4j.runtime.schedule.Phase;
+import dev.mod4j.runtime.schedule.PositionRule;
+import dev.mod4j.runtime.schedule.RoutingTrace;
+import dev.mod4j.runtime.schedule.ScheduleContext;
+import dev.mod4j.runtime.schedule.TokenSchedule;
+
+import java.util.Arrays;
 
 /**
  * One sequence being processed: its KV cache (one per layer), hidden-state rows and backend scratch, all allocated
  * once here and reused for every step. Not thread-safe; use one session per thread.
+ *
+ * <p>The forward pass walks the layers and executes the {@link TokenSchedule}'s plan for each: the rows a layer
+ * processes are gathered into a compact batch (skipped rows cost nothing), run, and scattered back; rows the schedule
+ * drops leave the residual stream for all later layers. Each layer's cache holds only what that layer processed.
  */
 public final class Session {
     private final LlamaModel model;
     private final LlamaConfig config;
     private final Backend backend;
     private final int capacity;
+    private final int hiddenSize;
     private final LayerKvCache[] caches;
     private final Backend.Workspace workspace;
     private final float[] hidden;
+    private final float[] gathered;
     private final float[] logits;
     private final int[] positions;
     private final int[] tokenIndices;
+    private final int[] rowSequenceIndex;
+    private final TokenRole[] rowRole;
     private final TokenRole[] roles;
+    private final RoutingTrace trace = new RoutingTrace();
+    private final Context context = new Context();
+    private TokenSchedule schedule = new DenseSchedule();
+    private int[] lastPrefillSequenceIndices = new int[0];
     private int length;
+    private int step;
 
     Session(LlamaModel model, int capacity) {
         this.model = model;
@@ -33,16 +58,38 @@ public final class Session {
         }
         this.backend = model.backend();
         this.capacity = capacity;
+        this.hiddenSize = config.hiddenSize();
         this.caches = new LayerKvCache[config.numHiddenLayers()];
         for (int i = 0; i < caches.length; i++) {
             caches[i] = new LayerKvCache(config.kvDim(), capacity);
         }
         this.workspace = backend.newWorkspace(capacity);
-        this.hidden = new float[Math.multiplyExact(capacity, config.hiddenSize())];
+        this.hidden = new float[Math.multiplyExact(capacity, hiddenSize)];
+        this.gathered = new float[capacity * hiddenSize];
         this.logits = new float[config.vocabSize()];
         this.positions = new int[capacity];
         this.tokenIndices = new int[capacity];
+        this.rowSequenceIndex = new int[capacity];
+        this.rowRole = new TokenRole[capacity];
         this.roles = new TokenRole[capacity];
+    }
+
+    /** Sets the token schedule for the next request; call before {@link #prefill} on an empty session. */
+    public Session schedule(TokenSchedule newSchedule) {
+        if (length > 0) {
+            throw new IllegalStateException("set the schedule before the prefill (or after reset())");
+        }
+        this.schedule = newSchedule;
+        return this;
+    }
+
+    public TokenSchedule schedule() {
+        return schedule;
+    }
+
+    /** What every layer did so far in this request. */
+    public RoutingTrace trace() {
+        return trace;
     }
 
     public int length() {
@@ -57,7 +104,7 @@ public final class Session {
         return caches[layer];
     }
 
-    /** KV-cache bytes held now, summed over layers. */
+    /** KV-cache bytes held now, summed over layers (float32 entries as stored). */
     public long kvCacheBytes() {
         long sum = 0;
         for (LayerKvCache c : caches) {
@@ -66,18 +113,35 @@ public final class Session {
         return sum;
     }
 
-    /** Forgets the sequence (keeps the buffers). */
+    /** KV-cache entries held now, summed over layers. */
+    public long kvCacheEntries() {
+        long sum = 0;
+        for (LayerKvCache c : caches) {
+            sum += c.length();
+        }
+        return sum;
+    }
+
+    /** Sequence indices of the rows still in the residual stream at the end of the last prefill (logit rows). */
+    public int[] lastPrefillSequenceIndices() {
+        return lastPrefillSequenceIndices.clone();
+    }
+
+    /** Forgets the sequence and the trace (keeps the buffers and the schedule object). */
     public void reset() {
         for (LayerKvCache c : caches) {
             c.clear();
         }
+        trace.clear();
         length = 0;
+        step = 0;
     }
 
     /**
      * Runs {@code tokens} after what the session already holds (all rows at once, as matrix products) and returns the
      * logits of the last one (a view, overwritten by the next call). If {@code allLogits} is not null it receives the
-     * logits of every token, row-major [tokens.length × vocab_size].
+     * logits of every row still in the stream at the end (all tokens unless the schedule dropped some; see
+     * {@link #lastPrefillSequenceIndices()}), row-major [rows × vocab_size].
      */
     public float[] prefill(int[] tokens, float[] allLogits) {
         return prefill(PromptRows.ofTokens(tokens), allLogits);
@@ -87,17 +151,16 @@ public final class Session {
     public float[] prefill(PromptRows prompt, float[] allLogits) {
         int rows = prompt.length();
         checkFits(rows);
-        int d = config.hiddenSize();
         for (int r = 0; r < rows; r++) {
             int imageRow = prompt.imageRowOfPosition()[r];
             if (imageRow >= 0) {
-                System.arraycopy(prompt.imageRows(), imageRow * d, hidden, r * d, d);
+                System.arraycopy(prompt.imageRows(), imageRow * hiddenSize, hidden, r * hiddenSize, hiddenSize);
             } else {
                 embed(prompt.tokenIds()[r], r, r);
             }
             roles[length + r] = prompt.roles()[r];
         }
-        return run(rows, allLogits);
+        return run(rows, allLogits, length == 0 ? Phase.PREFILL : Phase.DECODE);
     }
 
     /** One generation step: feeds {@code token} and returns the next-token logits (a view). */
@@ -105,7 +168,7 @@ public final class Session {
         checkFits(1);
         embed(token, 0, 0);
         roles[length] = TokenRole.RESPONSE;
-        return run(1, null);
+        return run(1, null, Phase.DECODE);
     }
 
     /** The role of each position so far. */
@@ -118,40 +181,218 @@ public final class Session {
 
     private void embed(int id, int row, int index) {
         if (id < 0 || id >= config.vocabSize()) {
-            throw new dev.mod4j.loaders.InvalidInputException("input ids", "token id " + id + " at index " + index
+            throw new InvalidInputException("input ids", "token id " + id + " at index " + index
                     + " is outside the vocabulary [0, " + config.vocabSize() + ")");
         }
         backend.embed(id, hidden, row);
     }
 
-    /** Runs {@code rows} rows already in {@link #hidden} at positions length.. and advances the sequence. */
-    private float[] run(int rows, float[] allLogits) {
+    /** Runs {@code rows} new rows (already in {@link #hidden}) through every layer under the schedule. */
+    private float[] run(int rows, float[] allLogits, Phase phase) {
         for (int r = 0; r < rows; r++) {
-            positions[r] = length + r;
-            tokenIndices[r] = length + r;
+            rowSequenceIndex[r] = length + r;
+            rowRole[r] = roles[length + r];
         }
+        context.phase = phase;
+        context.rows = rows;
         for (int layer = 0; layer < caches.length; layer++) {
-            backend.decoderLayer(layer, workspace, hidden, rows, positions, tokenIndices, null, caches[layer]);
+            context.layer = layer;
+            context.tracedScores = null;
+            LayerPlan plan = schedule.plan(layer, context);
+            long macs = execute(layer, plan, context.rows);
+            record(layer, phase, plan, macs);
+            int[] survivors = schedule.survivors(layer, context);
+            if (survivors != null) {
+                compact(survivors);
+            }
         }
+        int alive = context.rows;
         if (allLogits != null) {
-            for (int r = 0; r < rows; r++) {
+            for (int r = 0; r < alive; r++) {
                 backend.logits(workspace, hidden, r, allLogits, r * config.vocabSize());
             }
-            System.arraycopy(allLogits, (rows - 1) * config.vocabSize(), logits, 0, logits.length);
+            System.arraycopy(allLogits, (alive - 1) * config.vocabSize(), logits, 0, logits.length);
         } else {
-            backend.logits(workspace, hidden, rows - 1, logits, 0);
+            backend.logits(workspace, hidden, alive - 1, logits, 0);
+        }
+        if (phase == Phase.PREFILL) {
+            lastPrefillSequenceIndices = Arrays.copyOf(rowSequenceIndex, alive);
         }
         length += rows;
+        step++;
         return logits;
+    }
+
+    /** Executes one layer's plan over the current rows; returns the multiply-adds performed. */
+    private long execute(int layer, LayerPlan plan, int rows) {
+        LayerKvCache cache = caches[layer];
+        int base = cache.length();
+        if (plan.processesAll()) {
+            for (int r = 0; r < rows; r++) {
+                positions[r] = plan.positions() == PositionRule.ORIGINAL ? rowSequenceIndex[r] : base + r;
+            }
+            backend.decoderLayer(layer, workspace, hidden, rows, positions, rowSequenceIndex, plan.mlpGate(), cache);
+            return layerMacs(rows, base);
+        }
+        int[] processed = plan.processedRows();
+        int k = processed.length;
+        for (int i = 0; i < k; i++) {
+            int r = processed[i];
+            System.arraycopy(hidden, r * hiddenSize, gathered, i * hiddenSize, hiddenSize);
+            positions[i] = plan.positions() == PositionRule.ORIGINAL ? rowSequenceIndex[r] : base + i;
+            tokenIndices[i] = rowSequenceIndex[r];
+        }
+        if (k > 0) {
+            backend.decoderLayer(layer, workspace, gathered, k, positions, tokenIndices, plan.mlpGate(), cache);
+        }
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(gathered, i * hiddenSize, hidden, processed[i] * hiddenSize, hiddenSize);
+        }
+        float[] scale = plan.skippedRowScale();
+        if (scale != null) {
+            int next = 0;
+            for (int r = 0; r < rows; r++) {
+                if (next < k && processed[next] == r) {
+                    next++;
+                } else if (scale[r] != 1f) {
+                    for (int i = r * hiddenSize, end = i + hiddenSize; i < end; i++) {
+                        hidden[i] *= scale[r];
+                    }
+                }
+            }
+        }
+        return layerMacs(k, base);
+    }
+
+    /** Exact multiply-adds of one layer over {@code rows} new rows on a cache of {@code base} entries. */
+    private long layerMacs(int rows, int base) {
+        long d = hiddenSize;
+        long projections = d * config.qDim() + 2 * d * config.kvDim() + (long) config.qDim() * d
+                + 3 * d * config.intermediateSize();
+        // Row i attends to base + i + 1 keys: q·k and p·v per head.
+        long visibleKeys = (long) rows * base + (long) rows * (rows + 1) / 2;
+        long attention = 2 * visibleKeys * config.numAttentionHeads() * config.headDim();
+        return rows * projections + attention;
+    }
+
+    private void record(int layer, Phase phase, LayerPlan plan, long macs) {
+        int rows = context.rows;
+        int[] processedSeq;
+        int[] byRole = new int[TokenRole.values().length];
+        if (plan.processesAll()) {
+            processedSeq = Arrays.copyOf(rowSequenceIndex, rows);
+            for (int r = 0; r < rows; r++) {
+                byRole[rowRole[r].ordinal()]++;
+            }
+        } else {
+            processedSeq = new int[plan.processedRows().length];
+            for (int i = 0; i < processedSeq.length; i++) {
+                int r = plan.processedRows()[i];
+                processedSeq[i] = rowSequenceIndex[r];
+                byRole[rowRole[r].ordinal()]++;
+            }
+        }
+        float[] scores = plan.scores();
+        int[] scored = scores == null ? null : Arrays.copyOf(rowSequenceIndex, rows);
+        trace.add(new LayerRecord(layer, phase, step, rows, processedSeq, byRole, plan.mlpGate(), scored, scores,
+                caches[layer].length(), macs));
+        context.lastRecordIndex = trace.records().size() - 1;
+    }
+
+    /** Keeps only the given current rows (ascending) in the residual stream. */
+    private void compact(int[] survivors) {
+        for (int i = 0; i < survivors.length; i++) {
+            int r = survivors[i];
+            if (r != i) {
+                System.arraycopy(hidden, r * hiddenSize, hidden, i * hiddenSize, hiddenSize);
+                rowSequenceIndex[i] = rowSequenceIndex[r];
+                rowRole[i] = rowRole[r];
+            }
+        }
+        context.rows = survivors.length;
     }
 
     private void checkFits(int rows) {
         if (rows < 1) {
-            throw new dev.mod4j.loaders.InvalidInputException("input ids", "no tokens to run");
+            throw new InvalidInputException("input ids", "no tokens to run");
         }
         if (length + rows > capacity) {
             throw new ContextLengthException("prompt", (length + rows) + " tokens do not fit this session's capacity of "
                     + capacity + " (model context " + config.maxPositionEmbeddings() + ")");
+        }
+    }
+
+    /** The schedule's view of the run. */
+    private final class Context implements ScheduleContext {
+        Phase phase;
+        int rows;
+        int layer;
+        float[] tracedScores;
+        int lastRecordIndex = -1;
+
+        @Override
+        public Phase phase() {
+            return phase;
+        }
+
+        @Override
+        public LlamaConfig config() {
+            return config;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public TokenRole role(int row) {
+            return rowRole[row];
+        }
+
+        @Override
+        public int sequenceIndex(int row) {
+            return rowSequenceIndex[row];
+        }
+
+        @Override
+        public float[] hidden() {
+            return hidden;
+        }
+
+        @Override
+        public int cacheLength(int layer) {
+            return caches[layer].length();
+        }
+
+        @Override
+        public float[] inputNormed(int layer) {
+            float[] out = new float[rows * hiddenSize];
+            float[] weight = model.weights().layers().get(layer).inputLayernorm();
+            for (int r = 0; r < rows; r++) {
+                VectorKernels.rmsNorm(out, r * hiddenSize, hidden, r * hiddenSize, weight, hiddenSize,
+                        config.rmsNormEps());
+            }
+            return out;
+        }
+
+        @Override
+        public float[] attentionFrom(int queryRow, int layer, PositionRule rule) {
+            int[] rowPositions = new int[queryRow + 1];
+            for (int r = 0; r <= queryRow; r++) {
+                rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
+            }
+            float[] probabilities = AttentionScoring.headMeanProbabilities(config, model.weights().layers().get(layer),
+                    model.rope(), hidden, queryRow, rowPositions);
+            return Arrays.copyOf(probabilities, rows);
+        }
+
+        @Override
+        public void traceScores(float[] scorePerRow) {
+            LayerRecord last = trace.records().get(lastRecordIndex);
+            trace.replaceLast(new LayerRecord(last.layer(), last.phase(), last.step(), last.rowsIn(), last.processed(),
+                    last.processedByRole(), last.gates(), Arrays.copyOf(rowSequenceIndex, rows), scorePerRow.clone(),
+                    last.kvEntries(), last.macs()));
         }
     }
 }

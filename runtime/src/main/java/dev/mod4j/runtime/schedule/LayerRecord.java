@@ -1,0 +1,29 @@
+package dev.mod4j.runtime.schedule;
+
+import dev.mod4j.runtime.model.TokenRole;
+
+/**
+ * What one decoder layer did in one forward pass (a prefill, or one decode step): which tokens it processed, with
+ * what gates, on what scores, and what it cost.
+ *
+ * @param step                 0 for the prefill, then 1, 2, ... for decode steps
+ * @param rowsIn               tokens in the residual stream when the layer ran
+ * @param processed            sequence indices of the tokens the layer processed, ascending
+ * @param processedByRole      count of processed tokens per {@link TokenRole} ordinal
+ * @param gates                MLP gate of each processed token (null: all 1)
+ * @param scoredSequenceIndices sequence indices the scores refer to (the rows in the stream), or null
+ * @param scores               the method's per-token scores for this layer (router probability, weight, attention), or null
+ * @param kvEntries            the layer's KV-cache length after the pass
+ * @param macs                 multiply-adds the layer performed (projections, attention, MLP), exactly
+ */
+public record LayerRecord(int layer, Phase phase, int step, int rowsIn, int[] processed, int[] processedByRole,
+                          float[] gates, int[] scoredSequenceIndices, float[] scores, int kvEntries, long macs) {
+
+    public int processedCount() {
+        return processed.length;
+    }
+
+    public int processed(TokenRole role) {
+        return processedByRole[role.ordinal()];
+    }
+}

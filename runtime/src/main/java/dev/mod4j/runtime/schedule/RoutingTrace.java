@@ -1,0 +1,40 @@
+package dev.mod4j.runtime.schedule;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Per-request record of every layer's decision, in execution order (prefill layers first, then each decode step). */
+public final class RoutingTrace {
+    private final List<LayerRecord> records = new ArrayList<>();
+
+    public void add(LayerRecord record) {
+        records.add(record);
+    }
+
+    /** Replaces the last record (a schedule adding scores it computed after the layer ran). */
+    public void replaceLast(LayerRecord record) {
+        records.set(records.size() - 1, record);
+    }
+
+    public List<LayerRecord> records() {
+        return Collections.unmodifiableList(records);
+    }
+
+    public List<LayerRecord> prefill() {
+        return records.stream().filter(r -> r.phase() == Phase.PREFILL).toList();
+    }
+
+    /** Total multiply-adds of the decoder layers over the whole request. */
+    public long totalMacs() {
+        return records.stream().mapToLong(LayerRecord::macs).sum();
+    }
+
+    public long prefillMacs() {
+        return prefill().stream().mapToLong(LayerRecord::macs).sum();
+    }
+
+    public void clear() {
+        records.clear();
+    }
+}

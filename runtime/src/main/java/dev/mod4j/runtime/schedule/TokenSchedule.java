@@ -1,0 +1,23 @@
+package dev.mod4j.runtime.schedule;
+
+/**
+ * A method of skipping or dropping tokens, as a per-layer plan of which rows a layer processes. The model walks the
+ * layers and asks; no method logic lives in the model. A schedule instance serves one sequence (it may remember
+ * what it decided in prefill, e.g. how many tokens it dropped where); make a fresh one per request with
+ * {@link ScheduleSpec#create}.
+ */
+public interface TokenSchedule {
+    /** The spec string that recreates this schedule, e.g. {@code pdrop:layers=8,16,24;ratios=0.5,0.25,0.125}. */
+    String spec();
+
+    /** The plan for layer {@code layer}, called before it runs. */
+    LayerPlan plan(int layer, ScheduleContext context);
+
+    /**
+     * Called after layer {@code layer} ran: the current rows that stay in the residual stream for all later layers
+     * (ascending indices), or null to keep every row. Only PyramidDrop and FastV drop rows permanently.
+     */
+    default int[] survivors(int layer, ScheduleContext context) {
+        return null;
+    }
+}
