@@ -1,0 +1,65 @@
+package dev.mod4j.golden;
+
+import dev.mod4j.loaders.npy.NpyArray;
+import dev.mod4j.runtime.generate.Sampler;
+import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.model.Session;
+import dev.mod4j.runtime.model.TokenRole;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+import static dev.mod4j.golden.LlamaGoldenTest.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * LLaVA end to end against the independent PyTorch reference (tests/golden/generate_llava_golden.py): vision tower
+ * hidden states, selected features, projector output, merged-sequence logits and greedy tokens, in the llava-hf and
+ * the original LLaVA layouts.
+ */
+class LlavaGoldenTest {
+    static final float TOLERANCE = 1e-4f;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-hf-f32", "llava-original-f32", "llava-hf-bf16"})
+    void everyStageMatchesTheReference(String caseName) {
+        GoldenCase c = GoldenCase.load(caseName);
+        float[] pixels = c.array("pixel_values.npy").data();
+        try (MultimodalModel model = MultimodalModel.load(c.directory())) {
+            NpyArray hiddenStates = c.array("vision_hidden_states.npy");
+            int perState = (int) (hiddenStates.shape()[1] * hiddenStates.shape()[2]);
+            float[] features = model.visionFeatures(pixels, (index, state) -> assertClose(
+                    java.util.Arrays.copyOfRange(hiddenStates.data(), index * perState, (index + 1) * perState), state,
+                    TOLERANCE, caseName + " vision hidden state " + index));
+            assertClose(c.array("vision_features.npy").data(), features, TOLERANCE, caseName + " vision features");
+            float[] projected = model.projector().project(features, model.rowsPerImage());
+            assertClose(c.array("projector_output.npy").data(), projected, TOLERANCE, caseName + " projector");
+
+            PromptRows prompt = model.prompt(c.ints("input_ids"), List.of(pixels));
+            assertEquals(c.golden().get("merged_length").asInt(), prompt.length());
+            assertEquals(c.golden().get("image_start").asInt(), prompt.imageStart());
+            assertEquals(TokenRole.SYSTEM, prompt.roles()[0]);
+            assertEquals(TokenRole.INSTRUCTION, prompt.roles()[prompt.length() - 1]);
+            int vocab = model.decoder().config().vocabSize();
+            int[] expectedTokens = c.ints("greedy_new_tokens");
+            Session session = model.decoder().newSession(prompt.length() + expectedTokens.length);
+            float[] logits = new float[prompt.length() * vocab];
+            float[] last = session.prefill(prompt, logits);
+            assertClose(c.array("logits.npy").data(), logits, TOLERANCE, caseName + " prompt logits");
+            NpyArray stepLogits = c.array("greedy_logits.npy");
+            int[] generated = new int[expectedTokens.length];
+            for (int step = 0; step < generated.length; step++) {
+                assertClose(java.util.Arrays.copyOfRange(stepLogits.data(), step * vocab, (step + 1) * vocab), last,
+                        TOLERANCE, caseName + " step " + step);
+                generated[step] = Sampler.argmax(last);
+                if (step + 1 < generated.length) {
+                    last = session.decode(generated[step]);
+                }
+            }
+            assertArrayEquals(expectedTokens, generated, caseName + " greedy tokens");
+        }
+    }
+}
