@@ -3,6 +3,7 @@ package dev.mod4j.cli;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,6 +30,9 @@ final class ForwardCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    ScheduleOptions scheduleOptions;
+
     @Option(names = "--logits-out", paramLabel = "FILE.npy", description = "float32 [positions, vocab].")
     Path logitsOut;
 
@@ -47,8 +51,14 @@ final class ForwardCommand implements Callable<Integer> {
             PromptRows prompt = model.prompt(ids, images);
             int vocab = model.decoder().config().vocabSize();
             float[] logits = new float[Math.multiplyExact(prompt.length(), vocab)];
-            model.decoder().newSession(prompt.length()).prefill(prompt, logits);
-            NpyArray logitsArray = new NpyArray(new long[]{prompt.length(), vocab}, logits);
+            Session session = model.decoder().newSession(prompt.length());
+            scheduleOptions.apply(session, model);
+            session.prefill(prompt, logits);
+            // Rows a schedule dropped have no logits: the array holds the rows still in the stream at the end.
+            int logitRows = session.lastPrefillSequenceIndices().length;
+            NpyArray logitsArray = new NpyArray(new long[]{logitRows, vocab},
+                    java.util.Arrays.copyOf(logits, logitRows * vocab));
+            scheduleOptions.writeTrace(session);
             if (logitsOut != null) {
                 logitsArray.write(logitsOut);
             }

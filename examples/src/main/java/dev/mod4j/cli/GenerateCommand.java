@@ -36,6 +36,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    ScheduleOptions scheduleOptions;
+
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
 
@@ -79,6 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             int capacity = Math.min(context, prompt.length() + maxNewTokens);
             Session session = model.decoder().newSession(capacity);
+            scheduleOptions.apply(session, model);
             Tokenizer tokenizer = printIds ? null : modelOptions.tokenizerIfPresent();
             StreamingDecoder stream = tokenizer == null ? null : tokenizer.streamingDecoder(true);
             List<Integer> eos = model.decoder().config().eosTokenIds();
@@ -98,6 +102,7 @@ final class GenerateCommand implements Callable<Integer> {
                     prompt.length(), prompt.imageRows().length / model.decoder().config().hiddenSize(),
                     result.prefillMillis(), result.tokens().length, result.decodeTokensPerSecond(),
                     result.stoppedOnEos() ? ", stopped at eos" : "");
+            scheduleOptions.writeTrace(session);
         }
         return 0;
     }

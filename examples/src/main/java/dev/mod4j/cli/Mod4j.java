@@ -10,7 +10,8 @@ import java.io.PrintWriter;
 /** The {@code mod4j} command line. Exit codes: 0 success, 2 bad input (one line on stderr), 1 internal error. */
 @Command(name = "mod4j", mixinStandardHelpOptions = true, versionProvider = Mod4j.Version.class,
         description = "Multimodal LLM inference that skips or drops redundant vision tokens inside the decoder.",
-        subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, BenchCommand.class, DemoCommand.class,
+        subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, CompareCommand.class,
+                BenchCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mod4j {
     public static final int EXIT_BAD_INPUT = 2;

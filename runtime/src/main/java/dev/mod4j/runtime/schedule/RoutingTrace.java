@@ -34,6 +34,13 @@ public final class RoutingTrace {
         return prefill().stream().mapToLong(LayerRecord::macs).sum();
     }
 
+    /** An independent copy (a session's trace is reset by its next request). */
+    public RoutingTrace copy() {
+        RoutingTrace c = new RoutingTrace();
+        c.records.addAll(records);
+        return c;
+    }
+
     public void clear() {
         records.clear();
     }

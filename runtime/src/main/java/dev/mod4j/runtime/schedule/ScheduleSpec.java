@@ -19,7 +19,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
             "dense", Map.of(),
             "fastv", Map.of("k", "prune after layer K (1-based, 1..L-1; default 2)",
                     "r", "fraction of image tokens pruned, in [0, 1) (default 0.5)"),
-            "pdrop", Map.of("layers", "1-based layers after which to drop, ascending, in 1..L-1 (default 8,16,24)",
+            "pdrop", Map.of("layers", "1-based layers after which to drop, ascending, in 1..L-1 (default L/4, L/2, 3L/4: 8,16,24 for 32 layers)",
                     "ratios", "fraction of the original image tokens kept after each, in (0, 1], non-increasing"
                             + " (default 0.5,0.25,0.125)"),
             "gmod", Map.of("layers", "MoD layers, 0-based, list or ranges like 3-30 (default: the checkpoint's, else"

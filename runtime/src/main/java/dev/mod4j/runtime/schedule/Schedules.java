@@ -41,12 +41,15 @@ public final class Schedules {
     }
 
     private static TokenSchedule pyramidDrop(ScheduleSpec spec, int layers) {
-        int[] list = spec.intList("layers", new int[]{8, 16, 24}, 1, layers - 1);
-        double[] ratios = spec.doubleList("ratios", new double[]{0.5, 0.25, 0.125});
-        if (!spec.has("layers") && layers <= 24) {
-            throw new InvalidInputException("--schedule", "pdrop: the default layers 8,16,24 need more than 24 layers;"
-                    + " this model has " + layers + ", so give layers=... (1.." + (layers - 1) + ")");
+        // The released default 8,16,24 for 32 layers, i.e. after each quarter; scaled to other depths.
+        int[] quarters = java.util.stream.IntStream.of(layers / 4, layers / 2, 3 * layers / 4)
+                .filter(l -> l >= 1 && l <= layers - 1).distinct().toArray();
+        int[] list = spec.intList("layers", quarters, 1, layers - 1);
+        double[] defaultRatios = java.util.Arrays.copyOf(new double[]{0.5, 0.25, 0.125}, list.length);
+        for (int i = 3; i < defaultRatios.length; i++) {
+            defaultRatios[i] = defaultRatios[i - 1] / 2;
         }
+        double[] ratios = spec.doubleList("ratios", defaultRatios);
         if (list.length != ratios.length) {
             throw spec.bad("ratios", String.valueOf(ratios.length) + " values", "must match the " + list.length
                     + " layers");

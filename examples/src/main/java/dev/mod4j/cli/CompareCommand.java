@@ -1,0 +1,174 @@
+package dev.mod4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.runtime.compare.ScheduleComparison;
+import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.schedule.RoutingTrace;
+import dev.mod4j.runtime.schedule.ScheduleSpec;
+import dev.mod4j.runtime.schedule.Schedules;
+import dev.mod4j.runtime.schedule.TokenSchedule;
+import dev.mod4j.runtime.schedule.TraceExport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code mod4j compare}: one request under several schedules, side by side. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Run one image + prompt under several token schedules and compare outputs, cost and what was kept.")
+final class CompareCommand implements Callable<Integer> {
+    static final String DEFAULT_SCHEDULES = "dense,fastv,pdrop,gmod,pmod";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--schedules", paramLabel = "LIST", defaultValue = DEFAULT_SCHEDULES,
+            description = "Comma-separated schedule specs (e.g. dense,fastv:k=2;r=0.5,pdrop). gmod/pmod need their"
+                    + " router tensors; in the default list they are left out when the checkpoint has none."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String schedules;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32")
+    int maxNewTokens;
+
+    @Option(names = "--json", description = "Print the comparison as JSON.")
+    boolean json;
+
+    @Option(names = "--trace-out", paramLabel = "FILE", description = "Write every schedule's routing trace (.arrow or .json).")
+    Path traceOut;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (maxNewTokens < 1 || maxNewTokens > GenerateCommand.MAX_NEW_TOKENS_LIMIT) {
+            throw new InvalidInputException("--max-new-tokens", "must be between 1 and "
+                    + GenerateCommand.MAX_NEW_TOKENS_LIMIT + ", got " + maxNewTokens);
+        }
+        try (MultimodalModel model = modelOptions.open()) {
+            List<float[]> images = modelOptions.images(model);
+            PromptRows prompt = model.prompt(modelOptions.inputIds(model, images.size()), images);
+            if (prompt.length() >= model.decoder().config().maxPositionEmbeddings()) {
+                throw new InvalidInputException("prompt", prompt.length() + " positions do not fit the model's context of "
+                        + model.decoder().config().maxPositionEmbeddings());
+            }
+            List<TokenSchedule> list = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
+            for (ScheduleSpec s : ScheduleSpec.parseList(schedules)) {
+                try {
+                    list.add(Schedules.create(s, model.decoder().files()));
+                } catch (InvalidInputException e) {
+                    boolean optional = schedules.equals(DEFAULT_SCHEDULES) && e.getMessage().contains("router tensors");
+                    if (!optional) {
+                        throw e;
+                    }
+                    skipped.add(s.method() + " (no router tensors in this checkpoint)");
+                }
+            }
+            List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt, list, maxNewTokens);
+            Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
+            if (json) {
+                printJson(out, runs, tokenizer, skipped);
+            } else {
+                printTable(out, runs, tokenizer, prompt, skipped);
+            }
+            if (traceOut != null) {
+                Map<String, RoutingTrace> traces = new LinkedHashMap<>();
+                runs.forEach(r -> traces.put(r.spec(), r.trace()));
+                if (traceOut.toString().endsWith(".json")) {
+                    TraceExport.writeJson(traces, traceOut);
+                } else {
+                    TraceExport.writeArrow(traces, traceOut);
+                }
+            }
+        }
+        return 0;
+    }
+
+    static String text(Tokenizer tokenizer, int[] tokens) {
+        if (tokenizer == null) {
+            return Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(","));
+        }
+        return tokenizer.decode(tokens, true).replace("\n", "\\n");
+    }
+
+    private static void printTable(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, PromptRows prompt,
+                                   List<String> skipped) {
+        ScheduleRun dense = runs.getFirst();
+        int[] reference = dense.generation().tokens();
+        out.printf("prompt: %d positions (%d image tokens); reference for agreement, FLOPs and KV ratios: %s%n",
+                prompt.length(), prompt.imageRows().length == 0 ? 0 : (int) Arrays.stream(prompt.roles())
+                        .filter(r -> r == dev.mod4j.runtime.model.TokenRole.IMAGE).count(), dense.spec());
+        out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", "schedule", "agree", "diff@", "prefill ms",
+                "decode t/s", "MACs", "KV bytes", "KV ratio", "image tokens per layer", "output");
+        for (ScheduleRun r : runs) {
+            int diff = r.firstDivergence(reference);
+            out.printf("%-34s %6.0f%% %6s %10.1f %10.2f %8.1f%% %10s %8.1f%%  %-22s %s%n", shorten(r.spec(), 34),
+                    100 * r.agreementWith(reference), diff < 0 ? "-" : String.valueOf(diff),
+                    r.generation().prefillMillis(), r.generation().decodeTokensPerSecond(),
+                    100.0 * r.prefillMacs() / dense.prefillMacs(), InspectCommand.bytes(r.kvCacheBytes()),
+                    100.0 * r.kvCacheBytes() / dense.kvCacheBytes(), r.imageTokensCompact(),
+                    shorten(text(tokenizer, r.generation().tokens()), 40));
+        }
+        out.println("MACs: exact multiply-adds of the prefill's decoder layers, relative to the first schedule.");
+        for (String s : skipped) {
+            out.println("skipped: " + s);
+        }
+    }
+
+    private static void printJson(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped) {
+        int[] reference = runs.getFirst().generation().tokens();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ScheduleRun r : runs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("schedule", r.spec());
+            m.put("tokens", r.generation().tokens());
+            m.put("text", text(tokenizer, r.generation().tokens()));
+            m.put("agreement", r.agreementWith(reference));
+            m.put("first_divergence", r.firstDivergence(reference));
+            m.put("prefill_ms", r.generation().prefillMillis());
+            m.put("decode_tokens_per_s", r.generation().decodeTokensPerSecond());
+            m.put("prefill_macs", r.prefillMacs());
+            m.put("total_macs", r.totalMacs());
+            m.put("kv_cache_entries", r.kvCacheEntries());
+            m.put("kv_cache_bytes", r.kvCacheBytes());
+            m.put("image_tokens_per_layer", r.imageTokensPerLayer());
+            rows.add(m);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("runs", rows);
+        root.put("skipped", skipped);
+        try {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String shorten(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

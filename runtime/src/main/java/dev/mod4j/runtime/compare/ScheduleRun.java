@@ -1,0 +1,73 @@
+package dev.mod4j.runtime.compare;
+
+import dev.mod4j.runtime.generate.GenerationResult;
+import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.schedule.LayerRecord;
+import dev.mod4j.runtime.schedule.RoutingTrace;
+
+import java.util.List;
+
+/**
+ * One schedule's run on a request: what it generated, how long it took, what it kept and what it cost.
+ *
+ * @param prefillMacs      exact multiply-adds of the decoder layers in the prefill
+ * @param totalMacs        the same over prefill and all decode steps
+ * @param kvCacheEntries   KV entries held after generation, summed over layers
+ * @param kvCacheBytes     bytes those entries occupy as stored
+ */
+public record ScheduleRun(String spec, GenerationResult generation, RoutingTrace trace, long prefillMacs,
+                          long totalMacs, long kvCacheEntries, long kvCacheBytes) {
+
+    /** Image tokens each layer processed in the prefill. */
+    public int[] imageTokensPerLayer() {
+        return trace.prefill().stream().mapToInt(r -> r.processed(TokenRole.IMAGE)).toArray();
+    }
+
+    /** Tokens each layer processed in the prefill, by role. */
+    public List<LayerRecord> prefillLayers() {
+        return trace.prefill();
+    }
+
+    /** Share of positions where this run's tokens equal {@code reference}'s, over the reference's length. */
+    public double agreementWith(int[] reference) {
+        int[] mine = generation.tokens();
+        if (reference.length == 0) {
+            return mine.length == 0 ? 1 : 0;
+        }
+        int same = 0;
+        for (int i = 0; i < Math.min(reference.length, mine.length); i++) {
+            same += reference[i] == mine[i] ? 1 : 0;
+        }
+        return same / (double) reference.length;
+    }
+
+    /** Index of the first token that differs from {@code reference}, or -1 if none does. */
+    public int firstDivergence(int[] reference) {
+        int[] mine = generation.tokens();
+        int n = Math.min(reference.length, mine.length);
+        for (int i = 0; i < n; i++) {
+            if (reference[i] != mine[i]) {
+                return i;
+            }
+        }
+        return reference.length == mine.length ? -1 : n;
+    }
+
+    /** "64×2 32×2 16×2": run-length form of the per-layer image token counts. */
+    public String imageTokensCompact() {
+        int[] counts = imageTokensPerLayer();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < counts.length; ) {
+            int j = i;
+            while (j + 1 < counts.length && counts[j + 1] == counts[i]) {
+                j++;
+            }
+            sb.append(sb.isEmpty() ? "" : " ").append(counts[i]);
+            if (j > i) {
+                sb.append('×').append(j - i + 1);
+            }
+            i = j + 1;
+        }
+        return sb.toString();
+    }
+}
