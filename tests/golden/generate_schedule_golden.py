@@ -30,7 +30,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -53,12 +53,21 @@ GMOD_DECODE_ABS_MARGIN = 1e-3      # no decode p within 1e-3 of 0.5
 GMOD_SKIP_SHARE = (0.20, 0.60)     # share of rows with p <= 0.005 in every MoD layer
 ROUTER_RANK_REL_GAP = 1e-3         # top-k boundary gap of router scores (reseedable)
 ATTN_RANK_REL_GAP = 1e-4           # top-k boundary gap of attention scores (FastV/PDrop)
+MIN_SENSITIVITY = 1e-3             # a wrong convention must move some logit by more
 GMOD_ROUTER_SEED = 9100
 PMOD_ROUTER_SEED = 9300
 GMOD_MOD_LAYERS = [1, 2, 3, 4]
 PMOD_RMAX, PMOD_RMIN, PMOD_FACTOR = 0.85, 0.15, 0.5
 PMOD_ALPHA, PMOD_BETA = 0.2, 1.0   # "tanh_0.2_1"
 PMOD_TARGET_R_STD = 1.5            # router logit spread used to scale the random routers
+
+# Plausible implementation mistakes; each must change the logits (recorded per schedule).
+SENSITIVITY = {
+    "fastv": ("positions",),                                   # renumber survivors
+    "pdrop": ("positions", "score_with_current_layer"),        # keep original positions / score with layer j-1
+    "gmod": ("positions", "no_p_scale"),                       # original positions / MLP not scaled by p
+    "pmod": ("positions", "no_string_on_skipped"),             # renumber / skipped rows not scaled by w
+}
 
 SCHEDULES = [  # (file-safe name, spec, model)
     ("dense", "dense", "model-gmod"),
@@ -85,6 +94,7 @@ class Sched:
     gmod_skip: Optional[float] = None          # controlled top-k variant
     gmod_force_p1: bool = False                # test variant: p == 1
     pmod_ratio_one: bool = False               # test variant: every MoD layer keeps all
+    wrong: str = ""                            # sensitivity variants (plausible mistakes)
 
 
 def parse_spec(spec: str) -> Sched:
@@ -259,10 +269,13 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
             rec["rank_gaps"][str(l)] = gap
 
         scale = None                        # per processed row MLP-branch factor
+        flip = sched.wrong == "positions"               # renumbered <-> original positions
         if sched.kind in ("dense", "fastv"):
-            idx, pos = list(alive), list(alive)
+            idx = list(alive)
+            pos = list(range(len(idx))) if flip else list(idx)
         elif sched.kind == "pdrop":
-            idx, pos = list(alive), list(range(len(alive)))
+            idx = list(alive)
+            pos = list(idx) if flip else list(range(len(idx)))
         elif sched.kind == "gmod" and l in m.gmod_layers:
             p = gmod_p(m, l, X, sched)                      # every row (all are current)
             if sched.gmod_skip is None:
@@ -277,8 +290,8 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
                 idx = keep_prefix + list(range(P, T))
                 rec["rank_gaps"][str(l)] = gap
             rec["gmod_skipped_share"][str(l)] = float((p <= GMOD_PREFILL_THRESHOLD).double().mean())
-            pos = list(range(len(idx)))
-            scale = p[idx][:, None]
+            pos = list(idx) if flip else list(range(len(idx)))
+            scale = torch.ones_like(p[idx])[:, None] if sched.wrong == "no_p_scale" else p[idx][:, None]
             rec["prefill_scores"][str(l)] = [float(t) for t in p]
             rec["prefill_score_rows"][str(l)] = list(range(T))
         elif sched.kind == "pmod" and l in m.pmod_k:
@@ -287,7 +300,7 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
             sel, gap = topk_sorted(wv, k)
             kept = {img_rows[j] for j in sel}
             idx = [i for i in range(T) if not m.is_image(i) or i in kept]
-            pos = list(idx)
+            pos = list(range(len(idx))) if flip else list(idx)
             rec["prefill_scores"][str(l)] = [float(t) for t in wv]
             rec["prefill_score_rows"][str(l)] = list(img_rows)
             rec["rank_gaps"][str(l)] = gap
@@ -302,7 +315,8 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
             kept_w = wfull[idx][:, None]
             is_img = torch.tensor([m.is_image(i) for i in idx])[:, None]
             out = torch.where(is_img, a + kept_w * f, a + f)
-            X[skipped] = wfull[skipped][:, None] * X[skipped]   # STRing on skipped rows
+            if sched.wrong != "no_string_on_skipped":
+                X[skipped] = wfull[skipped][:, None] * X[skipped]   # STRing on skipped rows
             X[idx] = out
         elif scale is not None:
             X[idx] = a + scale * f
@@ -316,7 +330,9 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
         if sched.kind == "pdrop" and (l + 1) in sched.pdrop_layers:
             s_i = sched.pdrop_layers.index(l + 1)
             nxt = l + 1                                        # 0-based index of layer j
-            s = last_row_attention(X[alive], list(range(len(alive))), m.lw(nxt), cfg)
+            s_pos = list(alive) if flip else list(range(len(alive)))
+            s_layer = l if sched.wrong == "score_with_current_layer" else nxt
+            s = last_row_attention(X[alive], s_pos, m.lw(s_layer), cfg)
             cand = [i for i, r in enumerate(alive) if m.is_image(r)]
             assert len(cand) == counts[s_i]
             sel, gap = topk_sorted(s[cand], counts[s_i + 1])
@@ -353,11 +369,13 @@ def run_schedule(m: Model, sched: Sched, max_new_tokens: int = MAX_NEW_TOKENS) -
                 if float(p[0]) < GMOD_DECODE_THRESHOLD:
                     poss.append(None)
                     continue                                   # skipped: no cache append
-                pos = len(caches[l])
+                pos = t if sched.wrong == "positions" else len(caches[l])
                 a, f = layer_on_rows(x, [pos], lw, cfg, caches[l])
-                x = a + p[:, None] * f
+                x = a + (f if sched.wrong == "no_p_scale" else p[:, None] * f)
             else:
-                if sched.kind == "pdrop":
+                if sched.wrong == "positions":
+                    pos = t if sched.kind == "pdrop" else len(caches[l])
+                elif sched.kind == "pdrop":
                     pos = len(caches[l])
                     assert pos == t - dropped_before[l]
                 elif sched.kind == "gmod":
@@ -889,7 +907,7 @@ def main() -> int:
             elif name in ("gmod", "gmod-skip"):
                 variant, vm = replace(parse_spec("gmod"), gmod_force_p1=True), m
             else:
-                zero = {l: (torch.zeros(1, 64), torch.zeros(1)) for l in m.pmod_routers}
+                zero = {l: (torch.zeros(1, m.cfg.hidden_size), torch.zeros(1)) for l in m.pmod_routers}
                 variant, vm = replace(parse_spec("pmod"), pmod_ratio_one=True), with_pmod_routers(m, zero)
             vr = run_schedule(vm, variant)
             if not (torch.equal(vr["greedy_logits"], dense_rec["greedy_logits"])
@@ -900,7 +918,20 @@ def main() -> int:
                      "pmod": "pmod with zero routers and all ratios 1"}[name]
             checks["reduces_to_dense_exactly"] = label
 
-        # (3) float32 run: same tokens, same kept sets
+        # (3) sensitivity: plausible wrong conventions must move the logits visibly
+        sens = {}
+        for wrong in SENSITIVITY.get(sched.kind, ()):
+            wr = run_schedule(m, replace(sched, wrong=wrong))
+            d0 = float((wr["greedy_logits"][0] - rec["greedy_logits"][0]).abs().max())
+            ds = float((wr["greedy_logits"] - rec["greedy_logits"]).abs().max())
+            if wr["greedy_new_tokens"] != rec["greedy_new_tokens"]:
+                ds = None                  # later rows not comparable (other tokens fed)
+            if not d0 > MIN_SENSITIVITY and not (ds is not None and ds > MIN_SENSITIVITY):
+                raise AssertionError(f"{name}: wrong variant {wrong} moves logits by only {d0:.3g}")
+            sens[wrong] = {"prefill_row_max_abs_diff": float(f"{d0:.3g}"),
+                           "greedy_new_tokens": wr["greedy_new_tokens"]}
+
+        # (4) float32 run: same tokens, same kept sets
         r32 = run_schedule(m32, sched)
         if not same_record(r32, rec):
             raise AssertionError(f"SELF-CHECK FAILED ({name}): float32 run differs "
@@ -917,14 +948,14 @@ def main() -> int:
             assert rec["kv_lengths"]["after_prefill"][l] == len(pp)
             assert rec["kv_lengths"]["after_decode"][l] == len(pp) + n_dec
 
-        results[name] = (sched, mname, rec, gap, f32d, checks)
+        results[name] = (sched, mname, rec, gap, f32d, checks, sens)
         print(f"[{name}] {spec_s}: prefill processed per layer {fmt_counts(rec)}; "
               f"tokens {rec['greedy_new_tokens']}; min top-2 gap {gap:.4f}; "
               f"decode layers {rec['decode_processed']}; kv {rec['kv_lengths']['after_decode']}; "
               f"f32 |d| {f32d:.2e}; recompute |d| {dmax:.2e}")
 
     # ---- write schedule goldens
-    for name, (sched, mname, rec, gap, f32d, checks) in results.items():
+    for name, (sched, mname, rec, gap, f32d, checks, sens) in results.items():
         m = models64[mname]
         margins = {}
         gaps = {k: float(f"{v:.4g}") for k, v in rec["rank_gaps"].items() if v is not None}
@@ -970,6 +1001,8 @@ def main() -> int:
         out["decision_margins"] = margins
         out["float32_max_abs_logit_diff"] = float(f"{f32d:.3g}")
         out["self_checks"] = checks
+        if sens:
+            out["sensitivity"] = sens
         out["notes"] = NOTES[sched.kind]
         gg.write_json(os.path.join(SCHED_DIR, f"{name}.json"), out)
         gg.write_npy(os.path.join(SCHED_DIR, f"{name}_greedy_logits.npy"), rec["greedy_logits"])

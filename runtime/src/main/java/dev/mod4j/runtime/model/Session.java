@@ -2,6 +2,8 @@ package dev.mod4j.runtime.model;
 
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.runtime.accounting.ExactMacs;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.cpu.VectorKernels;
 import dev.mod4j.runtime.schedule.DenseSchedule;
@@ -29,6 +31,7 @@ public final class Session {
     private final Backend backend;
     private final int capacity;
     private final int hiddenSize;
+    private final ModelShape shape;
     private final LayerKvCache[] caches;
     private final Backend.Workspace workspace;
     private final float[] hidden;
@@ -59,6 +62,7 @@ public final class Session {
         this.backend = model.backend();
         this.capacity = capacity;
         this.hiddenSize = config.hiddenSize();
+        this.shape = ModelShape.of(config);
         this.caches = new LayerKvCache[config.numHiddenLayers()];
         for (int i = 0; i < caches.length; i++) {
             caches[i] = new LayerKvCache(config.kvDim(), capacity);
@@ -266,13 +270,7 @@ public final class Session {
 
     /** Exact multiply-adds of one layer over {@code rows} new rows on a cache of {@code base} entries. */
     private long layerMacs(int rows, int base) {
-        long d = hiddenSize;
-        long projections = d * config.qDim() + 2 * d * config.kvDim() + (long) config.qDim() * d
-                + 3 * d * config.intermediateSize();
-        // Row i attends to base + i + 1 keys: q·k and p·v per head.
-        long visibleKeys = (long) rows * base + (long) rows * (rows + 1) / 2;
-        long attention = 2 * visibleKeys * config.numAttentionHeads() * config.headDim();
-        return rows * projections + attention;
+        return ExactMacs.layerMacs(shape, rows, ExactMacs.causalVisibleKeys(base, rows));
     }
 
     private void record(int layer, Phase phase, LayerPlan plan, long macs) {

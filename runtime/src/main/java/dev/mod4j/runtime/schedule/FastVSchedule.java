@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.schedule;
 
+import dev.mod4j.runtime.accounting.FastVPruning;
 import dev.mod4j.runtime.model.TokenRole;
 
 import java.util.Arrays;
@@ -28,10 +29,6 @@ public final class FastVSchedule implements TokenSchedule {
         return "fastv:k=" + k + ";r=" + prunedFraction;
     }
 
-    /** Image tokens kept out of {@code imageTokens}: round(N_v · (1 − R)), as FastV's HF config computes it. */
-    public static int keptImageTokens(int imageTokens, double prunedFraction) {
-        return (int) Math.round(imageTokens * (1 - prunedFraction));
-    }
 
     @Override
     public LayerPlan plan(int layer, ScheduleContext context) {
@@ -48,7 +45,8 @@ public final class FastVSchedule implements TokenSchedule {
         if (context.phase() != Phase.PREFILL || layer != k - 1 || scores == null) {
             return null;
         }
-        return keepTopImageRows(context, scores, keptImageTokens(imageRows(context).length, prunedFraction));
+        return keepTopImageRows(context, scores,
+                new FastVPruning(k, prunedFraction).keptImageTokens(imageRows(context).length));
     }
 
     static int[] imageRows(ScheduleContext context) {

@@ -1,5 +1,7 @@
 package dev.mod4j.runtime.schedule;
 
+import dev.mod4j.runtime.accounting.PyramidDropStages;
+
 import java.util.Arrays;
 
 /**
@@ -12,6 +14,7 @@ import java.util.Arrays;
 public final class PyramidDropSchedule implements TokenSchedule {
     private final int[] layerList;
     private final double[] ratios;
+    private final PyramidDropStages stages;
     private int originalImageTokens = -1;
 
     /**
@@ -22,6 +25,8 @@ public final class PyramidDropSchedule implements TokenSchedule {
     public PyramidDropSchedule(int[] layerList, double[] ratios) {
         this.layerList = layerList.clone();
         this.ratios = ratios.clone();
+        this.stages = new PyramidDropStages(Arrays.stream(layerList).boxed().toList(),
+                Arrays.stream(ratios).boxed().toList());
     }
 
     @Override
@@ -34,10 +39,6 @@ public final class PyramidDropSchedule implements TokenSchedule {
         return String.join(",", Arrays.stream(a).mapToObj(Integer::toString).toList());
     }
 
-    /** Image tokens left after stage boundary {@code s} out of {@code n}: int(n · ratio), truncating as the code does. */
-    public static int keptImageTokens(int n, double ratio) {
-        return (int) (n * ratio);
-    }
 
     @Override
     public LayerPlan plan(int layer, ScheduleContext context) {
@@ -56,7 +57,7 @@ public final class PyramidDropSchedule implements TokenSchedule {
         if (stage < 0 || originalImageTokens <= 0) {
             return null;
         }
-        int keep = keptImageTokens(originalImageTokens, ratios[stage]);
+        int keep = stages.stageImageTokens(originalImageTokens)[stage + 1];
         // The query is the last instruction token: at inference, the last prompt token (the ":" of "ASSISTANT:").
         float[] scores = context.attentionFrom(context.rows() - 1, layer + 1, PositionRule.CACHE_INDEX);
         context.traceScores(scores);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.runtime.accounting.GammaModLayerMode;
+import dev.mod4j.runtime.accounting.ProgressiveRatioDecay;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -90,7 +92,9 @@ public final class Schedules {
         if (router.layersWithRouter().size() > 1) {
             return router.layersWithRouter().stream().mapToInt(Integer::intValue).toArray();
         }
-        return IntStream.range(0, layers).filter(l -> l > 2 && l < layers - 1).toArray();
+        String mode = mod != null && mod.get("mod_mode") != null && mod.get("mod_mode").isTextual()
+                ? mod.get("mod_mode").asText() : GammaModLayerMode.ARANK_MOD.configName();
+        return GammaModLayerMode.fromConfigName(mode).modLayers(layers);
     }
 
     private static TokenSchedule pMod(ScheduleSpec spec, ModelFiles files, int layers) {
@@ -98,34 +102,29 @@ public final class Schedules {
         Map<String, JsonNode> extra = files.config().extraFields();
         // Defaults from the checkpoint's config (mod_target_layers "shiftedcos_decay_0.85_0.15", mod_router_factor).
         String target = extra.containsKey("mod_target_layers") ? extra.get("mod_target_layers").asText()
-                : "shiftedcos_decay_0.85_0.15";
-        String[] parts = target.split("_");
-        double configMax = 0.85;
-        double configMin = 0.15;
-        String configDecay = "shiftedcos";
-        if (parts.length == 4 && parts[1].equals("decay")) {
-            configDecay = parts[0];
-            configMax = Double.parseDouble(parts[2]);
-            configMin = Double.parseDouble(parts[3]);
+                : ProgressiveRatioDecay.RELEASED_TARGET_LAYERS;
+        double configMean = extra.containsKey("mod_router_factor") ? extra.get("mod_router_factor").asDouble()
+                : ProgressiveRatioDecay.RELEASED_ROUTER_FACTOR;
+        ProgressiveRatioDecay fromConfig = ProgressiveRatioDecay.parse(target, configMean, layers);
+        double rmax = spec.doubleValue("rmax", fromConfig.maxRatio(), 0, 1, false);
+        double rmin = spec.doubleValue("rmin", fromConfig.minRatio(), 0, 1, true);
+        double mean = spec.doubleValue("mean", fromConfig.meanRatio(), 0, 1, false);
+        String decay = spec.stringValue("decay", fromConfig.curve().configName());
+        ProgressiveRatioDecay.Curve curve = java.util.Arrays.stream(ProgressiveRatioDecay.Curve.values())
+                .filter(c -> c.configName().equals(decay)).findFirst()
+                .orElseThrow(() -> spec.bad("decay", decay, "must be shiftedcos or shiftedlinear"));
+        if (rmin > rmax) {
+            throw spec.bad("rmin", String.valueOf(rmin), "must not exceed rmax=" + rmax);
         }
-        double configMean = extra.containsKey("mod_router_factor") ? extra.get("mod_router_factor").asDouble() : 0.5;
-        double rmax = spec.doubleValue("rmax", configMax, 0, 1, false);
-        double rmin = spec.doubleValue("rmin", configMin, 0, 1, true);
-        double mean = spec.doubleValue("mean", configMean, 0, 1, false);
-        String decay = spec.stringValue("decay", configDecay);
-        if (!decay.equals("shiftedcos") && !decay.equals("shiftedlinear")) {
-            throw spec.bad("decay", decay, "must be shiftedcos or shiftedlinear");
-        }
+        // The released code divides by 31 for its 32 layers: L-1 in general (methods.md §4.11, pitfall 1).
+        ProgressiveRatioDecay decayCurve = new ProgressiveRatioDecay(curve, layers, rmax, rmin, mean);
         double[] norm = tanhNorm(extra);
         double alpha = spec.doubleValue("alpha", norm[0], 0, 10, true);
         double beta = spec.doubleValue("beta", norm[1], -10, 10, true);
         Map<Integer, Double> retention = new LinkedHashMap<>();
-        for (int l = 0; l < layers; l++) {
-            // The released code divides by 31 for its 32 layers: L-1 in general (methods.md §4.11, pitfall 1).
-            double x = layers == 1 ? 0 : (double) l / (layers - 1);
-            double raw = decay.equals("shiftedcos") ? 0.5 * Math.cos(Math.PI * x) + mean : (0.5 - x) + mean;
-            if (raw <= rmax && routers.weights().containsKey(l)) {
-                retention.put(l, Math.max(raw, rmin));
+        for (int l : decayCurve.modLayers()) {
+            if (routers.weights().containsKey(l)) {
+                retention.put(l, decayCurve.effectiveRatio(l));
             }
         }
         return new PModSchedule(routers, retention, alpha, beta, "pmod:decay=" + decay + ";rmax=" + rmax + ";rmin="
