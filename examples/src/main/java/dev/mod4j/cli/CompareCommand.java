@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.report.ComparisonTable;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -61,6 +62,10 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--trace-out", paramLabel = "FILE", description = "Write every schedule's routing trace (.arrow or .json).")
     Path traceOut;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "Write an HTML report (table, charts, kept patches per layer, CSV, Arrow trace) into DIR.")
+    Path reportDir;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -104,6 +109,10 @@ final class CompareCommand implements Callable<Integer> {
                     TraceExport.writeArrow(traces, traceOut);
                 }
             }
+            if (reportDir != null) {
+                Path page = CompareReports.write(reportDir, model, modelOptions, images, prompt, runs, tokenizer, skipped);
+                spec.commandLine().getErr().println("report: " + page.toAbsolutePath());
+            }
         }
         return 0;
     }
@@ -115,23 +124,18 @@ final class CompareCommand implements Callable<Integer> {
         return tokenizer.decode(tokens, true).replace("\n", "\\n");
     }
 
-    private static void printTable(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, PromptRows prompt,
-                                   List<String> skipped) {
+    static void printTable(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, PromptRows prompt,
+                           List<String> skipped) {
         ScheduleRun dense = runs.getFirst();
-        int[] reference = dense.generation().tokens();
         out.printf("prompt: %d positions (%d image tokens); reference for agreement, FLOPs and KV ratios: %s%n",
                 prompt.length(), prompt.imageRows().length == 0 ? 0 : (int) Arrays.stream(prompt.roles())
                         .filter(r -> r == dev.mod4j.runtime.model.TokenRole.IMAGE).count(), dense.spec());
-        out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", "schedule", "agree", "diff@", "prefill ms",
-                "decode t/s", "MACs", "KV bytes", "KV ratio", "image tokens per layer", "output");
-        for (ScheduleRun r : runs) {
-            int diff = r.firstDivergence(reference);
-            out.printf("%-34s %6.0f%% %6s %10.1f %10.2f %8.1f%% %10s %8.1f%%  %-22s %s%n", shorten(r.spec(), 34),
-                    100 * r.agreementWith(reference), diff < 0 ? "-" : String.valueOf(diff),
-                    r.generation().prefillMillis(), r.generation().decodeTokensPerSecond(),
-                    100.0 * r.prefillMacs() / dense.prefillMacs(), InspectCommand.bytes(r.kvCacheBytes()),
-                    100.0 * r.kvCacheBytes() / dense.kvCacheBytes(), r.imageTokensCompact(),
-                    shorten(text(tokenizer, r.generation().tokens()), 40));
+        out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", ComparisonTable.HEADERS.toArray());
+        List<String> texts = runs.stream().map(r -> shorten(text(tokenizer, r.generation().tokens()), 40)).toList();
+        for (ComparisonTable.Row row : ComparisonTable.rows(runs, texts)) {
+            List<String> c = row.cells();
+            out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", shorten(c.get(0), 34), c.get(1), c.get(2),
+                    c.get(3), c.get(4), c.get(5), c.get(6), c.get(7), c.get(8), c.get(9));
         }
         out.println("MACs: exact multiply-adds of the prefill's decoder layers, relative to the first schedule.");
         for (String s : skipped) {

@@ -26,6 +26,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where the demo model is written (default: $MOD4J_CACHE or ~/.cache/mod4j).")
     Path cacheDir;
 
+    @Option(names = "--report-dir", paramLabel = "DIR",
+            description = "Where the HTML report is written (default: demo-report/ in the cache directory).")
+    Path reportDir;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "12", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -37,9 +44,17 @@ final class DemoCommand implements Callable<Integer> {
             InspectCommand.print(out, CheckpointSummary.of(files));
         }
         out.println();
+        Path root = cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot();
+        Path page = DemoComparison.run(out, dir, reportDir != null ? reportDir : root.resolve("demo-report"), maxNewTokens);
+        out.println();
+        out.println("report: " + page.toAbsolutePath().toUri() + "  (open it in a browser; no server needed)");
+        out.println("Reminder: the demo model is UNTRAINED; its answers and routing are noise.");
+        out.println();
         out.println("To use a real checkpoint, download it yourself (mod4j never downloads) and point --model at it:");
         DemoModel.realCheckpointHints().forEach(h -> out.println("  " + h));
         out.println("  e.g. bin/mod4j inspect --model ~/models/llava-1.5-7b-hf");
+        out.println("       bin/mod4j compare --model ~/models/llava-1.5-7b-hf --pixel-values image.npy \\");
+        out.println("           --prompt \"What is shown in this picture?\" --report report/");
         return 0;
     }
 }

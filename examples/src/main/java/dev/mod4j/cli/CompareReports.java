@@ -1,0 +1,33 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.api.Comparison;
+import dev.mod4j.api.ImageInput;
+import dev.mod4j.api.RgbImage;
+import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.report.ComparisonReport;
+import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.model.PromptRows;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code compare --report DIR}: the command's results as a {@link ComparisonReport}. */
+final class CompareReports {
+    private CompareReports() {
+    }
+
+    static Path write(Path directory, MultimodalModel model, ModelOptions options, List<float[]> images,
+                      PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped) {
+        // The report shows the first image as the tower saw it: the pixel values with CLIP's normalization undone.
+        RgbImage picture = images.isEmpty() || !model.hasVision() ? null
+                : ImageInput.ofPixels(options.pixelValues.getFirst().getFileName().toString(), images.getFirst())
+                        .picture(model.visionConfig());
+        String question = options.prompt != null ? options.prompt
+                : "(input ids) " + String.join(",", options.inputIds);
+        List<String> texts = runs.stream().map(r -> CompareCommand.text(tokenizer, r.generation().tokens())).toList();
+        Comparison comparison = new Comparison(options.model.getFileName().toString(), question, picture, prompt, runs,
+                texts, skipped);
+        return ComparisonReport.of(comparison).write(directory);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.mod4j.report;
+
+import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.schedule.LayerRecord;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.geom.Ellipse2D;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The report's charts, drawn with JFreeChart: image tokens each layer processed, multiply-adds per layer, and
+ * latency. Each schedule keeps its colour ({@link #color}) across charts and patch strips.
+ */
+public final class ReportCharts {
+    /** Okabe–Ito colours (distinguishable with colour-blindness), one per method. */
+    private static final Map<String, Color> METHOD_COLORS = Map.of(
+            "dense", new Color(0x44, 0x44, 0x44), "fastv", new Color(0xE6, 0x9F, 0x00),
+            "pdrop", new Color(0x00, 0x72, 0xB2), "gmod", new Color(0x00, 0x9E, 0x73),
+            "pmod", new Color(0xCC, 0x79, 0xA7));
+    private static final Color[] EXTRA_COLORS = {new Color(0xD5, 0x5E, 0x00), new Color(0x56, 0xB4, 0xE9),
+            new Color(0xF0, 0xE4, 0x42), new Color(0x99, 0x99, 0x99)};
+    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+    private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    private static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
+
+    private ReportCharts() {
+    }
+
+    /** The colour of run {@code index} of the comparison: its method's, or a spare one for a method seen before. */
+    public static Color color(List<ScheduleRun> runs, int index) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int spares = 0;
+        for (int i = 0; ; i++) {
+            String method = method(runs.get(i).spec());
+            boolean own = METHOD_COLORS.containsKey(method) && seen.add(method);
+            if (i == index) {
+                return own ? METHOD_COLORS.get(method) : EXTRA_COLORS[spares % EXTRA_COLORS.length];
+            }
+            spares += own ? 0 : 1;
+        }
+    }
+
+    static String method(String spec) {
+        int colon = spec.indexOf(':');
+        return colon < 0 ? spec : spec.substring(0, colon);
+    }
+
+    /** A legend label: the spec, cut to 32 characters. */
+    static String label(String spec) {
+        return spec.length() <= 32 ? spec : spec.substring(0, 31) + "…";
+    }
+
+    /** Image tokens each decoder layer processed in the prefill, one line per schedule. */
+    public static JFreeChart imageTokensPerLayer(Comparison comparison) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (ScheduleRun run : comparison.runs()) {
+            XYSeries series = new XYSeries(label(run.spec()), false, true);
+            for (LayerRecord r : run.prefillLayers()) {
+                series.add(r.layer(), r.processed(TokenRole.IMAGE));
+            }
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Image tokens processed per layer (prefill)",
+                "decoder layer", "image tokens", data, PlotOrientation.VERTICAL, true, false, false);
+        styleXY(chart, comparison.runs());
+        return chart;
+    }
+
+    /** Multiply-adds of each decoder layer in the prefill, one line per schedule. */
+    public static JFreeChart macsPerLayer(Comparison comparison) {
+        long max = comparison.runs().stream().flatMap(r -> r.prefillLayers().stream()).mapToLong(LayerRecord::macs)
+                .max().orElse(0);
+        double unit = max >= 5e9 ? 1e9 : max >= 5e6 ? 1e6 : 1e3;
+        String unitName = unit == 1e9 ? "GMACs" : unit == 1e6 ? "MMACs" : "kMACs";
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (ScheduleRun run : comparison.runs()) {
+            XYSeries series = new XYSeries(label(run.spec()), false, true);
+            for (LayerRecord r : run.prefillLayers()) {
+                series.add(r.layer(), r.macs() / unit);
+            }
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Multiply-adds per layer (prefill, exact)",
+                "decoder layer", unitName, data, PlotOrientation.VERTICAL, true, false, false);
+        styleXY(chart, comparison.runs());
+        ((NumberAxis) chart.getXYPlot().getRangeAxis()).setAutoRangeIncludesZero(true);
+        return chart;
+    }
+
+    /** Prefill time and decode time per token, one pair of bars per schedule. */
+    public static JFreeChart latency(Comparison comparison) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (ScheduleRun run : comparison.runs()) {
+            data.addValue(run.generation().prefillMillis(), "prefill (ms)", label(run.spec()));
+            double tps = run.generation().decodeTokensPerSecond();
+            data.addValue(tps > 0 ? 1000 / tps : 0, "decode (ms per token)", label(run.spec()));
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Latency (this machine, one run each)", null, "milliseconds",
+                data, PlotOrientation.HORIZONTAL, true, false, false);
+        style(chart);
+        CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setOutlineVisible(false);
+        plot.getDomainAxis().setTickLabelFont(LABEL_FONT);
+        plot.getRangeAxis().setTickLabelFont(LABEL_FONT);
+        plot.getRangeAxis().setLabelFont(LABEL_FONT);
+        BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setItemMargin(0.05);
+        renderer.setSeriesPaint(0, new Color(0x00, 0x72, 0xB2));
+        renderer.setSeriesPaint(1, new Color(0x9A, 0xC8, 0xEB));
+        return chart;
+    }
+
+    /** Writes {@code chart} as a PNG of {@code width}×{@code height} CSS pixels at twice the resolution (sharp on
+     * high-density screens). */
+    public static void writePng(JFreeChart chart, Path file, int width, int height) {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ChartUtils.writeScaledChartAsPNG(out, chart, width, height, 2, 2);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write chart " + file, e);
+        }
+    }
+
+    private static void style(JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getTitle().setFont(TITLE_FONT);
+        chart.getTitle().setPaint(new Color(0x22, 0x22, 0x22));
+        LegendTitle legend = chart.getLegend();
+        legend.setItemFont(LABEL_FONT);
+        legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+        legend.setPosition(RectangleEdge.BOTTOM);
+    }
+
+    private static void styleXY(JFreeChart chart, List<ScheduleRun> runs) {
+        style(chart);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(GRID);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setOutlineVisible(false);
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setTickLabelFont(LABEL_FONT);
+        x.setLabelFont(LABEL_FONT);
+        NumberAxis y = (NumberAxis) plot.getRangeAxis();
+        y.setTickLabelFont(LABEL_FONT);
+        y.setLabelFont(LABEL_FONT);
+        y.setAutoRangeIncludesZero(true);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < runs.size(); i++) {
+            // Earlier series drawn wider so identical curves (e.g. dense and an unrouted layer) stay visible.
+            float width = Math.max(2f, 6f - 1.2f * i);
+            renderer.setSeriesPaint(i, color(runs, i));
+            renderer.setSeriesStroke(i, new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            double r = width + 1;
+            renderer.setSeriesShape(i, new Ellipse2D.Double(-r / 2, -r / 2, r, r));
+        }
+        plot.setRenderer(renderer);
+    }
+}

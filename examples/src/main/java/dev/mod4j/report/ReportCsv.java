@@ -1,0 +1,86 @@
+package dev.mod4j.report;
+
+import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.schedule.LayerRecord;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The report's numbers as CSV (RFC 4180, header row, full precision, '.' as decimal point): one row per schedule, and
+ * one row per schedule and prefill layer.
+ */
+public final class ReportCsv {
+    private ReportCsv() {
+    }
+
+    /** schedule, agreement, first_divergence, prefill_ms, ..., output: the table's numbers unrounded. */
+    public static String schedules(Comparison comparison) {
+        List<String> lines = new ArrayList<>();
+        lines.add("schedule,agreement,first_divergence,prefill_ms,decode_tokens_per_s,new_tokens,prefill_macs,"
+                + "total_macs,prefill_macs_ratio,kv_cache_entries,kv_cache_bytes,kv_cache_ratio,image_tokens_per_layer,output");
+        List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison.runs(), comparison.texts());
+        for (int i = 0; i < rows.size(); i++) {
+            ComparisonTable.Row row = rows.get(i);
+            ScheduleRun run = comparison.runs().get(i);
+            lines.add(String.join(",", field(row.schedule()), number(row.agreement()),
+                    String.valueOf(row.firstDivergence()), number(row.prefillMillis()),
+                    number(row.decodeTokensPerSecond()), String.valueOf(run.generation().tokens().length),
+                    String.valueOf(run.prefillMacs()), String.valueOf(run.totalMacs()), number(row.macsRatio()),
+                    String.valueOf(run.kvCacheEntries()), String.valueOf(run.kvCacheBytes()), number(row.kvRatio()),
+                    field(joined(run.imageTokensPerLayer())), field(row.output())));
+        }
+        return String.join("\r\n", lines) + "\r\n";
+    }
+
+    /** schedule, layer, rows_in, processed, processed per role, kv_entries, macs: every prefill layer. */
+    public static String layers(Comparison comparison) {
+        List<String> lines = new ArrayList<>();
+        lines.add("schedule,layer,rows_in,processed,system,image,instruction,response,kv_entries,macs");
+        for (ScheduleRun run : comparison.runs()) {
+            for (LayerRecord r : run.prefillLayers()) {
+                lines.add(String.join(",", field(run.spec()), String.valueOf(r.layer()), String.valueOf(r.rowsIn()),
+                        String.valueOf(r.processedCount()), String.valueOf(r.processed(TokenRole.SYSTEM)),
+                        String.valueOf(r.processed(TokenRole.IMAGE)), String.valueOf(r.processed(TokenRole.INSTRUCTION)),
+                        String.valueOf(r.processed(TokenRole.RESPONSE)), String.valueOf(r.kvEntries()),
+                        String.valueOf(r.macs())));
+            }
+        }
+        return String.join("\r\n", lines) + "\r\n";
+    }
+
+    static void write(Path file, String csv) {
+        try {
+            Files.writeString(file, csv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static String joined(int[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (int v : values) {
+            sb.append(sb.isEmpty() ? "" : " ").append(v);
+        }
+        return sb.toString();
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** Quoted when it holds a comma, quote or line break; quotes doubled. */
+    static String field(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}
