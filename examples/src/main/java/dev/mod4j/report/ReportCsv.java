@@ -6,16 +6,17 @@ import dev.mod4j.runtime.model.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The report's numbers as CSV (RFC 4180, header row, full precision, '.' as decimal point): one row per schedule, and
- * one row per schedule and prefill layer.
+ * The report's numbers as CSV (RFC 4180, header row, six significant digits, '.' as decimal point): one row per
+ * schedule, and one row per schedule and prefill layer.
  */
 public final class ReportCsv {
     private ReportCsv() {
@@ -73,7 +74,10 @@ public final class ReportCsv {
     }
 
     private static String number(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "";
+        }
+        return new BigDecimal(v).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     /** Quoted when it holds a comma, quote or line break; quotes doubled. */

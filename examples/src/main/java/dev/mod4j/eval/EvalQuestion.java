@@ -1,0 +1,104 @@
+package dev.mod4j.eval;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.InvalidInputException;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One line of a question file in LLaVA's evaluation format ({@code llava/eval/model_vqa_loader.py}):
+ * {@code {"question_id": 7, "image": "COCO_val2014_000000001.jpg", "text": "Is there a dog?\nAnswer ..."}}, with
+ * an optional ground truth under {@code answer}, {@code gt_answer}, {@code ground_truth} or {@code label} (a string,
+ * or a list of acceptable strings).
+ *
+ * @param id          the question_id as written (number or string); {@link #key()} compares them
+ * @param image       the image's file name relative to the image folder, or null for a text-only question
+ * @param groundTruth acceptable answers, empty when the line has none
+ */
+public record EvalQuestion(JsonNode id, String image, String text, List<String> groundTruth) {
+    static final List<String> GROUND_TRUTH_FIELDS = List.of("answer", "gt_answer", "ground_truth", "label");
+
+    /** The question id as text: 7 and "7" are the same question. */
+    public String key() {
+        return id.asText();
+    }
+
+    /** Reads a JSONL question file; blank lines are skipped, a bad line is an error naming its number. */
+    public static List<EvalQuestion> read(Path file) {
+        ObjectMapper json = new ObjectMapper();
+        List<EvalQuestion> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = file + " line " + number;
+                JsonNode node;
+                try {
+                    node = json.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new InvalidInputException(where, "is not JSON: " + e.getOriginalMessage());
+                }
+                if (node == null || !node.isObject()) {
+                    throw new InvalidInputException(where, "expected a JSON object per line");
+                }
+                JsonNode id = node.get("question_id");
+                if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
+                    throw new InvalidInputException(where, "needs a question_id (a number or a string)");
+                }
+                JsonNode text = node.get("text");
+                if (text == null || !text.isTextual()) {
+                    throw new InvalidInputException(where, "needs the question as a string field 'text'");
+                }
+                JsonNode image = node.get("image");
+                if (image != null && !image.isNull() && !image.isTextual()) {
+                    throw new InvalidInputException(where, "'image' must be a file name");
+                }
+                if (!seen.add(id.asText())) {
+                    throw new InvalidInputException(where, "question_id " + id + " appears twice");
+                }
+                out.add(new EvalQuestion(id, image == null || image.isNull() ? null : image.asText(), text.asText(),
+                        groundTruth(node, where)));
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException(file.toString(), "cannot read the questions: " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) {
+            throw new InvalidInputException(file.toString(), "holds no questions");
+        }
+        return out;
+    }
+
+    private static List<String> groundTruth(JsonNode node, String where) {
+        for (String field : GROUND_TRUTH_FIELDS) {
+            JsonNode value = node.get(field);
+            if (value == null || value.isNull()) {
+                continue;
+            }
+            if (value.isValueNode()) {
+                return List.of(value.asText());
+            }
+            if (value.isArray()) {
+                List<String> all = new ArrayList<>();
+                value.forEach(v -> all.add(v.asText()));
+                return List.copyOf(all);
+            }
+            throw new InvalidInputException(where, "'" + field + "' must be a string or a list of strings");
+        }
+        return List.of();
+    }
+}

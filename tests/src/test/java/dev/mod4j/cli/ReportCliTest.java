@@ -1,0 +1,62 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.report.DemoFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.mod4j.loaders.MessageAssertions.assertMentions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code compare --report} and {@code demo}: the report beside the printed table, with the same numbers. */
+class ReportCliTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void compareReportShowsTheNumbersThePrintedTableShows() throws Exception {
+        Path model = CliTest.golden("llava-original-f32");
+        Path report = tmp.resolve("report");
+        CliRun run = CliRun.of("compare", "--model", model.toString(), "--input-ids", CompareCliTest.IDS,
+                "--pixel-values", model.resolve("pixel_values.npy").toString(), "--schedules",
+                "dense,fastv,pdrop:layers=2,4;ratios=0.5,0.25", "--max-new-tokens", "4", "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertMentions(run.err(), "report: ", "index.html");
+        String html = Files.readString(report.resolve("index.html"));
+        Matcher rows = Pattern.compile("<tr><td class=\"spec\">(.*?)</tr>", Pattern.DOTALL).matcher(html);
+        int checked = 0;
+        while (rows.find()) {
+            List<String> cells = Pattern.compile("<td class=\"num\">(.*?)</td>").matcher(rows.group(1)).results()
+                    .map(m -> m.group(1)).toList();
+            String schedule = rows.group(1).replaceAll("<span[^>]*></span>", "").replaceAll("</td>.*", "");
+            String line = run.out().lines().filter(l -> l.startsWith(schedule + " ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no printed row for " + schedule + " in\n" + run.out()));
+            // agree, diff@, prefill ms, decode t/s, MACs, KV bytes, KV ratio: printed exactly so.
+            String[] t = line.substring(35).trim().split("\\s+");
+            List<String> printed = List.of(t[0], t[1], t[2], t[3], t[4], t[5] + " " + t[6], t[7]);
+            assertEquals(printed, cells, line);
+            checked++;
+        }
+        assertEquals(3, checked);
+        assertTrue(Files.size(report.resolve("trace.arrow")) > 0);
+        assertTrue(Files.exists(report.resolve("strip-3-pdrop.png")), "the golden model's image is an 8×8 grid");
+    }
+
+    @Test
+    void demoPrintsTheComparisonWritesTheReportAndSaysTheModelIsUntrained() throws Exception {
+        Path report = tmp.resolve("demo-report");
+        CliRun run = CliRun.of("demo", "--cache-dir", DemoFixture.cacheRoot().toString(), "--report-dir",
+                report.toString(), "--max-new-tokens", "3");
+        assertEquals(0, run.exitCode(), run.err());
+        assertMentions(run.out(), "RANDOM, UNTRAINED weights", "dense", "fastv:k=2;r=0.5", "pdrop:", "gmod:",
+                "report: file:", "index.html", "UNTRAINED", "llava-hf/llava-1.5-7b-hf", "p-MoD", "--model");
+        assertTrue(Files.isRegularFile(report.resolve("index.html")));
+        assertTrue(Files.readString(report.resolve("index.html")).contains("untrained"));
+    }
+}
