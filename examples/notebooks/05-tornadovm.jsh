@@ -14,9 +14,17 @@ import java.util.function.Function;
 // mod4j's TornadoVM backend: a class with a static of(LlamaModel.Parts) factory, as CpuBackend has.
 String backendClassName = "dev.mod4j.tornado.TornadoBackend";
 String missing = null;
-try { Class.forName("uk.ac.manchester.tornado.api.TaskGraph"); } catch (ClassNotFoundException e) { missing = "the TornadoVM API (tornado-api) is not on the class path"; }
+try {
+    Class.forName("uk.ac.manchester.tornado.api.TaskGraph");
+} catch (ClassNotFoundException e) {
+    missing = "the TornadoVM API (tornado-api) is not on the class path";
+}
 if (missing == null) {
-    try { Class.forName(backendClassName); } catch (ClassNotFoundException e) { missing = backendClassName + " is not on the class path (build with ./mvnw -Ptornadovm)"; }
+    try {
+        Class.forName(backendClassName);
+    } catch (ClassNotFoundException e) {
+        missing = backendClassName + " is not on the class path (build with ./mvnw -Ptornadovm)";
+    }
 }
 
 Function<LlamaModel.Parts, Backend> tornadoFactory(String className) {

@@ -39,11 +39,13 @@ public final class DemoAssets {
         return DemoModel.defaultCacheRoot();
     }
 
-    /** The bundled demo picture (336×336: a house, a tree, a lake with a boat), drawn by examples/scripts/DrawDemoImage.java. */
+    /** The bundled demo picture (336×336: a house, a tree, a lake with a boat), drawn by
+     * examples/scripts/DrawDemoImage.java. */
     public static RgbImage picture() {
         try (InputStream in = DemoAssets.class.getResourceAsStream("demo/demo-image.png")) {
             if (in == null) {
-                throw new IllegalStateException("the demo image is missing from the class path (dev/mod4j/cli/demo/demo-image.png)");
+                throw new IllegalStateException("the demo image is missing from the class path"
+                        + " (dev/mod4j/cli/demo/demo-image.png)");
             }
             BufferedImage image = ImageIO.read(in);
             return RgbImage.of(image);

@@ -3,6 +3,7 @@ package dev.mod4j.cli;
 import dev.mod4j.api.Comparison;
 import dev.mod4j.api.Llava;
 import dev.mod4j.report.ComparisonReport;
+import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
 import java.io.PrintWriter;
@@ -25,6 +26,26 @@ final class DemoComparison {
     private DemoComparison() {
     }
 
+    /**
+     * Adds p-MoD, run on the demo model's p-MoD twin ({@link PModDemoModel}: the same weights, p-MoD's routers instead
+     * of γ-MoD's, which cannot share one checkpoint), to a comparison that had to skip it.
+     */
+    static Comparison withPModTwin(Comparison comparison, Path model, int maxNewTokens) {
+        Path twin = PModDemoModel.ensure(model);
+        try (Llava pmod = Llava.open(twin)) {
+            pmod.compare(DemoAssets.image(), DemoAssets.QUESTION, List.of(pmod.schedule("pmod")), List.of(), 2);
+            Comparison run = pmod.compare(DemoAssets.image(), DemoAssets.QUESTION, List.of(pmod.schedule("pmod")),
+                    List.of(), maxNewTokens);
+            List<ScheduleRun> runs = new ArrayList<>(comparison.runs());
+            runs.add(run.reference());
+            List<String> texts = new ArrayList<>(comparison.texts());
+            texts.add(run.texts().getFirst());
+            List<String> skipped = comparison.skipped().stream().filter(s -> !s.startsWith("pmod")).toList();
+            return new Comparison(comparison.model(), comparison.question(), comparison.picture(), comparison.prompt(),
+                    runs, texts, skipped);
+        }
+    }
+
     /** Runs the comparison on {@code model}, prints the table to {@code out}, writes the report; returns the page. */
     static Path run(PrintWriter out, Path model, Path reportDir, int maxNewTokens) {
         try (Llava llava = Llava.open(model)) {
@@ -36,11 +57,24 @@ final class DemoComparison {
             llava.compare(DemoAssets.image(), DemoAssets.QUESTION, schedules, skipped, 2);
             Comparison comparison = llava.compare(DemoAssets.image(), DemoAssets.QUESTION,
                     llava.schedules(SCHEDULES, new ArrayList<>()), skipped, maxNewTokens);
+            String twinNote = null;
+            if (skipped.stream().anyMatch(s -> s.startsWith("pmod"))) {
+                comparison = withPModTwin(comparison, model, maxNewTokens);
+                twinNote = "pmod ran on " + model.getFileName() + "-pmod, the same weights with p-MoD's routers in"
+                        + " place of γ-MoD's (one checkpoint cannot hold both).";
+            }
             CompareCommand.printTable(out, comparison.runs(), llava.tokenizer(), comparison.prompt(),
                     comparison.skipped());
-            return ComparisonReport.of(comparison)
+            if (twinNote != null) {
+                out.println(twinNote);
+            }
+            ComparisonReport report = ComparisonReport.of(comparison)
                     .title("mod4j demo: token schedules on an untrained model")
-                    .note(UNTRAINED)
+                    .note(UNTRAINED);
+            if (twinNote != null) {
+                report.note(twinNote);
+            }
+            return report
                     .note("For a real comparison, download a checkpoint yourself (mod4j never downloads), e.g."
                             + " llava-hf/llava-1.5-7b-hf, or the released γ-MoD / p-MoD checkpoints for their routers,"
                             + " and run: bin/mod4j compare --model DIR --pixel-values IMAGE.npy --prompt \"...\" --report DIR")

@@ -34,7 +34,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     Mod4j.CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + *.safetensors + tokenizer.json).")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Model directory (config.json + *.safetensors + tokenizer.json).")
     Path model;
 
     @Option(names = "--vision-tower", paramLabel = "DIR",
@@ -44,26 +45,32 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--load", paramLabel = "MODE", defaultValue = "mmap", description = "mmap or copy. Default: ${DEFAULT-VALUE}.")
     String load;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")
+    @Option(names = "--threads", paramLabel = "N",
+            description = "CPU threads (default: all available processors).")
     Integer threads;
 
-    @Option(names = "--template", paramLabel = "NAME", description = "vicuna_v1 or plain (default: vicuna_v1 for LLaVA models).")
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "vicuna_v1 or plain (default: vicuna_v1 for LLaVA models).")
     String template;
 
-    @Option(names = "--questions", required = true, paramLabel = "FILE.jsonl", description = "The questions, one JSON object per line.")
+    @Option(names = "--questions", required = true, paramLabel = "FILE.jsonl",
+            description = "The questions, one JSON object per line.")
     Path questions;
 
-    @Option(names = "--image-folder", paramLabel = "DIR", description = "Where the questions' images are (default: beside the questions file).")
+    @Option(names = "--image-folder", paramLabel = "DIR",
+            description = "Where the questions' images are (default: beside the questions file).")
     Path imageFolder;
 
     @Option(names = "--schedules", paramLabel = "LIST", defaultValue = "dense",
             description = "Comma-separated schedule specs, e.g. dense,fastv,pdrop,gmod,pmod. Default: ${DEFAULT-VALUE}.")
     String schedules;
 
-    @Option(names = "--answers-out", required = true, paramLabel = "DIR", description = "Directory of the answers files (created).")
+    @Option(names = "--answers-out", required = true, paramLabel = "DIR",
+            description = "Directory of the answers files (created).")
     Path answersOut;
 
-    @Option(names = "--model-id", paramLabel = "NAME", description = "model_id written into each answer (default: the model directory's name).")
+    @Option(names = "--model-id", paramLabel = "NAME",
+            description = "model_id written into each answer (default: the model directory's name).")
     String modelId;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
@@ -114,7 +121,8 @@ final class EvalCommand implements Callable<Integer> {
                         r.answers());
             }
             if (!anyGraded) {
-                out.println("no ground truth in the questions (answer, gt_answer, ground_truth or label): accuracy not computed.");
+                out.println("no ground truth in the questions (answer, gt_answer, ground_truth or label):"
+                        + " accuracy not computed.");
             }
         }
         return 0;

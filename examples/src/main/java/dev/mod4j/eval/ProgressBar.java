@@ -31,6 +31,10 @@ public final class ProgressBar {
         this.label = label;
         this.total = total;
         this.enabled = enabled && total > 0;
+        if (this.enabled) {
+            out.print("\r" + line(0, total, 0));
+            out.flush();
+        }
     }
 
     /** A bar on {@code out} (standard error) that draws only when standard error is a terminal. */

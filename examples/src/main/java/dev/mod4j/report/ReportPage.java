@@ -36,7 +36,7 @@ final class ReportPage {
             th { text-align: left; font-weight: 600; color: #444c5c; background: #fafbfc; white-space: nowrap; }
             td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             td.spec { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.8rem; max-width: 210px;
-                      overflow-wrap: anywhere; }
+                      word-break: break-all; }
             td.out { color: #3a4250; max-width: 220px; overflow-wrap: anywhere; font-size: 0.8rem; }
             .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
             .foot { color: #5b6475; font-size: 0.84rem; margin: 10px 0 0; }
@@ -101,12 +101,13 @@ final class ReportPage {
                 .append("\" alt=\"Multiply-adds per decoder layer, per schedule\" width=\"540\" height=\"380\">\n")
                 .append("<img src=\"").append(files.latencyChart())
                 .append("\" alt=\"Prefill and decode latency per schedule\" width=\"540\" height=\"380\">\n</div>\n")
-                .append("<p class=\"foot\">Latency is one greedy run per schedule after one untimed warm-up pass, on")
-                .append(" this machine; on a small model it is dominated by fixed costs. MACs are exact, counted from")
-                .append(" what each layer processed.</p>\n</section>\n");
+                .append("<p class=\"foot\">Latency: one greedy run per schedule on this machine, after an untimed")
+                .append(" dense pass; on a model this small it is dominated by JIT compilation and fixed costs, so judge")
+                .append(" speed on a real checkpoint. MACs are exact, counted from what each layer processed.</p>\n")
+                .append("</section>\n");
         h.append("<section>\n<h2>Raw data</h2>\n<ul>\n")
                 .append("<li><a href=\"").append(files.schedulesCsv()).append("\">").append(files.schedulesCsv())
-                .append("</a>: one row per schedule, the table's numbers unrounded.</li>\n")
+                .append("</a>: one row per schedule, the table's numbers to six significant digits.</li>\n")
                 .append("<li><a href=\"").append(files.layersCsv()).append("\">").append(files.layersCsv())
                 .append("</a>: one row per schedule and prefill layer: tokens in, tokens processed by role, KV entries,")
                 .append(" MACs.</li>\n")

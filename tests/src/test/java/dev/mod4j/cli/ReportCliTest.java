@@ -55,7 +55,8 @@ class ReportCliTest {
                 report.toString(), "--max-new-tokens", "3");
         assertEquals(0, run.exitCode(), run.err());
         assertMentions(run.out(), "RANDOM, UNTRAINED weights", "dense", "fastv:k=2;r=0.5", "pdrop:", "gmod:",
-                "report: file:", "index.html", "UNTRAINED", "llava-hf/llava-1.5-7b-hf", "p-MoD", "--model");
+                "pmod:decay=", "pmod ran on demo-llava-v2-pmod", "report: file:", "index.html", "UNTRAINED",
+                "llava-hf/llava-1.5-7b-hf", "p-MoD", "--model");
         assertTrue(Files.isRegularFile(report.resolve("index.html")));
         assertTrue(Files.readString(report.resolve("index.html")).contains("untrained"));
     }

@@ -1,6 +1,7 @@
 package dev.mod4j.notebook;
 
 import dev.mod4j.report.DemoFixture;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -40,11 +41,14 @@ class NotebooksTest {
         }
     }
 
+    @TempDir
+    Path tmp;
+
     @ParameterizedTest
     @MethodSource("notebooks")
     void notebookRunsToTheEnd(String name) throws Exception {
         DemoFixture.model();
-        Path log = Files.createTempFile("notebook-", ".log");
+        Path log = tmp.resolve("notebook.log");
         ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("bin/notebook").toString(),
                 NOTEBOOKS.resolve(name).toString()).redirectErrorStream(true).redirectOutput(log.toFile());
         // jshell refuses class-path entries that do not exist (surefire lists tests/target/classes, which may not).
@@ -53,7 +57,8 @@ class NotebooksTest {
         pb.environment().put("MOD4J_CLASSPATH", classPath);
         pb.environment().put("MOD4J_CACHE", DemoFixture.cacheRoot().toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("TMPDIR", Files.createTempDirectory("notebook-tmp-").toString());
+        // The notebooks' reports and traces go to java.io.tmpdir of jshell's VM: keep them in this test's directory.
+        pb.environment().put("MOD4J_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
         Process p = pb.start();
         boolean done = p.waitFor(180, TimeUnit.SECONDS);
         if (!done) {

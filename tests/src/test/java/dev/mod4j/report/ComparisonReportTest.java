@@ -50,8 +50,8 @@ class ComparisonReportTest {
         Matcher tr = Pattern.compile("<tr><td class=\"spec\">(.*?)</tr>", Pattern.DOTALL).matcher(html);
         for (ComparisonTable.Row row : rows) {
             assertTrue(tr.find(), "a table row for " + row.schedule());
-            List<String> cells = Pattern.compile("<td[^>]*>(?:<span[^>]*></span>)?(.*?)</td>").matcher("<td class=\"spec\">" + tr.group(1))
-                    .results().map(m -> m.group(1)).toList();
+            List<String> cells = Pattern.compile("<td[^>]*>(?:<span[^>]*></span>)?(.*?)</td>")
+                    .matcher("<td class=\"spec\">" + tr.group(1)).results().map(m -> m.group(1)).toList();
             assertEquals(row.cells().stream().map(ReportPage::esc).toList(), cells);
         }
         assertTrue(html.contains("a &lt;note&gt; &amp; more"), "notes are escaped");
