@@ -102,6 +102,9 @@ public final class Llava implements AutoCloseable {
         if (tokenizer == null) {
             throw new InvalidInputException(name, "has no tokenizer.json; build PromptRows from token ids instead");
         }
+        if (image != null) {
+            model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
+        }
         List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model.visionConfig()));
         String text = template.apply(question, images.size());
         int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
