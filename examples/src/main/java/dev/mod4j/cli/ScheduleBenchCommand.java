@@ -31,10 +31,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,7 +88,7 @@ final class ScheduleBenchCommand implements Callable<Integer> {
         LlamaConfig config = new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
                 null, false, 1, List.of(2), null, false, false, "bfloat16");
         DType weights = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();
-        Path dir = ensureModel(cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot(), config, weights);
+        Path dir = ensureModel(cacheDir != null ? cacheDir : ModelCache.defaultRoot(), config, weights);
         try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.COPY), CpuBackend::of)) {
             PromptRows prompt = prompt(config.hiddenSize());
             Map<String, TokenSchedule> schedules = schedules(config);
@@ -186,20 +183,11 @@ final class ScheduleBenchCommand implements Callable<Integer> {
 
     private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
         String name = "bench-llava7b-" + config.numHiddenLayers() + "layers-" + dtype.name().toLowerCase();
-        Path dir = root.resolve(name);
-        if (Files.isRegularFile(dir.resolve("config.json"))) {
-            return dir;
-        }
-        try {
-            Files.createDirectories(root);
-            Path staging = Files.createTempDirectory(root, name + "-staging-");
-            System.err.println("mod4j bench-schedules: writing a random " + dtype + " model to " + dir + " (once) ...");
+        return ModelCache.ensure(root, name, staging -> {
+            System.err.println("mod4j bench-schedules: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
             RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
                     RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 23, 0.02f), staging);
-            Files.move(staging, dir);
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
+
 }
