@@ -154,10 +154,10 @@ class MatmulKernelTest {
             for (int bits = 0; bits < 65536; bits++) {
                 halves.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2 + 2L * bits, (short) bits);
             }
-            float[] lanes = new float[MatmulKernel.VL];
-            for (int first = 0; first < 65536; first += MatmulKernel.VL) {
+            float[] lanes = new float[WeightVectors.VL];
+            for (int first = 0; first < 65536; first += WeightVectors.VL) {
                 // Offset 2: the vector load is deliberately not aligned to its size.
-                MatmulKernel.f16(halves, 2 + 2L * first).intoArray(lanes, 0);
+                WeightVectors.f16(halves, 2 + 2L * first).intoArray(lanes, 0);
                 for (int lane = 0; lane < lanes.length; lane++) {
                     short bits = (short) (first + lane);
                     float expected = Float.float16ToFloat(bits);
@@ -168,7 +168,7 @@ class MatmulKernelTest {
                                 "F16 bits " + Integer.toHexString(bits & 0xFFFF));
                     }
                 }
-                MatmulKernel.bf16(halves, 2 + 2L * first).intoArray(lanes, 0);
+                WeightVectors.bf16(halves, 2 + 2L * first).intoArray(lanes, 0);
                 for (int lane = 0; lane < lanes.length; lane++) {
                     short bits = (short) (first + lane);
                     assertEquals((bits & 0xFFFF) << 16, Float.floatToRawIntBits(lanes[lane]));

@@ -1,0 +1,96 @@
+package dev.mod4j.runtime.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** Loads of one float vector's worth of half-precision weights (BF16, F16), widened to float in registers. */
+final class WeightVectors {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int VL = F.length();
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    /** Shorts in half the preferred width: one load of them widens to one float vector. */
+    private static final VectorSpecies<Short> HALF_SHORTS =
+            ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    // Constants as vectors: lanewise(op, scalar) forms broadcast again on every call in some JIT shapes.
+    private static final IntVector MAGNITUDE_BITS = IntVector.broadcast(INTS, 0x7FFF_0000);
+    private static final IntVector SIGN_BIT = IntVector.broadcast(INTS, 0x8000_0000);
+    private static final IntVector FLOAT_EXPONENT_ONES = IntVector.broadcast(INTS, 0x7F80_0000);
+    /** A half's all-ones exponent (infinity or NaN) after the shift to a float's exponent position. */
+    private static final IntVector HALF_EXPONENT_ONES = IntVector.broadcast(INTS, 0x0F80_0000);
+    private static final FloatVector HALF_TO_FLOAT_SCALE = FloatVector.broadcast(F, 0x1p112f);
+
+    private WeightVectors() {
+    }
+
+    /** The float with these BF16 bits (exact). */
+    static float bf16(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** VL little-endian BF16 values at {@code offset} as floats: BF16 is the top half of a float's bits. */
+    static FloatVector bf16(MemorySegment w, long offset) {
+        IntVector ints = (IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset, LE)
+                .convertShape(VectorOperators.S2I, INTS, 0);
+        return ints.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * VL little-endian F16 values at {@code offset} as floats, exactly (subnormals, infinities and NaNs included).
+     * JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases the exponent with a multiply:
+     * the 15 exponent+mantissa bits moved to a float's position and scaled by 2^112 give exactly the half's
+     * magnitude for normal and subnormal halves; the all-ones exponent (inf/NaN) is patched with a blend.
+     */
+    static FloatVector f16(MemorySegment w, long offset) {
+        IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset, LE)
+                .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+        IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+        IntVector finite = magnitude.reinterpretAsFloats().mul(HALF_TO_FLOAT_SCALE).reinterpretAsInts();
+        VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES);
+        IntVector result = finite.blend(magnitude.or(FLOAT_EXPONENT_ONES), infOrNaN);
+        return result.or(bits.and(SIGN_BIT)).reinterpretAsFloats();
+    }
+
+    // Bulk widening into a float array. One method per dtype, each with a single conversion in its loop: C2
+    // then always inlines the conversion, where a method switching over dtypes grew too big and boxed vectors.
+
+    /** {@code count} F32 values at byte {@code offset} into {@code dst[at ..]}. */
+    static void widenF32(MemorySegment w, long offset, float[] dst, int at, int count) {
+        MemorySegment.copy(w, F32_LE, offset, dst, at, count);
+    }
+
+    /** {@code count} BF16 values at byte {@code offset} into {@code dst[at ..]}. */
+    static void widenBF16(MemorySegment w, long offset, float[] dst, int at, int count) {
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            bf16(w, offset + 2L * i).intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = bf16(w.get(U16_LE, offset + 2L * i));
+        }
+    }
+
+    /** {@code count} F16 values at byte {@code offset} into {@code dst[at ..]}. */
+    static void widenF16(MemorySegment w, long offset, float[] dst, int at, int count) {
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            f16(w, offset + 2L * i).intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = Float.float16ToFloat(w.get(U16_LE, offset + 2L * i));
+        }
+    }
+}
