@@ -42,11 +42,12 @@ final class DotProductKernels {
      */
     private static final int WIDEN_CHUNK = 512;
 
-    /** Per-thread scratch: accumulator lanes for the fixed-order sums, and widened weight rows. */
-    private static final ThreadLocal<float[]> LANES =
-            ThreadLocal.withInitial(() -> new float[ROW_GROUP * OUTPUT_GROUP * VL]);
+    /** Per-thread scratch: accumulator lanes, widened weight rows, and multi-row accumulators. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[OUTPUT_GROUP * VL]);
     private static final ThreadLocal<float[]> WIDENED =
             ThreadLocal.withInitial(() -> new float[OUTPUT_GROUP * WIDEN_CHUNK]);
+    private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(
+            () -> new float[roundUp(MatmulKernel.PACKING_MIN_ROWS, ROW_GROUP) * OUTPUT_GROUP * VL]);
 
     private DotProductKernels() {
     }
@@ -71,34 +72,19 @@ final class DotProductKernels {
         int k = w.inFeatures();
         long stride = w.rowByteStride();
         float[] lanes = LANES.get();
-        float[] widened = rows > 1 ? WIDENED.get() : null;
         int o = from;
         for (; o + OUTPUT_GROUP <= to; o += OUTPUT_GROUP) {
-            long row = o * stride;
-            if (rows == 1) {
-                int outOff = outOffset + o;
-                switch (w.dtype()) {
-                    case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                    case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                    case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                    default -> throw new AssertionError(w.dtype());
-                }
+            if (rows > 1) {
+                multiplyOutputGroup(out, outOffset, in, inOffset, rows, w, o, accumulate);
                 continue;
             }
-            // The 4 weight rows stay in L1 (widened) while all activation rows pass over them.
-            for (int r = 0; r < rows; r += ROW_GROUP) {
-                int groupRows = Math.min(ROW_GROUP, rows - r);
-                int outOff = outOffset + r * n + o;
-                int inOff = inOffset + r * k;
-                switch (w.dtype()) {
-                    case F32 -> dot4x4F32(out, outOff, n, in, inOff, k, groupRows, data, row, stride, k, accumulate,
-                            lanes, widened);
-                    case BF16 -> dot4x4BF16(out, outOff, n, in, inOff, k, groupRows, data, row, stride, k, accumulate,
-                            lanes, widened);
-                    case F16 -> dot4x4F16(out, outOff, n, in, inOff, k, groupRows, data, row, stride, k, accumulate,
-                            lanes, widened);
-                    default -> throw new AssertionError(w.dtype());
-                }
+            int outOff = outOffset + o;
+            long row = o * stride;
+            switch (w.dtype()) {
+                case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
+                case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
+                case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
+                default -> throw new AssertionError(w.dtype());
             }
         }
         for (; o < to; o++) {
@@ -114,6 +100,107 @@ final class DotProductKernels {
                 }
             }
         }
+    }
+
+    /**
+     * Outputs [o, o + 4) for several activation rows. The 4 weight rows are widened {@link #WIDEN_CHUNK}
+     * inFeatures at a time into an L1-resident scratch, once for all activation rows, and each group of 4
+     * activation rows adds that chunk to its 16 accumulator vectors, kept in a scratch between chunks. Per output
+     * this is the same sequence of FMAs, lane sum and tail as the one-row kernels.
+     */
+    private static void multiplyOutputGroup(float[] out, int outOffset, float[] in, int inOffset, int rows,
+                                            WeightMatrix w, int o, boolean accumulate) {
+        float[] widened = WIDENED.get();
+        float[] acc = ACCUMULATORS.get();
+        int n = w.outFeatures();
+        int k = w.inFeatures();
+        int bound = F.loopBound(k);
+        int lastChunk = 0;
+        for (int c0 = 0; c0 < k; c0 += WIDEN_CHUNK) {
+            int chunk = Math.min(WIDEN_CHUNK, k - c0);
+            for (int j = 0; j < OUTPUT_GROUP; j++) {
+                widen(w, o + j, c0, chunk, widened, j * WIDEN_CHUNK);
+            }
+            int vectorPart = Math.clamp(bound - c0, 0, chunk);
+            for (int r = 0; r < rows; r += ROW_GROUP) {
+                accumulate4x4(widened, vectorPart, in, inOffset + r * k + c0, k, Math.min(ROW_GROUP, rows - r),
+                        acc, r * OUTPUT_GROUP * VL, c0 == 0);
+            }
+            lastChunk = c0;
+        }
+        for (int r = 0; r < rows; r++) {
+            int xOff = inOffset + r * k;
+            for (int j = 0; j < OUTPUT_GROUP; j++) {
+                float t = LaneSums.sum(acc, (r * OUTPUT_GROUP + j) * VL);
+                for (int c = bound; c < k; c++) {
+                    float v = in[xOff + c];
+                    t += v * widened[j * WIDEN_CHUNK + c - lastChunk];
+                }
+                int at = outOffset + r * n + o + j;
+                out[at] = accumulate ? out[at] + t : t;
+            }
+        }
+    }
+
+    private static void widen(WeightMatrix w, int row, int c0, int count, float[] dst, int at) {
+        long src = row * w.rowByteStride() + (long) c0 * w.dtype().byteSize();
+        switch (w.dtype()) {
+            case F32 -> WeightVectors.widenF32(w.data(), src, dst, at, count);
+            case BF16 -> WeightVectors.widenBF16(w.data(), src, dst, at, count);
+            case F16 -> WeightVectors.widenF16(w.data(), src, dst, at, count);
+            default -> throw new AssertionError(w.dtype());
+        }
+    }
+
+    /**
+     * Adds {@code count} (a multiple of VL) widened inFeatures of 4 weight rows times 4 activation rows to the
+     * accumulator vectors kept in {@code acc[accOff ..]} (started from zero when {@code first}); activation rows
+     * past {@code rows} repeat the last one, their accumulators are ignored.
+     */
+    private static void accumulate4x4(float[] widened, int count, float[] x, int xOff, int ldx, int rows,
+                                      float[] acc, int accOff, boolean first) {
+        int x0 = xOff;
+        int x1 = xOff + Math.min(1, rows - 1) * ldx;
+        int x2 = xOff + Math.min(2, rows - 1) * ldx;
+        int x3 = xOff + Math.min(3, rows - 1) * ldx;
+        FloatVector s00 = accumulator(acc, accOff, first);
+        FloatVector s01 = accumulator(acc, accOff + 1 * VL, first);
+        FloatVector s02 = accumulator(acc, accOff + 2 * VL, first);
+        FloatVector s03 = accumulator(acc, accOff + 3 * VL, first);
+        FloatVector s10 = accumulator(acc, accOff + 4 * VL, first);
+        FloatVector s11 = accumulator(acc, accOff + 5 * VL, first);
+        FloatVector s12 = accumulator(acc, accOff + 6 * VL, first);
+        FloatVector s13 = accumulator(acc, accOff + 7 * VL, first);
+        FloatVector s20 = accumulator(acc, accOff + 8 * VL, first);
+        FloatVector s21 = accumulator(acc, accOff + 9 * VL, first);
+        FloatVector s22 = accumulator(acc, accOff + 10 * VL, first);
+        FloatVector s23 = accumulator(acc, accOff + 11 * VL, first);
+        FloatVector s30 = accumulator(acc, accOff + 12 * VL, first);
+        FloatVector s31 = accumulator(acc, accOff + 13 * VL, first);
+        FloatVector s32 = accumulator(acc, accOff + 14 * VL, first);
+        FloatVector s33 = accumulator(acc, accOff + 15 * VL, first);
+        for (int c = 0; c < count; c += VL) {
+            FloatVector w0 = FloatVector.fromArray(F, widened, 0 * WIDEN_CHUNK + c);
+            FloatVector w1 = FloatVector.fromArray(F, widened, 1 * WIDEN_CHUNK + c);
+            FloatVector w2 = FloatVector.fromArray(F, widened, 2 * WIDEN_CHUNK + c);
+            FloatVector w3 = FloatVector.fromArray(F, widened, 3 * WIDEN_CHUNK + c);
+            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
+            s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
+            FloatVector v1 = FloatVector.fromArray(F, x, x1 + c);
+            s10 = w0.fma(v1, s10); s11 = w1.fma(v1, s11); s12 = w2.fma(v1, s12); s13 = w3.fma(v1, s13);
+            FloatVector v2 = FloatVector.fromArray(F, x, x2 + c);
+            s20 = w0.fma(v2, s20); s21 = w1.fma(v2, s21); s22 = w2.fma(v2, s22); s23 = w3.fma(v2, s23);
+            FloatVector v3 = FloatVector.fromArray(F, x, x3 + c);
+            s30 = w0.fma(v3, s30); s31 = w1.fma(v3, s31); s32 = w2.fma(v3, s32); s33 = w3.fma(v3, s33);
+        }
+        s00.intoArray(acc, accOff + 0 * VL); s01.intoArray(acc, accOff + 1 * VL); s02.intoArray(acc, accOff + 2 * VL); s03.intoArray(acc, accOff + 3 * VL);
+        s10.intoArray(acc, accOff + 4 * VL); s11.intoArray(acc, accOff + 5 * VL); s12.intoArray(acc, accOff + 6 * VL); s13.intoArray(acc, accOff + 7 * VL);
+        s20.intoArray(acc, accOff + 8 * VL); s21.intoArray(acc, accOff + 9 * VL); s22.intoArray(acc, accOff + 10 * VL); s23.intoArray(acc, accOff + 11 * VL);
+        s30.intoArray(acc, accOff + 12 * VL); s31.intoArray(acc, accOff + 13 * VL); s32.intoArray(acc, accOff + 14 * VL); s33.intoArray(acc, accOff + 15 * VL);
+    }
+
+    private static FloatVector accumulator(float[] acc, int offset, boolean zero) {
+        return zero ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, offset);
     }
 
     private static void store(float[] out, int o, boolean accumulate, float t0) {
@@ -143,7 +230,8 @@ final class DotProductKernels {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Generated kernels: dot{rows}x{outputs}{dtype}. Keep every output's arithmetic identical across them.
+    // Generated kernels for one activation row: dot1x{outputs}{dtype}. Keep every output's arithmetic identical
+    // to multiplyOutputGroup's.
 
     private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
             boolean accumulate, float[] lanes) {
@@ -190,74 +278,6 @@ final class DotProductKernels {
             t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
         }
         store(out, outOff, accumulate, t00, t01, t02, t03);
-    }
-
-    private static void dot4x4F32(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
-            MemorySegment w, long row0, long stride, int k, boolean accumulate, float[] lanes, float[] widened) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        int x1 = xOff + Math.min(1, rows - 1) * ldx;
-        int x2 = xOff + Math.min(2, rows - 1) * ldx;
-        int x3 = xOff + Math.min(3, rows - 1) * ldx;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
-        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
-        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
-        int bound = F.loopBound(k);
-        for (int c0 = 0; c0 < bound; c0 += WIDEN_CHUNK) {
-            int chunk = Math.min(WIDEN_CHUNK, bound - c0);
-            WeightVectors.widenF32(w, row0 + 4L * c0, widened, 0 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF32(w, row1 + 4L * c0, widened, 1 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF32(w, row2 + 4L * c0, widened, 2 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF32(w, row3 + 4L * c0, widened, 3 * WIDEN_CHUNK, chunk);
-            for (int c = 0; c < chunk; c += VL) {
-                FloatVector w0 = FloatVector.fromArray(F, widened, 0 * WIDEN_CHUNK + c);
-                FloatVector w1 = FloatVector.fromArray(F, widened, 1 * WIDEN_CHUNK + c);
-                FloatVector w2 = FloatVector.fromArray(F, widened, 2 * WIDEN_CHUNK + c);
-                FloatVector w3 = FloatVector.fromArray(F, widened, 3 * WIDEN_CHUNK + c);
-                FloatVector v0 = FloatVector.fromArray(F, x, x0 + c0 + c);
-                s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
-                FloatVector v1 = FloatVector.fromArray(F, x, x1 + c0 + c);
-                s10 = w0.fma(v1, s10); s11 = w1.fma(v1, s11); s12 = w2.fma(v1, s12); s13 = w3.fma(v1, s13);
-                FloatVector v2 = FloatVector.fromArray(F, x, x2 + c0 + c);
-                s20 = w0.fma(v2, s20); s21 = w1.fma(v2, s21); s22 = w2.fma(v2, s22); s23 = w3.fma(v2, s23);
-                FloatVector v3 = FloatVector.fromArray(F, x, x3 + c0 + c);
-                s30 = w0.fma(v3, s30); s31 = w1.fma(v3, s31); s32 = w2.fma(v3, s32); s33 = w3.fma(v3, s33);
-            }
-        }
-        int c = bound;
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
-        s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
-        s30.intoArray(lanes, 12 * VL); s31.intoArray(lanes, 13 * VL); s32.intoArray(lanes, 14 * VL); s33.intoArray(lanes, 15 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
-        float t10 = LaneSums.sum(lanes, 4 * VL), t11 = LaneSums.sum(lanes, 5 * VL), t12 = LaneSums.sum(lanes, 6 * VL), t13 = LaneSums.sum(lanes, 7 * VL);
-        float t20 = LaneSums.sum(lanes, 8 * VL), t21 = LaneSums.sum(lanes, 9 * VL), t22 = LaneSums.sum(lanes, 10 * VL), t23 = LaneSums.sum(lanes, 11 * VL);
-        float t30 = LaneSums.sum(lanes, 12 * VL), t31 = LaneSums.sum(lanes, 13 * VL), t32 = LaneSums.sum(lanes, 14 * VL), t33 = LaneSums.sum(lanes, 15 * VL);
-        for (; c < k; c++) {
-            float w0 = w.get(F32_LE, row0 + 4L * c);
-            float w1 = w.get(F32_LE, row1 + 4L * c);
-            float w2 = w.get(F32_LE, row2 + 4L * c);
-            float w3 = w.get(F32_LE, row3 + 4L * c);
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
-            float v1 = x[x1 + c];
-            t10 += v1 * w0; t11 += v1 * w1; t12 += v1 * w2; t13 += v1 * w3;
-            float v2 = x[x2 + c];
-            t20 += v2 * w0; t21 += v2 * w1; t22 += v2 * w2; t23 += v2 * w3;
-            float v3 = x[x3 + c];
-            t30 += v3 * w0; t31 += v3 * w1; t32 += v3 * w2; t33 += v3 * w3;
-        }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
-        if (rows > 1) {
-            store(out, outOff + 1 * ldo, accumulate, t10, t11, t12, t13);
-        }
-        if (rows > 2) {
-            store(out, outOff + 2 * ldo, accumulate, t20, t21, t22, t23);
-        }
-        if (rows > 3) {
-            store(out, outOff + 3 * ldo, accumulate, t30, t31, t32, t33);
-        }
     }
 
     private static void dot1x1BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
@@ -307,74 +327,6 @@ final class DotProductKernels {
         store(out, outOff, accumulate, t00, t01, t02, t03);
     }
 
-    private static void dot4x4BF16(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
-            MemorySegment w, long row0, long stride, int k, boolean accumulate, float[] lanes, float[] widened) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        int x1 = xOff + Math.min(1, rows - 1) * ldx;
-        int x2 = xOff + Math.min(2, rows - 1) * ldx;
-        int x3 = xOff + Math.min(3, rows - 1) * ldx;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
-        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
-        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
-        int bound = F.loopBound(k);
-        for (int c0 = 0; c0 < bound; c0 += WIDEN_CHUNK) {
-            int chunk = Math.min(WIDEN_CHUNK, bound - c0);
-            WeightVectors.widenBF16(w, row0 + 2L * c0, widened, 0 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenBF16(w, row1 + 2L * c0, widened, 1 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenBF16(w, row2 + 2L * c0, widened, 2 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenBF16(w, row3 + 2L * c0, widened, 3 * WIDEN_CHUNK, chunk);
-            for (int c = 0; c < chunk; c += VL) {
-                FloatVector w0 = FloatVector.fromArray(F, widened, 0 * WIDEN_CHUNK + c);
-                FloatVector w1 = FloatVector.fromArray(F, widened, 1 * WIDEN_CHUNK + c);
-                FloatVector w2 = FloatVector.fromArray(F, widened, 2 * WIDEN_CHUNK + c);
-                FloatVector w3 = FloatVector.fromArray(F, widened, 3 * WIDEN_CHUNK + c);
-                FloatVector v0 = FloatVector.fromArray(F, x, x0 + c0 + c);
-                s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
-                FloatVector v1 = FloatVector.fromArray(F, x, x1 + c0 + c);
-                s10 = w0.fma(v1, s10); s11 = w1.fma(v1, s11); s12 = w2.fma(v1, s12); s13 = w3.fma(v1, s13);
-                FloatVector v2 = FloatVector.fromArray(F, x, x2 + c0 + c);
-                s20 = w0.fma(v2, s20); s21 = w1.fma(v2, s21); s22 = w2.fma(v2, s22); s23 = w3.fma(v2, s23);
-                FloatVector v3 = FloatVector.fromArray(F, x, x3 + c0 + c);
-                s30 = w0.fma(v3, s30); s31 = w1.fma(v3, s31); s32 = w2.fma(v3, s32); s33 = w3.fma(v3, s33);
-            }
-        }
-        int c = bound;
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
-        s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
-        s30.intoArray(lanes, 12 * VL); s31.intoArray(lanes, 13 * VL); s32.intoArray(lanes, 14 * VL); s33.intoArray(lanes, 15 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
-        float t10 = LaneSums.sum(lanes, 4 * VL), t11 = LaneSums.sum(lanes, 5 * VL), t12 = LaneSums.sum(lanes, 6 * VL), t13 = LaneSums.sum(lanes, 7 * VL);
-        float t20 = LaneSums.sum(lanes, 8 * VL), t21 = LaneSums.sum(lanes, 9 * VL), t22 = LaneSums.sum(lanes, 10 * VL), t23 = LaneSums.sum(lanes, 11 * VL);
-        float t30 = LaneSums.sum(lanes, 12 * VL), t31 = LaneSums.sum(lanes, 13 * VL), t32 = LaneSums.sum(lanes, 14 * VL), t33 = LaneSums.sum(lanes, 15 * VL);
-        for (; c < k; c++) {
-            float w0 = WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
-            float w1 = WeightVectors.bf16(w.get(U16_LE, row1 + 2L * c));
-            float w2 = WeightVectors.bf16(w.get(U16_LE, row2 + 2L * c));
-            float w3 = WeightVectors.bf16(w.get(U16_LE, row3 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
-            float v1 = x[x1 + c];
-            t10 += v1 * w0; t11 += v1 * w1; t12 += v1 * w2; t13 += v1 * w3;
-            float v2 = x[x2 + c];
-            t20 += v2 * w0; t21 += v2 * w1; t22 += v2 * w2; t23 += v2 * w3;
-            float v3 = x[x3 + c];
-            t30 += v3 * w0; t31 += v3 * w1; t32 += v3 * w2; t33 += v3 * w3;
-        }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
-        if (rows > 1) {
-            store(out, outOff + 1 * ldo, accumulate, t10, t11, t12, t13);
-        }
-        if (rows > 2) {
-            store(out, outOff + 2 * ldo, accumulate, t20, t21, t22, t23);
-        }
-        if (rows > 3) {
-            store(out, outOff + 3 * ldo, accumulate, t30, t31, t32, t33);
-        }
-    }
-
     private static void dot1x1F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
             boolean accumulate, float[] lanes) {
         int x0 = xOff;
@@ -421,73 +373,4 @@ final class DotProductKernels {
         }
         store(out, outOff, accumulate, t00, t01, t02, t03);
     }
-
-    private static void dot4x4F16(float[] out, int outOff, int ldo, float[] x, int xOff, int ldx, int rows,
-            MemorySegment w, long row0, long stride, int k, boolean accumulate, float[] lanes, float[] widened) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        int x1 = xOff + Math.min(1, rows - 1) * ldx;
-        int x2 = xOff + Math.min(2, rows - 1) * ldx;
-        int x3 = xOff + Math.min(3, rows - 1) * ldx;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
-        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
-        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
-        int bound = F.loopBound(k);
-        for (int c0 = 0; c0 < bound; c0 += WIDEN_CHUNK) {
-            int chunk = Math.min(WIDEN_CHUNK, bound - c0);
-            WeightVectors.widenF16(w, row0 + 2L * c0, widened, 0 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF16(w, row1 + 2L * c0, widened, 1 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF16(w, row2 + 2L * c0, widened, 2 * WIDEN_CHUNK, chunk);
-            WeightVectors.widenF16(w, row3 + 2L * c0, widened, 3 * WIDEN_CHUNK, chunk);
-            for (int c = 0; c < chunk; c += VL) {
-                FloatVector w0 = FloatVector.fromArray(F, widened, 0 * WIDEN_CHUNK + c);
-                FloatVector w1 = FloatVector.fromArray(F, widened, 1 * WIDEN_CHUNK + c);
-                FloatVector w2 = FloatVector.fromArray(F, widened, 2 * WIDEN_CHUNK + c);
-                FloatVector w3 = FloatVector.fromArray(F, widened, 3 * WIDEN_CHUNK + c);
-                FloatVector v0 = FloatVector.fromArray(F, x, x0 + c0 + c);
-                s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
-                FloatVector v1 = FloatVector.fromArray(F, x, x1 + c0 + c);
-                s10 = w0.fma(v1, s10); s11 = w1.fma(v1, s11); s12 = w2.fma(v1, s12); s13 = w3.fma(v1, s13);
-                FloatVector v2 = FloatVector.fromArray(F, x, x2 + c0 + c);
-                s20 = w0.fma(v2, s20); s21 = w1.fma(v2, s21); s22 = w2.fma(v2, s22); s23 = w3.fma(v2, s23);
-                FloatVector v3 = FloatVector.fromArray(F, x, x3 + c0 + c);
-                s30 = w0.fma(v3, s30); s31 = w1.fma(v3, s31); s32 = w2.fma(v3, s32); s33 = w3.fma(v3, s33);
-            }
-        }
-        int c = bound;
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
-        s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
-        s30.intoArray(lanes, 12 * VL); s31.intoArray(lanes, 13 * VL); s32.intoArray(lanes, 14 * VL); s33.intoArray(lanes, 15 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
-        float t10 = LaneSums.sum(lanes, 4 * VL), t11 = LaneSums.sum(lanes, 5 * VL), t12 = LaneSums.sum(lanes, 6 * VL), t13 = LaneSums.sum(lanes, 7 * VL);
-        float t20 = LaneSums.sum(lanes, 8 * VL), t21 = LaneSums.sum(lanes, 9 * VL), t22 = LaneSums.sum(lanes, 10 * VL), t23 = LaneSums.sum(lanes, 11 * VL);
-        float t30 = LaneSums.sum(lanes, 12 * VL), t31 = LaneSums.sum(lanes, 13 * VL), t32 = LaneSums.sum(lanes, 14 * VL), t33 = LaneSums.sum(lanes, 15 * VL);
-        for (; c < k; c++) {
-            float w0 = Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
-            float w1 = Float.float16ToFloat(w.get(U16_LE, row1 + 2L * c));
-            float w2 = Float.float16ToFloat(w.get(U16_LE, row2 + 2L * c));
-            float w3 = Float.float16ToFloat(w.get(U16_LE, row3 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
-            float v1 = x[x1 + c];
-            t10 += v1 * w0; t11 += v1 * w1; t12 += v1 * w2; t13 += v1 * w3;
-            float v2 = x[x2 + c];
-            t20 += v2 * w0; t21 += v2 * w1; t22 += v2 * w2; t23 += v2 * w3;
-            float v3 = x[x3 + c];
-            t30 += v3 * w0; t31 += v3 * w1; t32 += v3 * w2; t33 += v3 * w3;
-        }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
-        if (rows > 1) {
-            store(out, outOff + 1 * ldo, accumulate, t10, t11, t12, t13);
-        }
-        if (rows > 2) {
-            store(out, outOff + 2 * ldo, accumulate, t20, t21, t22, t23);
-        }
-        if (rows > 3) {
-            store(out, outOff + 3 * ldo, accumulate, t30, t31, t32, t33);
-        }
-    }
-
 }

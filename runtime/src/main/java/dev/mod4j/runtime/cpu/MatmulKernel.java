@@ -23,7 +23,7 @@ import java.util.Objects;
 public final class MatmulKernel {
 
     /** From this many rows on, packing the weights (once per call) pays for itself. */
-    public static final int PACKING_MIN_ROWS = Integer.getInteger("tune.minrows", 16);
+    public static final int PACKING_MIN_ROWS = Integer.getInteger("tune.minrows", 6);
 
     private MatmulKernel() {
     }

@@ -69,7 +69,13 @@ final class WeightVectors {
 
     /** {@code count} F32 values at byte {@code offset} into {@code dst[at ..]}. */
     static void widenF32(MemorySegment w, long offset, float[] dst, int at, int count) {
-        MemorySegment.copy(w, F32_LE, offset, dst, at, count);
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            FloatVector.fromMemorySegment(F, w, offset + 4L * i, LE).intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = w.get(F32_LE, offset + 4L * i);
+        }
     }
 
     /** {@code count} BF16 values at byte {@code offset} into {@code dst[at ..]}. */

@@ -120,6 +120,35 @@ class MatmulKernelTest {
     }
 
     @Test
+    void aRowsResultDoesNotDependOnTheOtherRowsOfItsPath() {
+        SplittableRandom random = new SplittableRandom(5);
+        int out = 70, in = 300;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                // Few rows: a batch below the packing threshold against each row alone.
+                int fewRows = MatmulKernel.PACKING_MIN_ROWS - 1;
+                float[] x = randomFloats(random, 2 * MatmulKernel.PACKING_MIN_ROWS * in);
+                float[] batch = new float[fewRows * out];
+                MatmulKernel.multiply(batch, 0, x, 0, fewRows, w, twoThreads);
+                for (int r = 0; r < fewRows; r++) {
+                    float[] alone = new float[out];
+                    MatmulKernel.multiply(alone, 0, x, r * in, 1, w, twoThreads);
+                    assertArrayEquals(alone, Arrays.copyOfRange(batch, r * out, (r + 1) * out), dtype + " row " + r);
+                }
+                // Many rows: a packed batch against a later, differently aligned packed batch.
+                int manyRows = 2 * MatmulKernel.PACKING_MIN_ROWS;
+                float[] big = new float[manyRows * out];
+                MatmulKernel.multiply(big, 0, x, 0, manyRows, w, twoThreads);
+                int shift = 1, subRows = MatmulKernel.PACKING_MIN_ROWS + 1;
+                float[] sub = new float[subRows * out];
+                MatmulKernel.multiply(sub, 0, x, shift * in, subRows, w, twoThreads);
+                assertArrayEquals(Arrays.copyOfRange(big, shift * out, (shift + subRows) * out), sub, dtype.name());
+            }
+        }
+    }
+
+    @Test
     void readsWeightsFromAMemoryMappedFileAtAnOddOffset(@TempDir Path dir) throws IOException {
         SplittableRandom random = new SplittableRandom(11);
         int out = 257, in = 100, offset = 6;
