@@ -1,7 +1,9 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
+import java.lang.foreign.Arena;
 import java.util.Objects;
 
 /**
@@ -23,7 +25,10 @@ import java.util.Objects;
 public final class MatmulKernel {
 
     /** From this many rows on, packing the weights (once per call) pays for itself. */
-    public static final int PACKING_MIN_ROWS = Integer.getInteger("tune.minrows", 6);
+    public static final int PACKING_MIN_ROWS = 6;
+
+    /** Calls per kernel path in {@link #warmUp}: C2 compiles the micro-kernel after a few hundred. */
+    private static final int WARM_UP_CALLS = 100;
 
     private MatmulKernel() {
     }
@@ -73,6 +78,35 @@ public final class MatmulKernel {
             DotProductKernels.multiply(out, outOffset, in, inOffset, rows, w, accumulate, parallel);
         } else {
             PackedPanelGemm.multiply(out, outOffset, in, inOffset, rows, w, accumulate, parallel);
+        }
+    }
+
+    /**
+     * Runs every kernel for these dtypes on small inputs, enough times for the JIT to compile them. Until then
+     * the Vector API runs interpreted, thousands of times slower: the first 600-row multiply would take
+     * seconds. This costs about as long, on the calling thread only, so call it when a model loads, for example
+     * on a background thread while the weights are being mapped.
+     */
+    public static void warmUp(DType... dtypes) {
+        // Shapes with every edge (partial panels, k blocks, vector tails, row groups), so that no branch is first
+        // taken in a real call: that would deoptimise the compiled kernel and send it back to the interpreter.
+        int out = 2 * PackedPanelGemm.PANEL_WIDTH + 9;
+        int in = PackedPanelGemm.K_BLOCK + 2 * WeightVectors.VL + 7;
+        int rows = Math.max(PACKING_MIN_ROWS, 2 * PackedPanelGemm.MICRO_ROWS) + 1;
+        try (Arena arena = Arena.ofShared(); Parallel callingThread = new Parallel(1)) {
+            float[] x = new float[rows * in];
+            float[] y = new float[rows * out];
+            for (DType dtype : dtypes) {
+                WeightMatrix w = WeightMatrix.ofFloats("warm-up", new float[out * in], dtype, out, in, arena);
+                for (int i = 0; i < WARM_UP_CALLS; i++) {
+                    multiply(y, 0, x, 0, rows, w, callingThread);
+                    multiplyAccumulate(y, 0, x, 0, rows, w, callingThread);
+                    multiply(y, 0, x, 0, 1, w, callingThread);
+                    multiplyAccumulate(y, 0, x, 0, 1, w, callingThread);
+                    multiply(y, 0, x, 0, PACKING_MIN_ROWS - 1, w, callingThread);
+                    multiplyAccumulate(y, 0, x, 0, PACKING_MIN_ROWS - 1, w, callingThread);
+                }
+            }
         }
     }
 

@@ -31,9 +31,9 @@ final class PackedPanelGemm {
     /** Activation rows per micro-kernel call. */
     static final int MICRO_ROWS = 6;
     /** inFeatures per packed block: a micro-kernel's A rows (6 × 1 KiB) stay in L1 across a block's panels. */
-    static final int K_BLOCK = Integer.getInteger("tune.kblock", 256);
+    static final int K_BLOCK = 256;
     /** Panels per packed block at most: 4 × 256 × 64 floats = 256 KiB, a quarter of a Zen 5 L2. */
-    static final int MAX_PANELS_PER_BLOCK = Integer.getInteger("tune.panels", 4);
+    static final int MAX_PANELS_PER_BLOCK = 4;
 
     private static final ThreadLocal<float[]> PACKED_BLOCK =
             ThreadLocal.withInitial(() -> new float[MAX_PANELS_PER_BLOCK * PANEL_WIDTH * K_BLOCK]);
@@ -96,18 +96,8 @@ final class PackedPanelGemm {
             packBlock(w, col0, cols, k0, kc, packed, rowScratch);
             boolean addToC = accumulate || k0 > 0;
             for (int r = 0; r < rows; r += MICRO_ROWS) {
-                int microRows = Math.min(MICRO_ROWS, rows - r);
                 for (int p = 0, j = 0; j < cols; p++, j += PANEL_WIDTH) {
-                    int width = Math.min(PANEL_WIDTH, cols - j);
-                    int panel = p * kc * PANEL_WIDTH;
-                    if (microRows == MICRO_ROWS && width == PANEL_WIDTH) {
-                        microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc,
-                                c, cOff + r * ldc + j, ldc, addToC);
-                    } else {
-                        microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc,
-                                edgeTile, 0, PANEL_WIDTH, false);
-                        mergeEdgeTile(edgeTile, c, cOff + r * ldc + j, ldc, microRows, width, addToC);
-                    }
+                    microTile(c, cOff, ldc, a, aOff, lda, rows, cols, packed, kc, k0, addToC, edgeTile, r, p, j);
                 }
             }
         }
@@ -120,6 +110,20 @@ final class PackedPanelGemm {
      * depend on how tiles are scheduled. Stores are full and unmasked: a masked tail path in the same method
      * makes C2 box the accumulators and runs 15x slower, so edge tiles go through a scratch tile instead.
      */
+    /** The micro-tile at rows [r, r + 6) and panel p (columns [j, j + PANEL_WIDTH)) of a tile, edges included. */
+    private static void microTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows, int cols,
+                                  float[] packed, int kc, int k0, boolean addToC, float[] edgeTile, int r, int p, int j) {
+        int microRows = Math.min(MICRO_ROWS, rows - r);
+        int width = Math.min(PANEL_WIDTH, cols - j);
+        int panel = p * kc * PANEL_WIDTH;
+        if (microRows == MICRO_ROWS && width == PANEL_WIDTH) {
+            microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc, c, cOff + r * ldc + j, ldc, addToC);
+        } else {
+            microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc, edgeTile, 0, PANEL_WIDTH, false);
+            mergeEdgeTile(edgeTile, c, cOff + r * ldc + j, ldc, microRows, width, addToC);
+        }
+    }
+
     static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
                             float[] c, int cOff, int ldc, boolean addToC) {
         int a0 = aOff + Math.min(0, rows - 1) * lda;
