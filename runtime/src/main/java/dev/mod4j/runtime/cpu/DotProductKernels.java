@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -74,7 +75,9 @@ final class DotProductKernels {
         float[] lanes = LANES.get();
         int o = from;
         for (; o + OUTPUT_GROUP <= to; o += OUTPUT_GROUP) {
-            if (rows > 1) {
+            // F16 widening is too big for C2 to inline four times in one loop (it then boxes every vector),
+            // so one-row F16 also goes through the widened scratch.
+            if (rows > 1 || w.dtype() == DType.F16) {
                 multiplyOutputGroup(out, outOffset, in, inOffset, rows, w, o, accumulate);
                 continue;
             }
@@ -83,7 +86,6 @@ final class DotProductKernels {
             switch (w.dtype()) {
                 case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
                 case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
                 default -> throw new AssertionError(w.dtype());
             }
         }
@@ -122,7 +124,10 @@ final class DotProductKernels {
                 widen(w, o + j, c0, chunk, widened, j * WIDEN_CHUNK);
             }
             int vectorPart = Math.clamp(bound - c0, 0, chunk);
-            for (int r = 0; r < rows; r += ROW_GROUP) {
+            if (rows == 1) {
+                accumulate1x4(widened, vectorPart, in, inOffset + c0, acc, c0 == 0);
+            }
+            for (int r = 0; rows > 1 && r < rows; r += ROW_GROUP) {
                 accumulate4x4(widened, vectorPart, in, inOffset + r * k + c0, k, Math.min(ROW_GROUP, rows - r),
                         acc, r * OUTPUT_GROUP * VL, c0 == 0);
             }
@@ -199,6 +204,25 @@ final class DotProductKernels {
         s30.intoArray(acc, accOff + 12 * VL); s31.intoArray(acc, accOff + 13 * VL); s32.intoArray(acc, accOff + 14 * VL); s33.intoArray(acc, accOff + 15 * VL);
     }
 
+    /** The one-row form of {@link #accumulate4x4}: accumulators for outputs 0..3 at {@code acc[0 ..]}. */
+    private static void accumulate1x4(float[] widened, int count, float[] x, int xOff, float[] acc, boolean first) {
+        FloatVector s0 = accumulator(acc, 0, first);
+        FloatVector s1 = accumulator(acc, VL, first);
+        FloatVector s2 = accumulator(acc, 2 * VL, first);
+        FloatVector s3 = accumulator(acc, 3 * VL, first);
+        for (int c = 0; c < count; c += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
+            s0 = FloatVector.fromArray(F, widened, c).fma(v, s0);
+            s1 = FloatVector.fromArray(F, widened, WIDEN_CHUNK + c).fma(v, s1);
+            s2 = FloatVector.fromArray(F, widened, 2 * WIDEN_CHUNK + c).fma(v, s2);
+            s3 = FloatVector.fromArray(F, widened, 3 * WIDEN_CHUNK + c).fma(v, s3);
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, VL);
+        s2.intoArray(acc, 2 * VL);
+        s3.intoArray(acc, 3 * VL);
+    }
+
     private static FloatVector accumulator(float[] acc, int offset, boolean zero) {
         return zero ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, offset);
     }
@@ -230,8 +254,8 @@ final class DotProductKernels {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Generated kernels for one activation row: dot1x{outputs}{dtype}. Keep every output's arithmetic identical
-    // to multiplyOutputGroup's.
+    // Generated kernels for one activation row: dot1x{outputs}{dtype} (no dot1x4F16, see multiplyOutputs).
+    // Keep every output's arithmetic identical to multiplyOutputGroup's.
 
     private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
             boolean accumulate, float[] lanes) {
@@ -345,32 +369,5 @@ final class DotProductKernels {
             t00 += v0 * w0;
         }
         store(out, outOff, accumulate, t00);
-    }
-
-    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride, int k,
-            boolean accumulate, float[] lanes) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-        int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector w0 = WeightVectors.f16(w, row0 + 2L * c);
-            FloatVector w1 = WeightVectors.f16(w, row1 + 2L * c);
-            FloatVector w2 = WeightVectors.f16(w, row2 + 2L * c);
-            FloatVector w3 = WeightVectors.f16(w, row3 + 2L * c);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
-        }
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
-        for (; c < k; c++) {
-            float w0 = Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
-            float w1 = Float.float16ToFloat(w.get(U16_LE, row1 + 2L * c));
-            float w2 = Float.float16ToFloat(w.get(U16_LE, row2 + 2L * c));
-            float w3 = Float.float16ToFloat(w.get(U16_LE, row3 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
-        }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
     }
 }

@@ -31,7 +31,11 @@ final class WeightVectors {
     private static final IntVector FLOAT_EXPONENT_ONES = IntVector.broadcast(INTS, 0x7F80_0000);
     /** A half's all-ones exponent (infinity or NaN) after the shift to a float's exponent position. */
     private static final IntVector HALF_EXPONENT_ONES = IntVector.broadcast(INTS, 0x0F80_0000);
-    private static final FloatVector HALF_TO_FLOAT_SCALE = FloatVector.broadcast(F, 0x1p112f);
+    /** (127 - 15) << 23: moves a half's exponent bias to a float's. */
+    private static final IntVector EXPONENT_REBIAS = IntVector.broadcast(INTS, 112 << 23);
+    /** The lowest bit of a float's exponent: magnitudes below it had a zero half exponent (zero or subnormal). */
+    private static final IntVector FLOAT_EXPONENT_LSB = IntVector.broadcast(INTS, 1 << 23);
+    private static final FloatVector SMALLEST_NORMAL_HALF = FloatVector.broadcast(F, 0x1p-14f);
 
     private WeightVectors() {
     }
@@ -50,17 +54,22 @@ final class WeightVectors {
 
     /**
      * VL little-endian F16 values at {@code offset} as floats, exactly (subnormals, infinities and NaNs included).
-     * JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases the exponent with a multiply:
-     * the 15 exponent+mantissa bits moved to a float's position and scaled by 2^112 give exactly the half's
-     * magnitude for normal and subnormal halves; the all-ones exponent (inf/NaN) is patched with a blend.
+     * JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases with integer arithmetic: the
+     * 15 exponent+mantissa bits moved to a float's position plus (127 - 15) in the exponent give every normal
+     * half. A subnormal half (exponent 0), given exponent 1 instead, reads 2^-14 · (1 + m/1024), from which
+     * subtracting 2^-14 leaves exactly m · 2^-24; an all-ones exponent (inf/NaN) gets the float's all-ones exponent. No step computes on
+     * subnormal floats, which cost this CPU three times as much.
      */
     static FloatVector f16(MemorySegment w, long offset) {
         IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset, LE)
                 .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
         IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-        IntVector finite = magnitude.reinterpretAsFloats().mul(HALF_TO_FLOAT_SCALE).reinterpretAsInts();
-        VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES);
-        IntVector result = finite.blend(magnitude.or(FLOAT_EXPONENT_ONES), infOrNaN);
+        IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
+        IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                .reinterpretAsInts();
+        IntVector result = rebiased
+                .blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES));
         return result.or(bits.and(SIGN_BIT)).reinterpretAsFloats();
     }
 

@@ -58,6 +58,9 @@ public final class MatmulBenchmark {
             dtypes = List.of(DType.F32, DType.BF16, DType.F16);
         }
         Parallel parallel = Parallel.common();
+        long warmUpStart = System.nanoTime();
+        MatmulKernel.warmUp(dtypes.toArray(DType[]::new));
+        System.out.printf("warm-up: %.1f s%n", (System.nanoTime() - warmUpStart) / 1e9);
         System.out.printf("threads=%d, vector=%d bits, java %s%n", parallel.threads(),
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
         parallelOverhead(parallel);

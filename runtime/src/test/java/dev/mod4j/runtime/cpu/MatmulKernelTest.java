@@ -226,6 +226,11 @@ class MatmulKernelTest {
     }
 
     @Test
+    void warmUpRunsEveryPathWithoutError() {
+        MatmulKernel.warmUp(DType.F32, DType.F16, DType.BF16);
+    }
+
+    @Test
     void rejectsArraysTooShortForTheShape() {
         try (Arena arena = Arena.ofShared()) {
             WeightMatrix w = WeightMatrix.ofFloats("w", new float[6], DType.F32, 2, 3, arena);
