@@ -3,11 +3,15 @@ package dev.mod4j.runtime.cpu;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * {@code out = in · Wᵀ} for a few activation rows (decode): every output is a dot product of a weight row with
@@ -26,6 +30,8 @@ final class DotProductKernels {
 
     private static final VectorSpecies<Float> F = WeightVectors.F;
     private static final int VL = WeightVectors.VL;
+    private static final VectorSpecies<Integer> INTS = WeightVectors.INTS;
+    private static final VectorSpecies<Short> HALF_SHORTS = WeightVectors.HALF_SHORTS;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -69,18 +75,21 @@ final class DotProductKernels {
     private static void multiplyOutputs(float[] out, int outOffset, float[] in, int inOffset, int rows,
                                         WeightMatrix w, int from, int to, boolean accumulate) {
         MemorySegment data = w.data();
-        int n = w.outFeatures();
         int k = w.inFeatures();
         long stride = w.rowByteStride();
+        // One row of F32 or BF16 weights: widened in registers as they stream. Everything else goes through the
+        // widened scratch: several rows reuse it, and the F16 widening is too big for C2 to inline four times
+        // in one loop (it then allocates every vector).
+        if (rows > 1 || w.dtype() == DType.F16) {
+            for (int o = from; o < to; o += OUTPUT_GROUP) {
+                multiplyOutputGroup(out, outOffset, in, inOffset, rows, w, o, Math.min(OUTPUT_GROUP, to - o),
+                        accumulate);
+            }
+            return;
+        }
         float[] lanes = LANES.get();
         int o = from;
         for (; o + OUTPUT_GROUP <= to; o += OUTPUT_GROUP) {
-            // F16 widening is too big for C2 to inline four times in one loop (it then boxes every vector),
-            // so one-row F16 also goes through the widened scratch.
-            if (rows > 1 || w.dtype() == DType.F16) {
-                multiplyOutputGroup(out, outOffset, in, inOffset, rows, w, o, accumulate);
-                continue;
-            }
             int outOff = outOffset + o;
             long row = o * stride;
             switch (w.dtype()) {
@@ -90,28 +99,24 @@ final class DotProductKernels {
             }
         }
         for (; o < to; o++) {
+            int outOff = outOffset + o;
             long row = o * stride;
-            for (int r = 0; r < rows; r++) {
-                int outOff = outOffset + r * n + o;
-                int inOff = inOffset + r * k;
-                switch (w.dtype()) {
-                    case F32 -> dot1x1F32(out, outOff, in, inOff, data, row, k, accumulate, lanes);
-                    case BF16 -> dot1x1BF16(out, outOff, in, inOff, data, row, k, accumulate, lanes);
-                    case F16 -> dot1x1F16(out, outOff, in, inOff, data, row, k, accumulate, lanes);
-                    default -> throw new AssertionError(w.dtype());
-                }
+            switch (w.dtype()) {
+                case F32 -> dot1x1F32(out, outOff, in, inOffset, data, row, k, accumulate, lanes);
+                case BF16 -> dot1x1BF16(out, outOff, in, inOffset, data, row, k, accumulate, lanes);
+                default -> throw new AssertionError(w.dtype());
             }
         }
     }
 
     /**
-     * Outputs [o, o + 4) for several activation rows. The 4 weight rows are widened {@link #WIDEN_CHUNK}
-     * inFeatures at a time into an L1-resident scratch, once for all activation rows, and each group of 4
-     * activation rows adds that chunk to its 16 accumulator vectors, kept in a scratch between chunks. Per output
-     * this is the same sequence of FMAs, lane sum and tail as the one-row kernels.
+     * Outputs [o, o + outputs), outputs ≤ 4, for all activation rows. The weight rows are widened
+     * {@link #WIDEN_CHUNK} inFeatures at a time into an L1-resident scratch, once for all activation rows, and
+     * each group of 4 activation rows adds that chunk to its 16 accumulator vectors, kept in a scratch between
+     * chunks. Per output this is the same sequence of FMAs, lane sum and tail as the one-row kernels.
      */
     private static void multiplyOutputGroup(float[] out, int outOffset, float[] in, int inOffset, int rows,
-                                            WeightMatrix w, int o, boolean accumulate) {
+                                            WeightMatrix w, int o, int outputs, boolean accumulate) {
         float[] widened = WIDENED.get();
         float[] acc = ACCUMULATORS.get();
         int n = w.outFeatures();
@@ -121,7 +126,11 @@ final class DotProductKernels {
         for (int c0 = 0; c0 < k; c0 += WIDEN_CHUNK) {
             int chunk = Math.min(WIDEN_CHUNK, k - c0);
             for (int j = 0; j < OUTPUT_GROUP; j++) {
-                widen(w, o + j, c0, chunk, widened, j * WIDEN_CHUNK);
+                if (j < outputs) {
+                    widen(w, o + j, c0, chunk, widened, j * WIDEN_CHUNK);
+                } else if (c0 == 0) {
+                    Arrays.fill(widened, j * WIDEN_CHUNK, (j + 1) * WIDEN_CHUNK, 0f);
+                }
             }
             int vectorPart = Math.clamp(bound - c0, 0, chunk);
             if (rows == 1) {
@@ -135,7 +144,7 @@ final class DotProductKernels {
         }
         for (int r = 0; r < rows; r++) {
             int xOff = inOffset + r * k;
-            for (int j = 0; j < OUTPUT_GROUP; j++) {
+            for (int j = 0; j < outputs; j++) {
                 float t = LaneSums.sum(acc, (r * OUTPUT_GROUP + j) * VL);
                 for (int c = bound; c < k; c++) {
                     float v = in[xOff + c];
@@ -164,26 +173,27 @@ final class DotProductKernels {
      */
     private static void accumulate4x4(float[] widened, int count, float[] x, int xOff, int ldx, int rows,
                                       float[] acc, int accOff, boolean first) {
+        FloatVector zero = FloatVector.zero(F);
         int x0 = xOff;
         int x1 = xOff + Math.min(1, rows - 1) * ldx;
         int x2 = xOff + Math.min(2, rows - 1) * ldx;
         int x3 = xOff + Math.min(3, rows - 1) * ldx;
-        FloatVector s00 = accumulator(acc, accOff, first);
-        FloatVector s01 = accumulator(acc, accOff + 1 * VL, first);
-        FloatVector s02 = accumulator(acc, accOff + 2 * VL, first);
-        FloatVector s03 = accumulator(acc, accOff + 3 * VL, first);
-        FloatVector s10 = accumulator(acc, accOff + 4 * VL, first);
-        FloatVector s11 = accumulator(acc, accOff + 5 * VL, first);
-        FloatVector s12 = accumulator(acc, accOff + 6 * VL, first);
-        FloatVector s13 = accumulator(acc, accOff + 7 * VL, first);
-        FloatVector s20 = accumulator(acc, accOff + 8 * VL, first);
-        FloatVector s21 = accumulator(acc, accOff + 9 * VL, first);
-        FloatVector s22 = accumulator(acc, accOff + 10 * VL, first);
-        FloatVector s23 = accumulator(acc, accOff + 11 * VL, first);
-        FloatVector s30 = accumulator(acc, accOff + 12 * VL, first);
-        FloatVector s31 = accumulator(acc, accOff + 13 * VL, first);
-        FloatVector s32 = accumulator(acc, accOff + 14 * VL, first);
-        FloatVector s33 = accumulator(acc, accOff + 15 * VL, first);
+        FloatVector s00 = first ? zero : FloatVector.fromArray(F, acc, accOff);
+        FloatVector s01 = first ? zero : FloatVector.fromArray(F, acc, accOff + 1 * VL);
+        FloatVector s02 = first ? zero : FloatVector.fromArray(F, acc, accOff + 2 * VL);
+        FloatVector s03 = first ? zero : FloatVector.fromArray(F, acc, accOff + 3 * VL);
+        FloatVector s10 = first ? zero : FloatVector.fromArray(F, acc, accOff + 4 * VL);
+        FloatVector s11 = first ? zero : FloatVector.fromArray(F, acc, accOff + 5 * VL);
+        FloatVector s12 = first ? zero : FloatVector.fromArray(F, acc, accOff + 6 * VL);
+        FloatVector s13 = first ? zero : FloatVector.fromArray(F, acc, accOff + 7 * VL);
+        FloatVector s20 = first ? zero : FloatVector.fromArray(F, acc, accOff + 8 * VL);
+        FloatVector s21 = first ? zero : FloatVector.fromArray(F, acc, accOff + 9 * VL);
+        FloatVector s22 = first ? zero : FloatVector.fromArray(F, acc, accOff + 10 * VL);
+        FloatVector s23 = first ? zero : FloatVector.fromArray(F, acc, accOff + 11 * VL);
+        FloatVector s30 = first ? zero : FloatVector.fromArray(F, acc, accOff + 12 * VL);
+        FloatVector s31 = first ? zero : FloatVector.fromArray(F, acc, accOff + 13 * VL);
+        FloatVector s32 = first ? zero : FloatVector.fromArray(F, acc, accOff + 14 * VL);
+        FloatVector s33 = first ? zero : FloatVector.fromArray(F, acc, accOff + 15 * VL);
         for (int c = 0; c < count; c += VL) {
             FloatVector w0 = FloatVector.fromArray(F, widened, 0 * WIDEN_CHUNK + c);
             FloatVector w1 = FloatVector.fromArray(F, widened, 1 * WIDEN_CHUNK + c);
@@ -198,18 +208,23 @@ final class DotProductKernels {
             FloatVector v3 = FloatVector.fromArray(F, x, x3 + c);
             s30 = w0.fma(v3, s30); s31 = w1.fma(v3, s31); s32 = w2.fma(v3, s32); s33 = w3.fma(v3, s33);
         }
-        s00.intoArray(acc, accOff + 0 * VL); s01.intoArray(acc, accOff + 1 * VL); s02.intoArray(acc, accOff + 2 * VL); s03.intoArray(acc, accOff + 3 * VL);
-        s10.intoArray(acc, accOff + 4 * VL); s11.intoArray(acc, accOff + 5 * VL); s12.intoArray(acc, accOff + 6 * VL); s13.intoArray(acc, accOff + 7 * VL);
-        s20.intoArray(acc, accOff + 8 * VL); s21.intoArray(acc, accOff + 9 * VL); s22.intoArray(acc, accOff + 10 * VL); s23.intoArray(acc, accOff + 11 * VL);
-        s30.intoArray(acc, accOff + 12 * VL); s31.intoArray(acc, accOff + 13 * VL); s32.intoArray(acc, accOff + 14 * VL); s33.intoArray(acc, accOff + 15 * VL);
+        s00.intoArray(acc, accOff + 0 * VL); s01.intoArray(acc, accOff + 1 * VL);
+        s02.intoArray(acc, accOff + 2 * VL); s03.intoArray(acc, accOff + 3 * VL);
+        s10.intoArray(acc, accOff + 4 * VL); s11.intoArray(acc, accOff + 5 * VL);
+        s12.intoArray(acc, accOff + 6 * VL); s13.intoArray(acc, accOff + 7 * VL);
+        s20.intoArray(acc, accOff + 8 * VL); s21.intoArray(acc, accOff + 9 * VL);
+        s22.intoArray(acc, accOff + 10 * VL); s23.intoArray(acc, accOff + 11 * VL);
+        s30.intoArray(acc, accOff + 12 * VL); s31.intoArray(acc, accOff + 13 * VL);
+        s32.intoArray(acc, accOff + 14 * VL); s33.intoArray(acc, accOff + 15 * VL);
     }
 
     /** The one-row form of {@link #accumulate4x4}: accumulators for outputs 0..3 at {@code acc[0 ..]}. */
     private static void accumulate1x4(float[] widened, int count, float[] x, int xOff, float[] acc, boolean first) {
-        FloatVector s0 = accumulator(acc, 0, first);
-        FloatVector s1 = accumulator(acc, VL, first);
-        FloatVector s2 = accumulator(acc, 2 * VL, first);
-        FloatVector s3 = accumulator(acc, 3 * VL, first);
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector s0 = first ? zero : FloatVector.fromArray(F, acc, 0);
+        FloatVector s1 = first ? zero : FloatVector.fromArray(F, acc, VL);
+        FloatVector s2 = first ? zero : FloatVector.fromArray(F, acc, 2 * VL);
+        FloatVector s3 = first ? zero : FloatVector.fromArray(F, acc, 3 * VL);
         for (int c = 0; c < count; c += VL) {
             FloatVector v = FloatVector.fromArray(F, x, xOff + c);
             s0 = FloatVector.fromArray(F, widened, c).fma(v, s0);
@@ -221,10 +236,6 @@ final class DotProductKernels {
         s1.intoArray(acc, VL);
         s2.intoArray(acc, 2 * VL);
         s3.intoArray(acc, 3 * VL);
-    }
-
-    private static FloatVector accumulator(float[] acc, int offset, boolean zero) {
-        return zero ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, offset);
     }
 
     private static void store(float[] out, int o, boolean accumulate, float t0) {
@@ -254,120 +265,127 @@ final class DotProductKernels {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Generated kernels for one activation row: dot1x{outputs}{dtype} (no dot1x4F16, see multiplyOutputs).
-    // Keep every output's arithmetic identical to multiplyOutputGroup's.
+    // Generated kernels for one activation row of F32 or BF16 weights: dot1x{outputs}{dtype}. Keep every
+    // output's arithmetic identical to multiplyOutputGroup's: FMAs (weight · activation + sum) over whole
+    // vectors in order, LaneSums, then the tail in order.
 
-    private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
-            boolean accumulate, float[] lanes) {
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F);
+    private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            int k, boolean accumulate, float[] lanes) {
+        FloatVector s0 = FloatVector.zero(F);
         int c = 0;
         for (int bound = F.loopBound(k); c < bound; c += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, row0 + 4L * c, LE);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00);
+            s0 = w0.fma(v, s0);
         }
-        s00.intoArray(lanes, 0 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL);
+        s0.intoArray(lanes, 0 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
         for (; c < k; c++) {
-            float w0 = w.get(F32_LE, row0 + 4L * c);
-            float v0 = x[x0 + c];
-            t00 += v0 * w0;
+            float v = x[xOff + c];
+            t0 += v * w.get(F32_LE, row0 + 4L * c);
         }
-        store(out, outOff, accumulate, t00);
+        store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride, int k,
-            boolean accumulate, float[] lanes) {
+    private static void dot1x4F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            long stride, int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
         int c = 0;
         for (int bound = F.loopBound(k); c < bound; c += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, row0 + 4L * c, LE);
+            s0 = w0.fma(v, s0);
             FloatVector w1 = FloatVector.fromMemorySegment(F, w, row1 + 4L * c, LE);
+            s1 = w1.fma(v, s1);
             FloatVector w2 = FloatVector.fromMemorySegment(F, w, row2 + 4L * c, LE);
+            s2 = w2.fma(v, s2);
             FloatVector w3 = FloatVector.fromMemorySegment(F, w, row3 + 4L * c, LE);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
+            s3 = w3.fma(v, s3);
         }
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
+        s0.intoArray(lanes, 0 * VL);
+        s1.intoArray(lanes, 1 * VL);
+        s2.intoArray(lanes, 2 * VL);
+        s3.intoArray(lanes, 3 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t1 = LaneSums.sum(lanes, 1 * VL);
+        float t2 = LaneSums.sum(lanes, 2 * VL);
+        float t3 = LaneSums.sum(lanes, 3 * VL);
         for (; c < k; c++) {
-            float w0 = w.get(F32_LE, row0 + 4L * c);
-            float w1 = w.get(F32_LE, row1 + 4L * c);
-            float w2 = w.get(F32_LE, row2 + 4L * c);
-            float w3 = w.get(F32_LE, row3 + 4L * c);
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
+            float v = x[xOff + c];
+            t0 += v * w.get(F32_LE, row0 + 4L * c);
+            t1 += v * w.get(F32_LE, row1 + 4L * c);
+            t2 += v * w.get(F32_LE, row2 + 4L * c);
+            t3 += v * w.get(F32_LE, row3 + 4L * c);
         }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
+        store(out, outOff, accumulate, t0, t1, t2, t3);
     }
 
-    private static void dot1x1BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
-            boolean accumulate, float[] lanes) {
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F);
+    private static void dot1x1BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            int k, boolean accumulate, float[] lanes) {
+        FloatVector s0 = FloatVector.zero(F);
         int c = 0;
         for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector w0 = WeightVectors.bf16(w, row0 + 2L * c);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00);
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            s0 = w0.fma(v, s0);
         }
-        s00.intoArray(lanes, 0 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL);
+        s0.intoArray(lanes, 0 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
         for (; c < k; c++) {
-            float w0 = WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0;
+            float v = x[xOff + c];
+            t0 += v * WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
         }
-        store(out, outOff, accumulate, t00);
+        store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride, int k,
-            boolean accumulate, float[] lanes) {
+    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            long stride, int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
         int c = 0;
         for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector w0 = WeightVectors.bf16(w, row0 + 2L * c);
-            FloatVector w1 = WeightVectors.bf16(w, row1 + 2L * c);
-            FloatVector w2 = WeightVectors.bf16(w, row2 + 2L * c);
-            FloatVector w3 = WeightVectors.bf16(w, row3 + 2L * c);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00); s01 = w1.fma(v0, s01); s02 = w2.fma(v0, s02); s03 = w3.fma(v0, s03);
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            s0 = w0.fma(v, s0);
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row1 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            s1 = w1.fma(v, s1);
+            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row2 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            s2 = w2.fma(v, s2);
+            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row3 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            s3 = w3.fma(v, s3);
         }
-        s00.intoArray(lanes, 0 * VL); s01.intoArray(lanes, 1 * VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL), t01 = LaneSums.sum(lanes, 1 * VL), t02 = LaneSums.sum(lanes, 2 * VL), t03 = LaneSums.sum(lanes, 3 * VL);
+        s0.intoArray(lanes, 0 * VL);
+        s1.intoArray(lanes, 1 * VL);
+        s2.intoArray(lanes, 2 * VL);
+        s3.intoArray(lanes, 3 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t1 = LaneSums.sum(lanes, 1 * VL);
+        float t2 = LaneSums.sum(lanes, 2 * VL);
+        float t3 = LaneSums.sum(lanes, 3 * VL);
         for (; c < k; c++) {
-            float w0 = WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
-            float w1 = WeightVectors.bf16(w.get(U16_LE, row1 + 2L * c));
-            float w2 = WeightVectors.bf16(w.get(U16_LE, row2 + 2L * c));
-            float w3 = WeightVectors.bf16(w.get(U16_LE, row3 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0; t01 += v0 * w1; t02 += v0 * w2; t03 += v0 * w3;
+            float v = x[xOff + c];
+            t0 += v * WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
+            t1 += v * WeightVectors.bf16(w.get(U16_LE, row1 + 2L * c));
+            t2 += v * WeightVectors.bf16(w.get(U16_LE, row2 + 2L * c));
+            t3 += v * WeightVectors.bf16(w.get(U16_LE, row3 + 2L * c));
         }
-        store(out, outOff, accumulate, t00, t01, t02, t03);
-    }
-
-    private static void dot1x1F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, int k,
-            boolean accumulate, float[] lanes) {
-        int x0 = xOff;
-        FloatVector s00 = FloatVector.zero(F);
-        int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector w0 = WeightVectors.f16(w, row0 + 2L * c);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + c);
-            s00 = w0.fma(v0, s00);
-        }
-        s00.intoArray(lanes, 0 * VL);
-        float t00 = LaneSums.sum(lanes, 0 * VL);
-        for (; c < k; c++) {
-            float w0 = Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
-            float v0 = x[x0 + c];
-            t00 += v0 * w0;
-        }
-        store(out, outOff, accumulate, t00);
+        store(out, outOff, accumulate, t0, t1, t2, t3);
     }
 }

@@ -33,7 +33,7 @@ public final class MatmulKernel {
     private MatmulKernel() {
     }
 
-    /** {@code out[outOffset + r*outFeatures + o] = Σ_c in[inOffset + r*inFeatures + c] · W[o][c]}, on the shared pool. */
+    /** {@code out[outOffset + r*outFeatures + o] = Σ_c in[inOffset + r*inFeatures + c] · W[o][c]}, shared pool. */
     public static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w) {
         multiply(out, outOffset, in, inOffset, rows, w, Parallel.common());
     }

@@ -112,7 +112,8 @@ final class PackedPanelGemm {
      */
     /** The micro-tile at rows [r, r + 6) and panel p (columns [j, j + PANEL_WIDTH)) of a tile, edges included. */
     private static void microTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows, int cols,
-                                  float[] packed, int kc, int k0, boolean addToC, float[] edgeTile, int r, int p, int j) {
+                                  float[] packed, int kc, int k0, boolean addToC, float[] edgeTile,
+                                  int r, int p, int j) {
         int microRows = Math.min(MICRO_ROWS, rows - r);
         int width = Math.min(PANEL_WIDTH, cols - j);
         int panel = p * kc * PANEL_WIDTH;
@@ -126,18 +127,19 @@ final class PackedPanelGemm {
 
     static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
                             float[] c, int cOff, int ldc, boolean addToC) {
-        int a0 = aOff + Math.min(0, rows - 1) * lda;
+        int a0 = aOff;
         int a1 = aOff + Math.min(1, rows - 1) * lda;
         int a2 = aOff + Math.min(2, rows - 1) * lda;
         int a3 = aOff + Math.min(3, rows - 1) * lda;
         int a4 = aOff + Math.min(4, rows - 1) * lda;
         int a5 = aOff + Math.min(5, rows - 1) * lda;
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F), c03 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F), c13 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c22 = FloatVector.zero(F), c23 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F), c32 = FloatVector.zero(F), c33 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F), c42 = FloatVector.zero(F), c43 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F), c52 = FloatVector.zero(F), c53 = FloatVector.zero(F);
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+        FloatVector c50 = zero, c51 = zero, c52 = zero, c53 = zero;
         for (int k = 0; k < kc; k++) {
             int bk = bOff + k * PANEL_WIDTH;
             FloatVector b0 = FloatVector.fromArray(F, b, bk + 0 * VL);
@@ -158,19 +160,43 @@ final class PackedPanelGemm {
             c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51); c52 = x5.fma(b2, c52); c53 = x5.fma(b3, c53);
         }
         if (addToC) {
-            c00 = c00.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 0 * VL)); c01 = c01.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 1 * VL)); c02 = c02.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 2 * VL)); c03 = c03.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 3 * VL));
-            c10 = c10.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 0 * VL)); c11 = c11.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 1 * VL)); c12 = c12.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 2 * VL)); c13 = c13.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 3 * VL));
-            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 0 * VL)); c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 1 * VL)); c22 = c22.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 2 * VL)); c23 = c23.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 3 * VL));
-            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 0 * VL)); c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 1 * VL)); c32 = c32.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 2 * VL)); c33 = c33.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 3 * VL));
-            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 0 * VL)); c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 1 * VL)); c42 = c42.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 2 * VL)); c43 = c43.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 3 * VL));
-            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 0 * VL)); c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 1 * VL)); c52 = c52.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 2 * VL)); c53 = c53.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 3 * VL));
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 0 * VL));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 1 * VL));
+            c02 = c02.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 2 * VL));
+            c03 = c03.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 3 * VL));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 0 * VL));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 1 * VL));
+            c12 = c12.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 2 * VL));
+            c13 = c13.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 3 * VL));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 0 * VL));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 1 * VL));
+            c22 = c22.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 2 * VL));
+            c23 = c23.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 3 * VL));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 0 * VL));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 1 * VL));
+            c32 = c32.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 2 * VL));
+            c33 = c33.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 3 * VL));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 0 * VL));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 1 * VL));
+            c42 = c42.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 2 * VL));
+            c43 = c43.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 3 * VL));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 0 * VL));
+            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 1 * VL));
+            c52 = c52.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 2 * VL));
+            c53 = c53.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 3 * VL));
         }
-        c00.intoArray(c, cOff + 0 * ldc + 0 * VL); c01.intoArray(c, cOff + 0 * ldc + 1 * VL); c02.intoArray(c, cOff + 0 * ldc + 2 * VL); c03.intoArray(c, cOff + 0 * ldc + 3 * VL);
-        c10.intoArray(c, cOff + 1 * ldc + 0 * VL); c11.intoArray(c, cOff + 1 * ldc + 1 * VL); c12.intoArray(c, cOff + 1 * ldc + 2 * VL); c13.intoArray(c, cOff + 1 * ldc + 3 * VL);
-        c20.intoArray(c, cOff + 2 * ldc + 0 * VL); c21.intoArray(c, cOff + 2 * ldc + 1 * VL); c22.intoArray(c, cOff + 2 * ldc + 2 * VL); c23.intoArray(c, cOff + 2 * ldc + 3 * VL);
-        c30.intoArray(c, cOff + 3 * ldc + 0 * VL); c31.intoArray(c, cOff + 3 * ldc + 1 * VL); c32.intoArray(c, cOff + 3 * ldc + 2 * VL); c33.intoArray(c, cOff + 3 * ldc + 3 * VL);
-        c40.intoArray(c, cOff + 4 * ldc + 0 * VL); c41.intoArray(c, cOff + 4 * ldc + 1 * VL); c42.intoArray(c, cOff + 4 * ldc + 2 * VL); c43.intoArray(c, cOff + 4 * ldc + 3 * VL);
-        c50.intoArray(c, cOff + 5 * ldc + 0 * VL); c51.intoArray(c, cOff + 5 * ldc + 1 * VL); c52.intoArray(c, cOff + 5 * ldc + 2 * VL); c53.intoArray(c, cOff + 5 * ldc + 3 * VL);
+        c00.intoArray(c, cOff + 0 * ldc + 0 * VL); c01.intoArray(c, cOff + 0 * ldc + 1 * VL);
+        c02.intoArray(c, cOff + 0 * ldc + 2 * VL); c03.intoArray(c, cOff + 0 * ldc + 3 * VL);
+        c10.intoArray(c, cOff + 1 * ldc + 0 * VL); c11.intoArray(c, cOff + 1 * ldc + 1 * VL);
+        c12.intoArray(c, cOff + 1 * ldc + 2 * VL); c13.intoArray(c, cOff + 1 * ldc + 3 * VL);
+        c20.intoArray(c, cOff + 2 * ldc + 0 * VL); c21.intoArray(c, cOff + 2 * ldc + 1 * VL);
+        c22.intoArray(c, cOff + 2 * ldc + 2 * VL); c23.intoArray(c, cOff + 2 * ldc + 3 * VL);
+        c30.intoArray(c, cOff + 3 * ldc + 0 * VL); c31.intoArray(c, cOff + 3 * ldc + 1 * VL);
+        c32.intoArray(c, cOff + 3 * ldc + 2 * VL); c33.intoArray(c, cOff + 3 * ldc + 3 * VL);
+        c40.intoArray(c, cOff + 4 * ldc + 0 * VL); c41.intoArray(c, cOff + 4 * ldc + 1 * VL);
+        c42.intoArray(c, cOff + 4 * ldc + 2 * VL); c43.intoArray(c, cOff + 4 * ldc + 3 * VL);
+        c50.intoArray(c, cOff + 5 * ldc + 0 * VL); c51.intoArray(c, cOff + 5 * ldc + 1 * VL);
+        c52.intoArray(c, cOff + 5 * ldc + 2 * VL); c53.intoArray(c, cOff + 5 * ldc + 3 * VL);
     }
 
     /** Adds (or copies) the valid rows × cols corner of a scratch micro-tile into C. */
@@ -235,7 +261,22 @@ final class PackedPanelGemm {
      * element (r, c) to (c, r): each round rotates the 4-bit row index left, taking in the column's top bit.
      */
     private static void transposeTile(float[] rows, int k, float[] packed, int dst) {
-        IntVector r0 = load(rows, 0 * K_BLOCK + k), r1 = load(rows, 1 * K_BLOCK + k), r2 = load(rows, 2 * K_BLOCK + k), r3 = load(rows, 3 * K_BLOCK + k), r4 = load(rows, 4 * K_BLOCK + k), r5 = load(rows, 5 * K_BLOCK + k), r6 = load(rows, 6 * K_BLOCK + k), r7 = load(rows, 7 * K_BLOCK + k), r8 = load(rows, 8 * K_BLOCK + k), r9 = load(rows, 9 * K_BLOCK + k), r10 = load(rows, 10 * K_BLOCK + k), r11 = load(rows, 11 * K_BLOCK + k), r12 = load(rows, 12 * K_BLOCK + k), r13 = load(rows, 13 * K_BLOCK + k), r14 = load(rows, 14 * K_BLOCK + k), r15 = load(rows, 15 * K_BLOCK + k);
+        IntVector r0 = FloatVector.fromArray(F, rows, 0 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r1 = FloatVector.fromArray(F, rows, 1 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(F, rows, 2 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r3 = FloatVector.fromArray(F, rows, 3 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(F, rows, 4 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r5 = FloatVector.fromArray(F, rows, 5 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(F, rows, 6 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r7 = FloatVector.fromArray(F, rows, 7 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r8 = FloatVector.fromArray(F, rows, 8 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r9 = FloatVector.fromArray(F, rows, 9 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r10 = FloatVector.fromArray(F, rows, 10 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r11 = FloatVector.fromArray(F, rows, 11 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r12 = FloatVector.fromArray(F, rows, 12 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r13 = FloatVector.fromArray(F, rows, 13 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r14 = FloatVector.fromArray(F, rows, 14 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r15 = FloatVector.fromArray(F, rows, 15 * K_BLOCK + k).reinterpretAsInts();
         IntVector t00 = INTERLEAVE_LOW.selectFrom(r0, r8), t01 = INTERLEAVE_HIGH.selectFrom(r0, r8);
         IntVector t02 = INTERLEAVE_LOW.selectFrom(r1, r9), t03 = INTERLEAVE_HIGH.selectFrom(r1, r9);
         IntVector t04 = INTERLEAVE_LOW.selectFrom(r2, r10), t05 = INTERLEAVE_HIGH.selectFrom(r2, r10);
@@ -284,10 +325,6 @@ final class PackedPanelGemm {
         u13.reinterpretAsFloats().intoArray(packed, dst + 13 * PANEL_WIDTH);
         u14.reinterpretAsFloats().intoArray(packed, dst + 14 * PANEL_WIDTH);
         u15.reinterpretAsFloats().intoArray(packed, dst + 15 * PANEL_WIDTH);
-    }
-
-    private static IntVector load(float[] a, int offset) {
-        return FloatVector.fromArray(F, a, offset).reinterpretAsInts();
     }
 
     /** Lane indices into the concatenation of two vectors a:b: a0 b0 a1 b1 ... (low halves interleaved). */

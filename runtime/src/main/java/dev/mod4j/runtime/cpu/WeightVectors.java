@@ -12,14 +12,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Loads of one float vector's worth of half-precision weights (BF16, F16), widened to float in registers. */
+/** Widening of weights (F32, BF16, F16 little-endian, at any offset) to float. */
 final class WeightVectors {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int VL = F.length();
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     /** Shorts in half the preferred width: one load of them widens to one float vector. */
-    private static final VectorSpecies<Short> HALF_SHORTS =
+    static final VectorSpecies<Short> HALF_SHORTS =
             ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
@@ -45,36 +45,9 @@ final class WeightVectors {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
     }
 
-    /** VL little-endian BF16 values at {@code offset} as floats: BF16 is the top half of a float's bits. */
-    static FloatVector bf16(MemorySegment w, long offset) {
-        IntVector ints = (IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset, LE)
-                .convertShape(VectorOperators.S2I, INTS, 0);
-        return ints.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /**
-     * VL little-endian F16 values at {@code offset} as floats, exactly (subnormals, infinities and NaNs included).
-     * JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases with integer arithmetic: the
-     * 15 exponent+mantissa bits moved to a float's position plus (127 - 15) in the exponent give every normal
-     * half. A subnormal half (exponent 0), given exponent 1 instead, reads 2^-14 · (1 + m/1024), from which
-     * subtracting 2^-14 leaves exactly m · 2^-24; an all-ones exponent (inf/NaN) gets the float's all-ones exponent. No step computes on
-     * subnormal floats, which cost this CPU three times as much.
-     */
-    static FloatVector f16(MemorySegment w, long offset) {
-        IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset, LE)
-                .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-        IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-        IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
-        IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                .reinterpretAsInts();
-        IntVector result = rebiased
-                .blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES));
-        return result.or(bits.and(SIGN_BIT)).reinterpretAsFloats();
-    }
-
-    // Bulk widening into a float array. One method per dtype, each with a single conversion in its loop: C2
-    // then always inlines the conversion, where a method switching over dtypes grew too big and boxed vectors.
+    // Bulk widening into a float array, one method per dtype. The conversions are written out in the loops, not
+    // called: C2 may decline to inline a helper returning a vector (too big, or already compiled on its own), and
+    // then allocates every vector it returns.
 
     /** {@code count} F32 values at byte {@code offset} into {@code dst[at ..]}. */
     static void widenF32(MemorySegment w, long offset, float[] dst, int at, int count) {
@@ -87,22 +60,39 @@ final class WeightVectors {
         }
     }
 
-    /** {@code count} BF16 values at byte {@code offset} into {@code dst[at ..]}. */
+    /** {@code count} BF16 values at byte {@code offset} into {@code dst[at ..]}: BF16 is a float's top half. */
     static void widenBF16(MemorySegment w, long offset, float[] dst, int at, int count) {
         int i = 0;
         for (int bound = F.loopBound(count); i < bound; i += VL) {
-            bf16(w, offset + 2L * i).intoArray(dst, at + i);
+            ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
         }
         for (; i < count; i++) {
             dst[at + i] = bf16(w.get(U16_LE, offset + 2L * i));
         }
     }
 
-    /** {@code count} F16 values at byte {@code offset} into {@code dst[at ..]}. */
+    /**
+     * {@code count} F16 values at byte {@code offset} into {@code dst[at ..]}, exactly: subnormals, infinities
+     * and NaNs included. JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases with integer
+     * arithmetic: the 15 exponent+mantissa bits moved to a float's position plus (127 - 15) in the exponent give
+     * every normal half. A subnormal half (exponent 0), given exponent 1 instead, reads 2^-14 · (1 + m/1024), from
+     * which subtracting 2^-14 leaves exactly m · 2^-24; an all-ones exponent (inf/NaN) gets the float's all-ones
+     * exponent. No step computes on subnormal floats, which cost this CPU three times as much.
+     */
     static void widenF16(MemorySegment w, long offset, float[] dst, int at, int count) {
         int i = 0;
         for (int bound = F.loopBound(count); i < bound; i += VL) {
-            f16(w, offset + 2L * i).intoArray(dst, at + i);
+            IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
+            IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats()
+                    .sub(SMALLEST_NORMAL_HALF).reinterpretAsInts();
+            rebiased.blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(bits.and(SIGN_BIT)).reinterpretAsFloats().intoArray(dst, at + i);
         }
         for (; i < count; i++) {
             dst[at + i] = Float.float16ToFloat(w.get(U16_LE, offset + 2L * i));
