@@ -15,16 +15,17 @@ import java.util.Arrays;
 
 /**
  * {@code out = in · Wᵀ} for a few activation rows (decode): every output is a dot product of a weight row with
- * an activation row, vectorised along inFeatures, with the weights read straight from their segment and widened
- * in registers. Weights stream from memory once per call: each group of 4 weight rows is applied to all
- * activation rows (4 at a time) while it is in L1, so the cost is close to reading the weights once.
+ * an activation row, vectorised along inFeatures. Weights stream from memory once per call, split by output rows
+ * over the threads: for one row of F32 or BF16 weights they are widened in registers as they stream; otherwise
+ * each group of 4 weight rows is widened chunk by chunk into an L1 scratch and applied to all activation rows
+ * (4 at a time) from there.
  *
  * <p>An output's arithmetic is the same in every kernel here (lane-wise FMAs over whole vectors in order, a
  * {@link LaneSums fixed-order lane sum}, then the tail in order), so it depends neither on the thread count nor
  * on which kernel shape computed it.
  *
- * <p>The kernels are generated (one per dtype and shape) rather than sharing a dtype switch, because C2 does not
- * reliably hoist a switch out of the hot loop.
+ * <p>The one-row kernels are generated (one per dtype and shape) rather than sharing a dtype switch, because C2
+ * does not reliably hoist a switch out of the hot loop.
  */
 final class DotProductKernels {
 

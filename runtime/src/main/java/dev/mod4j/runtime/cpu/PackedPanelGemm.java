@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * {@code out = in · Wᵀ} for many activation rows (prefill): weights are packed, widened to float, into panels of
- * {@link #PANEL_WIDTH} output features ({@code [k][PANEL_WIDTH]}, so that one vector load gives 16 outputs' weights
+ * {@link #PANEL_WIDTH} output features ({@code [k][PANEL_WIDTH]}, so that one vector load gives VL outputs' weights
  * for one k), and a register-blocked micro-kernel multiplies {@link #MICRO_ROWS} activation rows by a panel:
  * each weight vector loaded feeds {@link #MICRO_ROWS} FMAs, each broadcast activation {@link #PANEL_VECTORS}.
  *
@@ -103,13 +103,6 @@ final class PackedPanelGemm {
         }
     }
 
-    /**
-     * C[0..6)[0..PANEL_WIDTH) (+)= A·B for one micro-tile over kc steps: A is activation rows at stride
-     * {@code lda} (rows past {@code rows} re-read the last one, and the caller ignores their results), B a
-     * packed panel {@code [kc][PANEL_WIDTH]}. Each output is a sum over k in order, so the result does not
-     * depend on how tiles are scheduled. Stores are full and unmasked: a masked tail path in the same method
-     * makes C2 box the accumulators and runs 15x slower, so edge tiles go through a scratch tile instead.
-     */
     /** The micro-tile at rows [r, r + 6) and panel p (columns [j, j + PANEL_WIDTH)) of a tile, edges included. */
     private static void microTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows, int cols,
                                   float[] packed, int kc, int k0, boolean addToC, float[] edgeTile,
@@ -125,7 +118,14 @@ final class PackedPanelGemm {
         }
     }
 
-    static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
+    /**
+     * C[0..6)[0..PANEL_WIDTH) (+)= A·B for one micro-tile over kc steps: A is activation rows at stride
+     * {@code lda} (rows past {@code rows} re-read the last one, and the caller ignores their results), B a
+     * packed panel {@code [kc][PANEL_WIDTH]}. Each output is a sum over k in order, so the result does not
+     * depend on how tiles are scheduled. Stores are full and unmasked: a masked tail path in the same method
+     * makes C2 box the accumulators and runs 15x slower, so edge tiles go through a scratch tile instead.
+     */
+    private static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
                             float[] c, int cOff, int ldc, boolean addToC) {
         int a0 = aOff;
         int a1 = aOff + Math.min(1, rows - 1) * lda;
