@@ -1,6 +1,5 @@
 package dev.mod4j.runtime.cpu;
 
-import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -16,9 +15,9 @@ import java.util.Arrays;
 /**
  * {@code out = in · Wᵀ} for a few activation rows (decode): every output is a dot product of a weight row with
  * an activation row, vectorised along inFeatures. Weights stream from memory once per call, split by output rows
- * over the threads: for one row of F32 or BF16 weights they are widened in registers as they stream; otherwise
- * each group of 4 weight rows is widened chunk by chunk into an L1 scratch and applied to all activation rows
- * (4 at a time) from there.
+ * over the threads: for one activation row they are widened in registers as they stream; for several, each group
+ * of 4 weight rows is widened chunk by chunk into an L1 scratch and applied to all activation rows (4 at a time)
+ * from there.
  *
  * <p>An output's arithmetic is the same in every kernel here (lane-wise FMAs over whole vectors in order, a
  * {@link LaneSums fixed-order lane sum}, then the tail in order), so it depends neither on the thread count nor
@@ -33,6 +32,13 @@ final class DotProductKernels {
     private static final int VL = WeightVectors.VL;
     private static final VectorSpecies<Integer> INTS = WeightVectors.INTS;
     private static final VectorSpecies<Short> HALF_SHORTS = WeightVectors.HALF_SHORTS;
+    private static final IntVector MAGNITUDE_BITS = WeightVectors.MAGNITUDE_BITS;
+    private static final IntVector SIGN_BIT = WeightVectors.SIGN_BIT;
+    private static final IntVector FLOAT_EXPONENT_ONES = WeightVectors.FLOAT_EXPONENT_ONES;
+    private static final IntVector HALF_EXPONENT_ONES = WeightVectors.HALF_EXPONENT_ONES;
+    private static final IntVector EXPONENT_REBIAS = WeightVectors.EXPONENT_REBIAS;
+    private static final IntVector FLOAT_EXPONENT_LSB = WeightVectors.FLOAT_EXPONENT_LSB;
+    private static final FloatVector SMALLEST_NORMAL_HALF = WeightVectors.SMALLEST_NORMAL_HALF;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -44,9 +50,8 @@ final class DotProductKernels {
     /** Work items per thread, so that a core slowed by other work can leave items to the others. */
     private static final int ITEMS_PER_THREAD = 4;
     /**
-     * inFeatures widened at a time for the multi-row kernels: 4 rows × 512 floats (8 KiB) stay in L1. Widening
-     * into a scratch keeps the FMA loop small enough for C2 to inline everything in it; with the F16 widening
-     * inlined four times it gave up inlining and boxed vectors in the loop.
+     * inFeatures widened at a time for the multi-row kernels: 4 rows × 512 floats (8 KiB) stay in L1, and each
+     * weight is widened once for all activation rows.
      */
     private static final int WIDEN_CHUNK = 512;
 
@@ -78,10 +83,9 @@ final class DotProductKernels {
         MemorySegment data = w.data();
         int k = w.inFeatures();
         long stride = w.rowByteStride();
-        // One row of F32 or BF16 weights: widened in registers as they stream. Everything else goes through the
-        // widened scratch: several rows reuse it, and the F16 widening is too big for C2 to inline four times
-        // in one loop (it then allocates every vector).
-        if (rows > 1 || w.dtype() == DType.F16) {
+        // One row: weights widened in registers as they stream. Several rows: widened once into a scratch that
+        // all rows reuse.
+        if (rows > 1) {
             for (int o = from; o < to; o += OUTPUT_GROUP) {
                 multiplyOutputGroup(out, outOffset, in, inOffset, rows, w, o, Math.min(OUTPUT_GROUP, to - o),
                         accumulate);
@@ -96,6 +100,7 @@ final class DotProductKernels {
             switch (w.dtype()) {
                 case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
                 case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
+                case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
                 default -> throw new AssertionError(w.dtype());
             }
         }
@@ -105,6 +110,7 @@ final class DotProductKernels {
             switch (w.dtype()) {
                 case F32 -> dot1x1F32(out, outOff, in, inOffset, data, row, k, accumulate, lanes);
                 case BF16 -> dot1x1BF16(out, outOff, in, inOffset, data, row, k, accumulate, lanes);
+                case F16 -> dot1x1F16(out, outOff, in, inOffset, data, row, k, accumulate, lanes);
                 default -> throw new AssertionError(w.dtype());
             }
         }
@@ -266,9 +272,9 @@ final class DotProductKernels {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Generated kernels for one activation row of F32 or BF16 weights: dot1x{outputs}{dtype}. Keep every
-    // output's arithmetic identical to multiplyOutputGroup's: FMAs (weight · activation + sum) over whole
-    // vectors in order, LaneSums, then the tail in order.
+    // Generated kernels for one activation row: dot1x{outputs}{dtype}. The widening is written out in each (see
+    // WeightVectors for the F16 method). Keep every output's arithmetic identical to multiplyOutputGroup's: FMAs
+    // (weight · activation + sum) over whole vectors in order, LaneSums, then the tail in order.
 
     private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
             int k, boolean accumulate, float[] lanes) {
@@ -386,6 +392,101 @@ final class DotProductKernels {
             t1 += v * WeightVectors.bf16(w.get(U16_LE, row1 + 2L * c));
             t2 += v * WeightVectors.bf16(w.get(U16_LE, row2 + 2L * c));
             t3 += v * WeightVectors.bf16(w.get(U16_LE, row3 + 2L * c));
+        }
+        store(out, outOff, accumulate, t0, t1, t2, t3);
+    }
+
+    private static void dot1x1F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            int k, boolean accumulate, float[] lanes) {
+        FloatVector s0 = FloatVector.zero(F);
+        int c = 0;
+        for (int bound = F.loopBound(k); c < bound; c += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
+            IntVector h0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector m0 = h0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector e0 = m0.add(EXPONENT_REBIAS);
+            FloatVector w0 = e0
+                    .blend(e0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), m0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(m0.or(FLOAT_EXPONENT_ONES), m0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(h0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = w0.fma(v, s0);
+        }
+        s0.intoArray(lanes, 0 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
+        for (; c < k; c++) {
+            float v = x[xOff + c];
+            t0 += v * Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
+        }
+        store(out, outOff, accumulate, t0);
+    }
+
+    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            long stride, int k, boolean accumulate, float[] lanes) {
+        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
+        int c = 0;
+        for (int bound = F.loopBound(k); c < bound; c += VL) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
+            IntVector h0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector m0 = h0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector e0 = m0.add(EXPONENT_REBIAS);
+            FloatVector w0 = e0
+                    .blend(e0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), m0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(m0.or(FLOAT_EXPONENT_ONES), m0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(h0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = w0.fma(v, s0);
+            IntVector h1 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row1 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector m1 = h1.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector e1 = m1.add(EXPONENT_REBIAS);
+            FloatVector w1 = e1
+                    .blend(e1.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), m1.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(m1.or(FLOAT_EXPONENT_ONES), m1.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(h1.and(SIGN_BIT)).reinterpretAsFloats();
+            s1 = w1.fma(v, s1);
+            IntVector h2 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row2 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector m2 = h2.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector e2 = m2.add(EXPONENT_REBIAS);
+            FloatVector w2 = e2
+                    .blend(e2.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), m2.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(m2.or(FLOAT_EXPONENT_ONES), m2.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(h2.and(SIGN_BIT)).reinterpretAsFloats();
+            s2 = w2.fma(v, s2);
+            IntVector h3 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row3 + 2L * c, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector m3 = h3.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector e3 = m3.add(EXPONENT_REBIAS);
+            FloatVector w3 = e3
+                    .blend(e3.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), m3.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(m3.or(FLOAT_EXPONENT_ONES), m3.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(h3.and(SIGN_BIT)).reinterpretAsFloats();
+            s3 = w3.fma(v, s3);
+        }
+        s0.intoArray(lanes, 0 * VL);
+        s1.intoArray(lanes, 1 * VL);
+        s2.intoArray(lanes, 2 * VL);
+        s3.intoArray(lanes, 3 * VL);
+        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t1 = LaneSums.sum(lanes, 1 * VL);
+        float t2 = LaneSums.sum(lanes, 2 * VL);
+        float t3 = LaneSums.sum(lanes, 3 * VL);
+        for (; c < k; c++) {
+            float v = x[xOff + c];
+            t0 += v * Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
+            t1 += v * Float.float16ToFloat(w.get(U16_LE, row1 + 2L * c));
+            t2 += v * Float.float16ToFloat(w.get(U16_LE, row2 + 2L * c));
+            t3 += v * Float.float16ToFloat(w.get(U16_LE, row3 + 2L * c));
         }
         store(out, outOff, accumulate, t0, t1, t2, t3);
     }

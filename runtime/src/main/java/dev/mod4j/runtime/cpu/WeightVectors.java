@@ -25,16 +25,16 @@ final class WeightVectors {
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
     // Constants as vectors: lanewise(op, scalar) forms broadcast again on every call in some JIT shapes.
-    private static final IntVector MAGNITUDE_BITS = IntVector.broadcast(INTS, 0x7FFF_0000);
-    private static final IntVector SIGN_BIT = IntVector.broadcast(INTS, 0x8000_0000);
-    private static final IntVector FLOAT_EXPONENT_ONES = IntVector.broadcast(INTS, 0x7F80_0000);
+    static final IntVector MAGNITUDE_BITS = IntVector.broadcast(INTS, 0x7FFF_0000);
+    static final IntVector SIGN_BIT = IntVector.broadcast(INTS, 0x8000_0000);
+    static final IntVector FLOAT_EXPONENT_ONES = IntVector.broadcast(INTS, 0x7F80_0000);
     /** A half's all-ones exponent (infinity or NaN) after the shift to a float's exponent position. */
-    private static final IntVector HALF_EXPONENT_ONES = IntVector.broadcast(INTS, 0x0F80_0000);
+    static final IntVector HALF_EXPONENT_ONES = IntVector.broadcast(INTS, 0x0F80_0000);
     /** (127 - 15) << 23: moves a half's exponent bias to a float's. */
-    private static final IntVector EXPONENT_REBIAS = IntVector.broadcast(INTS, 112 << 23);
+    static final IntVector EXPONENT_REBIAS = IntVector.broadcast(INTS, 112 << 23);
     /** The lowest bit of a float's exponent: magnitudes below it had a zero half exponent (zero or subnormal). */
-    private static final IntVector FLOAT_EXPONENT_LSB = IntVector.broadcast(INTS, 1 << 23);
-    private static final FloatVector SMALLEST_NORMAL_HALF = FloatVector.broadcast(F, 0x1p-14f);
+    static final IntVector FLOAT_EXPONENT_LSB = IntVector.broadcast(INTS, 1 << 23);
+    static final FloatVector SMALLEST_NORMAL_HALF = FloatVector.broadcast(F, 0x1p-14f);
 
     private WeightVectors() {
     }
