@@ -13,9 +13,9 @@ var image = DemoAssets.image();
 // untrained router skip half the image tokens (its released threshold rule would keep them all).
 var comparison = llava.compare(image, "What is shown in this picture?", "dense,fastv:k=2;r=0.5,pdrop,gmod:skip=0.5", 8);
 
-for (var row : ComparisonTable.rows(comparison.runs(), comparison.texts())) {
-    System.out.println(String.format("%-44s MACs %6.1f%%  KV %6.1f%%  image tokens %s", row.schedule(),
-            100 * row.macsRatio(), 100 * row.kvRatio(), row.imageTokens()));
+for (var row : ComparisonTable.rows(comparison)) {
+    System.out.println(String.format("%-44s FLOPs %6.1f%%  KV %6.1f%%  image tokens %s", row.schedule(),
+            100 * row.flopsRatio(), 100 * row.kvRatio(), row.imageTokens()));
 }
 
 var dir = Files.createTempDirectory("mod4j-report-");

@@ -1,5 +1,6 @@
 package dev.mod4j.api;
 
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.model.PromptRows;
 
@@ -13,12 +14,13 @@ import java.util.List;
  * @param question the user's prompt as text (or the input ids, when given as ids)
  * @param picture  the image as the tower saw it, or null for a text-only prompt
  * @param prompt   the decoder's prompt rows (roles tell which positions are image patches)
+ * @param shape    the decoder's dimensions (for FLOPs under the papers' conventions)
  * @param runs     one per schedule, in the order given
  * @param texts    each run's output as text (or ids when the model has no tokenizer), same order as runs
  * @param skipped  schedules that were left out, with the reason
  */
-public record Comparison(String model, String question, RgbImage picture, PromptRows prompt, List<ScheduleRun> runs,
-                         List<String> texts, List<String> skipped) {
+public record Comparison(String model, String question, RgbImage picture, PromptRows prompt, ModelShape shape,
+                         List<ScheduleRun> runs, List<String> texts, List<String> skipped) {
 
     public Comparison {
         if (runs.isEmpty() || runs.size() != texts.size()) {

@@ -1,8 +1,10 @@
 package dev.mod4j.api;
 
 import dev.mod4j.loaders.InvalidInputException;
-import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.image.DecodedImage;
+import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
+import dev.mod4j.runtime.llava.MultimodalModel;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -11,23 +13,24 @@ import java.util.Arrays;
  * An image for the model: the pixel values its vision tower reads, and the picture those values show (for the
  * report's patch strips, whose grid lies over exactly what the tower saw).
  *
- * <p>Implementations: {@link #of(Path)} opens a {@code .npy} file of preprocessed pixel values or a PNG/JPEG through
- * {@link SimplePreprocessing}; {@link #ofPixels} wraps pixel values already in memory; {@link #ofPicture} an RGB
- * picture. The proper LLaVA preprocessing (PIL-exact decode, pad to square, bicubic resize, center crop) plugs in as
- * one more implementation of this interface: {@code pixelValues} from the preprocessor, {@code picture} from its
- * cropped stage.
+ * <p>{@link #of(Path)} opens a PNG or JPEG file (decoded and preprocessed as LLaVA-1.5 does, by
+ * {@link MultimodalModel#preprocess}) or a {@code .npy} file of pixel values already preprocessed;
+ * {@link #ofImage} and {@link #ofPicture} take a decoded image in memory, {@link #ofPixels} pixel values.
  */
 public interface ImageInput {
     /** A name for reports (the file name, or what the caller gave). */
     String name();
 
-    /** The tower's input: float32 [3 × size × size], channel-major, normalized, for a tower of that input size. */
-    float[] pixelValues(ClipVisionConfig tower);
+    /** The tower's input for {@code model}: float32 [3 × size × size], channel-major, normalized. */
+    float[] pixelValues(MultimodalModel model);
 
-    /** The picture at the tower's input size, as the tower saw it (after resizing and cropping). */
-    RgbImage picture(ClipVisionConfig tower);
+    /** The picture at the tower's input size, as the tower saw it (padded, resized, cropped): CLIP's normalization
+     * undone on {@link #pixelValues}. */
+    default RgbImage picture(MultimodalModel model) {
+        return PixelValues.denormalize(pixelValues(model), model.visionConfig().imageSize());
+    }
 
-    /** A {@code .npy} file of pixel values ([1,3,H,W] or [3,H,W]) or an image file (PNG, JPEG, by content). */
+    /** A PNG or JPEG file (by content), or a {@code .npy} of pixel values ([1,3,H,H] or [3,H,H]). */
     static ImageInput of(Path file) {
         if (file.getFileName().toString().toLowerCase().endsWith(".npy")) {
             NpyArray array = NpyArray.read(file);
@@ -39,10 +42,10 @@ public interface ImageInput {
             }
             return ofPixels(file.getFileName().toString(), array.data());
         }
-        return ofPicture(file.getFileName().toString(), SimplePreprocessing.read(file));
+        return ofImage(file.getFileName().toString(), ImageDecoder.decode(file));
     }
 
-    /** Pixel values already preprocessed ([3·H·H]); the picture is recovered by undoing CLIP's normalization. */
+    /** Pixel values already preprocessed, [3·H·H]. */
     static ImageInput ofPixels(String name, float[] pixelValues) {
         return new ImageInput() {
             @Override
@@ -51,24 +54,19 @@ public interface ImageInput {
             }
 
             @Override
-            public float[] pixelValues(ClipVisionConfig tower) {
-                int expected = 3 * tower.imageSize() * tower.imageSize();
-                if (pixelValues.length != expected) {
+            public float[] pixelValues(MultimodalModel model) {
+                int size = model.visionConfig().imageSize();
+                if (pixelValues.length != 3 * size * size) {
                     throw new InvalidInputException(name, "has " + pixelValues.length + " pixel values; the vision"
-                            + " tower takes 3×" + tower.imageSize() + "×" + tower.imageSize() + " = " + expected);
+                            + " tower takes 3×" + size + "×" + size + " = " + 3 * size * size);
                 }
                 return pixelValues;
-            }
-
-            @Override
-            public RgbImage picture(ClipVisionConfig tower) {
-                return SimplePreprocessing.denormalize(pixelValues(tower), tower.imageSize());
             }
         };
     }
 
-    /** An RGB picture of any size, made into pixel values by {@link SimplePreprocessing}. */
-    static ImageInput ofPicture(String name, RgbImage picture) {
+    /** A decoded image of any size, preprocessed by the model as LLaVA-1.5 does. */
+    static ImageInput ofImage(String name, DecodedImage image) {
         return new ImageInput() {
             @Override
             public String name() {
@@ -76,14 +74,14 @@ public interface ImageInput {
             }
 
             @Override
-            public float[] pixelValues(ClipVisionConfig tower) {
-                return SimplePreprocessing.normalize(picture(tower));
-            }
-
-            @Override
-            public RgbImage picture(ClipVisionConfig tower) {
-                return SimplePreprocessing.resize(picture, tower.imageSize());
+            public float[] pixelValues(MultimodalModel model) {
+                return model.preprocess(image);
             }
         };
+    }
+
+    /** An RGB picture of any size (the same bytes as a decoded image), preprocessed by the model. */
+    static ImageInput ofPicture(String name, RgbImage picture) {
+        return ofImage(name, new DecodedImage(picture.width(), picture.height(), picture.rgb()));
     }
 }

@@ -3,6 +3,7 @@ package dev.mod4j.api;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.GenerationResult;
@@ -105,7 +106,7 @@ public final class Llava implements AutoCloseable {
         if (image != null) {
             model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
         }
-        List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model.visionConfig()));
+        List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model));
         String text = template.apply(question, images.size());
         int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
         PromptRows rows = model.prompt(PromptEncoder.encode(tokenizer, text, placeholder), images);
@@ -171,7 +172,8 @@ public final class Llava implements AutoCloseable {
         }
         PromptRows prompt = prompt(image, question);
         List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt, schedules, maxNewTokens);
-        return new Comparison(name, question, image == null ? null : image.picture(model.visionConfig()), prompt, runs,
+        return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
+                ModelShape.of(model.decoder().config()), runs,
                 runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
     }
 

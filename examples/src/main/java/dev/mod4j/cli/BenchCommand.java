@@ -18,10 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -87,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         if (threads != null) {
             Parallel.setCommonThreads(threads);
         }
-        Path root = cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot();
+        Path root = cacheDir != null ? cacheDir : ModelCache.defaultRoot();
         out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
                 decodeTokens, Parallel.common().threads());
         out.printf("%-6s %-5s %14s %14s %12s%n", "dtype", "load", "prefill tok/s", "decode tok/s", "weights GB");
@@ -137,20 +134,11 @@ final class BenchCommand implements Callable<Integer> {
 
     private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
         String name = "bench-" + config.hiddenSize() + "x" + config.numHiddenLayers() + "-" + dtype.name().toLowerCase();
-        Path dir = root.resolve(name);
-        if (Files.isRegularFile(dir.resolve("config.json"))) {
-            return dir;
-        }
-        try {
-            Files.createDirectories(root);
-            Path staging = Files.createTempDirectory(root, name + "-staging-");
-            System.err.println("mod4j bench: writing a random " + dtype + " model to " + dir + " (once) ...");
+        return ModelCache.ensure(root, name, staging -> {
+            System.err.println("mod4j bench: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
             RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
                     RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f), staging);
-            Files.move(staging, dir);
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
+
 }

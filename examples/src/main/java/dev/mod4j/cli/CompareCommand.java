@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.report.ComparisonTable;
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -56,6 +58,12 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32")
     int maxNewTokens;
 
+    @Option(names = "--flops", paramLabel = "CONVENTION", defaultValue = "exact",
+            description = "How prefill compute is counted: exact (mod4j's multiply-adds of the layers it ran), gamma_mod"
+                    + " (8nd²+4n²d+6ndm, all tokens), pdrop (4nd²+2n²d+3ndm, image tokens only) or fastv"
+                    + " (4nd²+2n²d+2ndm, all tokens); see methods.md §2. Default: ${DEFAULT-VALUE}.")
+    String flops;
+
     @Option(names = "--json", description = "Print the comparison as JSON.")
     boolean json;
 
@@ -93,12 +101,14 @@ final class CompareCommand implements Callable<Integer> {
                     skipped.add(s.method() + " (no router tensors in this checkpoint)");
                 }
             }
+            FlopsConvention convention = convention(flops);
             List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt, list, maxNewTokens);
+            ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
-                printJson(out, runs, tokenizer, skipped);
+                printJson(out, runs, tokenizer, skipped, convention, shape);
             } else {
-                printTable(out, runs, tokenizer, prompt, skipped);
+                printTable(out, runs, tokenizer, prompt, skipped, convention, shape);
             }
             if (traceOut != null) {
                 Map<String, RoutingTrace> traces = new LinkedHashMap<>();
@@ -110,7 +120,8 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
             if (reportDir != null) {
-                Path page = CompareReports.write(reportDir, model, modelOptions, images, prompt, runs, tokenizer, skipped);
+                Path page = CompareReports.write(reportDir, model, modelOptions, images, prompt, runs, tokenizer, skipped,
+                        convention);
                 spec.commandLine().getErr().println("report: " + page.toAbsolutePath());
             }
         }
@@ -124,26 +135,40 @@ final class CompareCommand implements Callable<Integer> {
         return tokenizer.decode(tokens, true).replace("\n", "\\n");
     }
 
+    static FlopsConvention convention(String name) {
+        return switch (name.toLowerCase().replace('-', '_')) {
+            case "exact" -> FlopsConvention.EXACT;
+            case "gamma_mod", "gmod" -> FlopsConvention.GAMMA_MOD;
+            case "pdrop" -> FlopsConvention.PDROP;
+            case "fastv" -> FlopsConvention.FASTV;
+            default -> throw new InvalidInputException("--flops", "unknown convention '" + name
+                    + "' (exact, gamma_mod, pdrop, fastv)");
+        };
+    }
+
     static void printTable(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, PromptRows prompt,
-                           List<String> skipped) {
+                           List<String> skipped, FlopsConvention convention, ModelShape shape) {
         ScheduleRun dense = runs.getFirst();
         out.printf("prompt: %d positions (%d image tokens); reference for agreement, FLOPs and KV ratios: %s%n",
                 prompt.length(), prompt.imageRows().length == 0 ? 0 : (int) Arrays.stream(prompt.roles())
                         .filter(r -> r == dev.mod4j.runtime.model.TokenRole.IMAGE).count(), dense.spec());
         out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", ComparisonTable.HEADERS.toArray());
         List<String> texts = runs.stream().map(r -> shorten(text(tokenizer, r.generation().tokens()), 40)).toList();
-        for (ComparisonTable.Row row : ComparisonTable.rows(runs, texts)) {
+        for (ComparisonTable.Row row : ComparisonTable.rows(runs, texts, convention, shape)) {
             List<String> c = row.cells();
             out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", shorten(c.get(0), 34), c.get(1), c.get(2),
                     c.get(3), c.get(4), c.get(5), c.get(6), c.get(7), c.get(8), c.get(9));
         }
-        out.println("MACs: exact multiply-adds of the prefill's decoder layers, relative to the first schedule.");
+        out.println("FLOPs: prefill compute relative to the dense model on the same prompt, counted as " + convention
+                + (convention == FlopsConvention.EXACT ? " (the multiply-adds mod4j performed, LM head included)"
+                : " (the paper's formula, methods.md §2)") + "; KV ratio relative to the first schedule.");
         for (String s : skipped) {
             out.println("skipped: " + s);
         }
     }
 
-    private static void printJson(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped) {
+    private static void printJson(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
+                                  FlopsConvention convention, ModelShape shape) {
         int[] reference = runs.getFirst().generation().tokens();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScheduleRun r : runs) {
@@ -157,6 +182,9 @@ final class CompareCommand implements Callable<Integer> {
             m.put("decode_tokens_per_s", r.generation().decodeTokensPerSecond());
             m.put("prefill_macs", r.prefillMacs());
             m.put("total_macs", r.totalMacs());
+            m.put("flops_convention", convention.name().toLowerCase());
+            m.put("prefill_flops", r.prefillFlops(convention, shape).total());
+            m.put("prefill_flops_ratio_to_dense", r.prefillFlops(convention, shape).ratioToDense());
             m.put("kv_cache_entries", r.kvCacheEntries());
             m.put("kv_cache_bytes", r.kvCacheBytes());
             m.put("image_tokens_per_layer", r.imageTokensPerLayer());

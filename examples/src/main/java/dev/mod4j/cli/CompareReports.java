@@ -5,6 +5,8 @@ import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.RgbImage;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.report.ComparisonReport;
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.PromptRows;
@@ -18,16 +20,16 @@ final class CompareReports {
     }
 
     static Path write(Path directory, MultimodalModel model, ModelOptions options, List<float[]> images,
-                      PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped) {
+                      PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
+                      FlopsConvention convention) {
         // The report shows the first image as the tower saw it: the pixel values with CLIP's normalization undone.
         RgbImage picture = images.isEmpty() || !model.hasVision() ? null
-                : ImageInput.ofPixels(options.pixelValues.getFirst().getFileName().toString(), images.getFirst())
-                        .picture(model.visionConfig());
+                : ImageInput.ofPixels("image", images.getFirst()).picture(model);
         String question = options.prompt != null ? options.prompt
                 : "(input ids) " + String.join(",", options.inputIds);
         List<String> texts = runs.stream().map(r -> CompareCommand.text(tokenizer, r.generation().tokens())).toList();
-        Comparison comparison = new Comparison(options.model.getFileName().toString(), question, picture, prompt, runs,
-                texts, skipped);
-        return ComparisonReport.of(comparison).write(directory);
+        Comparison comparison = new Comparison(options.model.getFileName().toString(), question, picture, prompt,
+                ModelShape.of(model.decoder().config()), runs, texts, skipped);
+        return ComparisonReport.of(comparison).flops(convention).write(directory);
     }
 }

@@ -2,7 +2,6 @@ package dev.mod4j.cli;
 
 import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.RgbImage;
-import dev.mod4j.api.SimplePreprocessing;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -54,7 +53,7 @@ public final class DemoAssets {
         }
     }
 
-    /** The demo picture as model input, preprocessed by {@link SimplePreprocessing}. */
+    /** The demo picture as model input (preprocessed by the model as LLaVA-1.5 does). */
     public static ImageInput image() {
         return ImageInput.ofPicture("demo-image.png", picture());
     }

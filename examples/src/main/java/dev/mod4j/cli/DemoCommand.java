@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("To use a real checkpoint, download it yourself (mod4j never downloads) and point --model at it:");
         DemoModel.realCheckpointHints().forEach(h -> out.println("  " + h));
         out.println("  e.g. bin/mod4j inspect --model ~/models/llava-1.5-7b-hf");
-        out.println("       bin/mod4j compare --model ~/models/llava-1.5-7b-hf --pixel-values image.npy \\");
+        out.println("       bin/mod4j compare --model ~/models/llava-1.5-7b-hf --image photo.jpg \\");
         out.println("           --prompt \"What is shown in this picture?\" --report report/");
         return 0;
     }

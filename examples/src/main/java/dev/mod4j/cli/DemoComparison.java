@@ -3,6 +3,7 @@ package dev.mod4j.cli;
 import dev.mod4j.api.Comparison;
 import dev.mod4j.api.Llava;
 import dev.mod4j.report.ComparisonReport;
+import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
@@ -42,14 +43,14 @@ final class DemoComparison {
             texts.add(run.texts().getFirst());
             List<String> skipped = comparison.skipped().stream().filter(s -> !s.startsWith("pmod")).toList();
             return new Comparison(comparison.model(), comparison.question(), comparison.picture(), comparison.prompt(),
-                    runs, texts, skipped);
+                    comparison.shape(), runs, texts, skipped);
         }
     }
 
     /** Runs the comparison on {@code model}, prints the table to {@code out}, writes the report; returns the page. */
     static Path run(PrintWriter out, Path model, Path reportDir, int maxNewTokens) {
         try (Llava llava = Llava.open(model)) {
-            out.println("question: " + DemoAssets.QUESTION + "  (image: the bundled demo-image.png, squashed to "
+            out.println("question: " + DemoAssets.QUESTION + "  (image: the bundled demo-image.png, preprocessed to "
                     + llava.model().visionConfig().imageSize() + " px)");
             List<String> skipped = new ArrayList<>();
             List<TokenSchedule> schedules = llava.schedules(SCHEDULES, skipped);
@@ -64,7 +65,7 @@ final class DemoComparison {
                         + " place of γ-MoD's (one checkpoint cannot hold both).";
             }
             CompareCommand.printTable(out, comparison.runs(), llava.tokenizer(), comparison.prompt(),
-                    comparison.skipped());
+                    comparison.skipped(), FlopsConvention.EXACT, comparison.shape());
             if (twinNote != null) {
                 out.println(twinNote);
             }
@@ -77,7 +78,7 @@ final class DemoComparison {
             return report
                     .note("For a real comparison, download a checkpoint yourself (mod4j never downloads), e.g."
                             + " llava-hf/llava-1.5-7b-hf, or the released γ-MoD / p-MoD checkpoints for their routers,"
-                            + " and run: bin/mod4j compare --model DIR --pixel-values IMAGE.npy --prompt \"...\" --report DIR")
+                            + " and run: bin/mod4j compare --model DIR --image PHOTO.jpg --prompt \"...\" --report DIR")
                     .write(reportDir);
         }
     }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -32,39 +31,20 @@ final class DemoModel {
 
     /** The demo model's directory under {@code cacheRoot}, written there first if it is not there yet. */
     static Path ensure(Path cacheRoot) {
-        Path dir = cacheRoot.resolve("demo-llava-" + VERSION);
-        if (Files.isRegularFile(dir.resolve("config.json"))) {
-            return dir;
-        }
-        try {
-            Files.createDirectories(cacheRoot);
-            Path staging = Files.createTempDirectory(cacheRoot, "demo-staging-");
+        return ModelCache.ensure(cacheRoot, "demo-llava-" + VERSION, staging -> {
             RandomModelWriter.write(spec(), staging);
             for (String asset : new String[]{"tokenizer.json", "tokenizer_config.json"}) {
                 try (var in = DemoModel.class.getResourceAsStream("demo/" + asset)) {
                     Files.copy(in, staging.resolve(asset));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
-            try {
-                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException raced) {
-                // Another process wrote it first; keep theirs.
-                if (!Files.isRegularFile(dir.resolve("config.json"))) {
-                    throw raced;
-                }
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the demo model under " + cacheRoot, e);
-        }
+        });
     }
 
     static Path defaultCacheRoot() {
-        String env = System.getenv("MOD4J_CACHE");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "mod4j");
+        return ModelCache.defaultRoot();
     }
 
     static List<String> realCheckpointHints() {

@@ -23,8 +23,7 @@ import java.util.concurrent.Callable;
         description = {"Answer a LLaVA-format question file (JSONL: question_id, image, text[, answer]) under each"
                 + " schedule; answers go to DIR/answers-SCHEDULE.jsonl in LLaVA's answer format.",
                 "Resumable: run the same command again after an interruption and only the missing answers are made.",
-                "Images: .npy pixel values ([1,3,H,W], preprocessed) or PNG/JPEG (squashed to the tower's size and"
-                        + " CLIP-normalized; not LLaVA's exact preprocessing).",
+                "Images: PNG/JPEG (preprocessed as LLaVA-1.5 does) or .npy pixel values ([1,3,H,W], preprocessed).",
                 "With ground truth (answer, gt_answer, ground_truth or label: a letter, yes/no, or a short answer)"
                         + " it prints accuracy per schedule."})
 final class EvalCommand implements Callable<Integer> {

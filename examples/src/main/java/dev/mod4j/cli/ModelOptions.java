@@ -1,6 +1,7 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
@@ -42,6 +43,10 @@ final class ModelOptions {
             description = "Token ids instead of --prompt (comma-separated; image placeholder ids mark images).")
     List<String> inputIds;
 
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "A PNG or JPEG image, preprocessed as LLaVA-1.5 does (repeatable; one <image> per image).")
+    List<Path> imageFiles = new ArrayList<>();
+
     @Option(names = "--pixel-values", paramLabel = "FILE.npy",
             description = "An already preprocessed image, float32 [1,3,H,W] or [3,H,W] (for parity checks with PyTorch).")
     List<Path> pixelValues = new ArrayList<>();
@@ -61,9 +66,12 @@ final class ModelOptions {
         return MultimodalModel.load(model, visionTower, mode);
     }
 
-    /** The preprocessed images given on the command line, as [3·H·W] floats each. */
+    /** The preprocessed images given on the command line (--image files first), as [3·H·W] floats each. */
     List<float[]> images(MultimodalModel m) {
         List<float[]> out = new ArrayList<>();
+        for (Path p : imageFiles) {
+            out.add(m.preprocess(ImageDecoder.decode(p)));
+        }
         for (Path p : pixelValues) {
             NpyArray a = NpyArray.read(p);
             long[] s = a.shape();

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -37,25 +36,13 @@ final class PModDemoModel {
 
     /** The twin of the demo model in {@code demoDirectory}, written beside it first if it is not there yet. */
     static Path ensure(Path demoDirectory) {
-        Path dir = demoDirectory.resolveSibling(demoDirectory.getFileName() + "-pmod");
-        if (Files.isRegularFile(dir.resolve("config.json"))) {
-            return dir;
-        }
-        try {
-            Path staging = Files.createTempDirectory(demoDirectory.getParent(), "demo-pmod-staging-");
-            write(demoDirectory, staging);
+        return ModelCache.ensure(demoDirectory.getParent(), demoDirectory.getFileName() + "-pmod", staging -> {
             try {
-                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException raced) {
-                // Another process wrote it first; keep theirs.
-                if (!Files.isRegularFile(dir.resolve("config.json"))) {
-                    throw raced;
-                }
+                write(demoDirectory, staging);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the p-MoD demo model beside " + demoDirectory, e);
             }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the p-MoD demo model beside " + demoDirectory, e);
-        }
+        });
     }
 
     private static void write(Path demo, Path out) throws IOException {

@@ -26,9 +26,9 @@ import java.util.UUID;
  * questions a file already answers are skipped, so a run stopped at any point and started again with the same
  * arguments ends with every question answered exactly once per schedule.
  *
- * <p>Images: {@code image} names a file in the image folder: a {@code .npy} of preprocessed pixel values, or a
- * PNG/JPEG made into pixel values by {@link dev.mod4j.api.SimplePreprocessing} (a stand-in for LLaVA's exact
- * preprocessing). Each question's image is encoded once and its prompt reused for every schedule.
+ * <p>Images: {@code image} names a file in the image folder: a PNG or JPEG (decoded and preprocessed as LLaVA-1.5
+ * does), or a {@code .npy} of pixel values already preprocessed. Each question's image is encoded once and its
+ * prompt reused for every schedule.
  */
 public final class Evaluation {
     /** Test seam: milliseconds to sleep after each answer, so a test can interrupt a run midway. */

@@ -1,6 +1,7 @@
 package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.RoutingTrace;
 import dev.mod4j.runtime.schedule.TraceExport;
@@ -45,6 +46,7 @@ public final class ComparisonReport {
     private String title = "mod4j: token schedules compared";
     private final List<String> notes = new ArrayList<>();
     private List<Integer> stripLayers;
+    private FlopsConvention flops = FlopsConvention.EXACT;
 
     private ComparisonReport(Comparison comparison) {
         this.comparison = comparison;
@@ -68,6 +70,12 @@ public final class ComparisonReport {
     /** Adds a paragraph to the highlighted box at the top (e.g. that the model is untrained). */
     public ComparisonReport note(String paragraph) {
         notes.add(paragraph);
+        return this;
+    }
+
+    /** How the table counts prefill compute (default {@link FlopsConvention#EXACT}; or a paper's formula). */
+    public ComparisonReport flops(FlopsConvention convention) {
+        this.flops = convention;
         return this;
     }
 
@@ -108,7 +116,7 @@ public final class ComparisonReport {
                     strips.add(name);
                 }
             }
-            ReportCsv.write(directory.resolve("comparison.csv"), ReportCsv.schedules(comparison));
+            ReportCsv.write(directory.resolve("comparison.csv"), ReportCsv.schedules(comparison, flops));
             ReportCsv.write(directory.resolve("layers.csv"), ReportCsv.layers(comparison));
             Map<String, RoutingTrace> traces = new LinkedHashMap<>();
             for (ScheduleRun run : runs) {
@@ -123,7 +131,7 @@ public final class ComparisonReport {
             var files = new ReportPage.Files("image-tokens-per-layer.png", "macs-per-layer.png", "latency.png", picture,
                     strips, layers, "comparison.csv", "layers.csv", "trace.arrow");
             Path page = directory.resolve(PAGE);
-            Files.writeString(page, ReportPage.html(comparison, title, notes, files));
+            Files.writeString(page, ReportPage.html(comparison, title, notes, files, flops));
             return page;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into " + directory, e);

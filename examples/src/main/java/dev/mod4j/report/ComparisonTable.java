@@ -1,5 +1,8 @@
 package dev.mod4j.report;
 
+import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 
 import java.util.ArrayList;
@@ -7,11 +10,12 @@ import java.util.List;
 
 /**
  * The comparison table as numbers and as the cells both {@code mod4j compare} and the HTML report print, so the two
- * cannot disagree. Ratios are relative to the first run.
+ * cannot disagree. FLOPs are relative to the dense model on the same prompt, under a {@link FlopsConvention}; the
+ * other ratios relative to the first run.
  */
 public final class ComparisonTable {
     /** Column headers, in cell order. */
-    public static final List<String> HEADERS = List.of("schedule", "agree", "diff@", "prefill ms", "decode t/s", "MACs",
+    public static final List<String> HEADERS = List.of("schedule", "agree", "diff@", "prefill ms", "decode t/s", "FLOPs",
             "KV bytes", "KV ratio", "image tokens per layer", "output");
 
     private ComparisonTable() {
@@ -22,25 +26,31 @@ public final class ComparisonTable {
      *
      * @param agreement        share of the reference's tokens this run reproduced at the same position
      * @param firstDivergence  index of the first token that differs from the reference, -1 when none does
-     * @param macsRatio        prefill MACs relative to the reference's
+     * @param flopsRatio       prefill compute relative to the dense model on the same prompt (the convention's count)
      * @param kvRatio          KV-cache bytes relative to the reference's
      * @param imageTokens      run-length form of the image tokens each layer processed ("64×2 32×6")
      */
     public record Row(String schedule, double agreement, int firstDivergence, double prefillMillis,
-                      double decodeTokensPerSecond, long prefillMacs, double macsRatio, long kvCacheBytes,
+                      double decodeTokensPerSecond, long prefillMacs, double flopsRatio, long kvCacheBytes,
                       double kvRatio, String imageTokens, String output) {
 
         /** The cells under {@link #HEADERS}. */
         public List<String> cells() {
             return List.of(schedule, String.format("%.0f%%", 100 * agreement),
                     firstDivergence < 0 ? "-" : String.valueOf(firstDivergence), String.format("%.1f", prefillMillis),
-                    String.format("%.2f", decodeTokensPerSecond), String.format("%.1f%%", 100 * macsRatio),
+                    String.format("%.2f", decodeTokensPerSecond), String.format("%.1f%%", 100 * flopsRatio),
                     bytes(kvCacheBytes), String.format("%.1f%%", 100 * kvRatio), imageTokens, printable(output));
         }
     }
 
+    /** The comparison's rows, FLOPs counted exactly (the multiply-adds mod4j performed). */
+    public static List<Row> rows(Comparison comparison) {
+        return rows(comparison.runs(), comparison.texts(), FlopsConvention.EXACT, comparison.shape());
+    }
+
     /** Rows for {@code runs}, the first being the reference; {@code texts} are the outputs as shown. */
-    public static List<Row> rows(List<ScheduleRun> runs, List<String> texts) {
+    public static List<Row> rows(List<ScheduleRun> runs, List<String> texts, FlopsConvention convention,
+                                 ModelShape shape) {
         ScheduleRun reference = runs.getFirst();
         int[] referenceTokens = reference.generation().tokens();
         List<Row> rows = new ArrayList<>();
@@ -48,7 +58,7 @@ public final class ComparisonTable {
             ScheduleRun r = runs.get(i);
             rows.add(new Row(r.spec(), r.agreementWith(referenceTokens), r.firstDivergence(referenceTokens),
                     r.generation().prefillMillis(), r.generation().decodeTokensPerSecond(), r.prefillMacs(),
-                    ratio(r.prefillMacs(), reference.prefillMacs()), r.kvCacheBytes(),
+                    r.prefillFlops(convention, shape).ratioToDense(), r.kvCacheBytes(),
                     ratio(r.kvCacheBytes(), reference.kvCacheBytes()), r.imageTokensCompact(), texts.get(i)));
         }
         return rows;

@@ -1,6 +1,7 @@
 package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.model.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
@@ -23,18 +24,20 @@ public final class ReportCsv {
     }
 
     /** schedule, agreement, first_divergence, prefill_ms, ..., output: the table's numbers unrounded. */
-    public static String schedules(Comparison comparison) {
+    public static String schedules(Comparison comparison, FlopsConvention convention) {
         List<String> lines = new ArrayList<>();
         lines.add("schedule,agreement,first_divergence,prefill_ms,decode_tokens_per_s,new_tokens,prefill_macs,"
-                + "total_macs,prefill_macs_ratio,kv_cache_entries,kv_cache_bytes,kv_cache_ratio,image_tokens_per_layer,output");
-        List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison.runs(), comparison.texts());
+                + "total_macs,flops_convention,prefill_flops_ratio_to_dense,kv_cache_entries,kv_cache_bytes,kv_cache_ratio,image_tokens_per_layer,output");
+        List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison.runs(), comparison.texts(), convention,
+                comparison.shape());
         for (int i = 0; i < rows.size(); i++) {
             ComparisonTable.Row row = rows.get(i);
             ScheduleRun run = comparison.runs().get(i);
             lines.add(String.join(",", field(row.schedule()), number(row.agreement()),
                     String.valueOf(row.firstDivergence()), number(row.prefillMillis()),
                     number(row.decodeTokensPerSecond()), String.valueOf(run.generation().tokens().length),
-                    String.valueOf(run.prefillMacs()), String.valueOf(run.totalMacs()), number(row.macsRatio()),
+                    String.valueOf(run.prefillMacs()), String.valueOf(run.totalMacs()),
+                    convention.name().toLowerCase(java.util.Locale.ROOT), number(row.flopsRatio()),
                     String.valueOf(run.kvCacheEntries()), String.valueOf(run.kvCacheBytes()), number(row.kvRatio()),
                     field(joined(run.imageTokensPerLayer())), field(row.output())));
         }

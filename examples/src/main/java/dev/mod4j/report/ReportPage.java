@@ -1,6 +1,7 @@
 package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
+import dev.mod4j.runtime.accounting.FlopsConvention;
 
 import java.awt.Color;
 import java.time.ZonedDateTime;
@@ -66,7 +67,7 @@ final class ReportPage {
     private ReportPage() {
     }
 
-    static String html(Comparison c, String title, List<String> notes, Files files) {
+    static String html(Comparison c, String title, List<String> notes, Files files, FlopsConvention flops) {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -90,7 +91,7 @@ final class ReportPage {
             h.append("</section>\n");
         }
         h.append("<section>\n<h2>Question</h2>\n<p>").append(esc(c.question())).append("</p>\n</section>\n");
-        table(h, c);
+        table(h, c, flops);
         h.append("<section>\n<h2>Image tokens kept per layer</h2>\n<div class=\"wide\"><img src=\"")
                 .append(files.tokensChart()).append("\" alt=\"Image tokens each decoder layer processed, per schedule\"")
                 .append(" width=\"1000\" height=\"420\"></div>\n</section>\n");
@@ -119,13 +120,13 @@ final class ReportPage {
         return h.toString();
     }
 
-    private static void table(StringBuilder h, Comparison c) {
+    private static void table(StringBuilder h, Comparison c, FlopsConvention flops) {
         h.append("<section>\n<h2>Comparison</h2>\n<div class=\"scroll\"><table>\n<thead><tr>");
         for (String header : ComparisonTable.HEADERS) {
             h.append("<th>").append(esc(header)).append("</th>");
         }
         h.append("</tr></thead>\n<tbody>\n");
-        List<ComparisonTable.Row> rows = ComparisonTable.rows(c.runs(), c.texts());
+        List<ComparisonTable.Row> rows = ComparisonTable.rows(c.runs(), c.texts(), flops, c.shape());
         for (int i = 0; i < rows.size(); i++) {
             List<String> cells = rows.get(i).cells();
             h.append("<tr><td class=\"spec\"><span class=\"swatch\" style=\"background:")
@@ -138,9 +139,12 @@ final class ReportPage {
             h.append("<td class=\"out\">").append(esc(cells.getLast())).append("</td></tr>\n");
         }
         h.append("</tbody>\n</table></div>\n<p class=\"foot\">agree: share of the first schedule's tokens reproduced at the")
-                .append(" same position; diff@: first token that differs; MACs: exact multiply-adds of the prefill's")
-                .append(" decoder layers and KV ratio: KV-cache bytes after generation, both relative to the first")
-                .append(" schedule; image tokens per layer: run-length form (64×2 = 64 in two layers).</p>\n");
+                .append(" same position; diff@: first token that differs; FLOPs: prefill compute relative to the dense")
+                .append(" model on the same prompt, counted as ").append(esc(flops.name().toLowerCase()))
+                .append(flops == FlopsConvention.EXACT ? " (the multiply-adds mod4j performed, LM head included)"
+                        : " (the paper's formula, methods.md §2)")
+                .append("; KV ratio: KV-cache bytes after generation relative to the first schedule; image tokens per")
+                .append(" layer: run-length form (64×2 = 64 in two layers).</p>\n");
         if (!c.skipped().isEmpty()) {
             h.append("<p class=\"foot\">Skipped: ").append(esc(String.join("; ", c.skipped()))).append("</p>\n");
         }

@@ -2,7 +2,7 @@ package dev.mod4j.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mod4j.api.SimplePreprocessing;
+import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.cli.Mod4j;
 import dev.mod4j.loaders.npy.NpyArray;
@@ -39,7 +39,10 @@ class EvalCliTest {
     Path questions(int count) throws Exception {
         Path images = Files.createDirectories(tmp.resolve("images"));
         ImageIO.write(DemoAssets.picture().toBufferedImage(), "png", images.resolve("scene.png").toFile());
-        float[] pixels = SimplePreprocessing.normalize(SimplePreprocessing.resize(DemoAssets.picture(), 112));
+        float[] pixels;
+        try (MultimodalModel model = MultimodalModel.load(DemoFixture.model())) {
+            pixels = DemoAssets.image().pixelValues(model);
+        }
         new NpyArray(new long[]{1, 3, 112, 112}, pixels).write(images.resolve("scene.npy"));
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < count; i++) {

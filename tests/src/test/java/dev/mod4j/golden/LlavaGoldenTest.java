@@ -62,4 +62,22 @@ class LlavaGoldenTest {
             assertArrayEquals(expectedTokens, generated, caseName + " greedy tokens");
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llava-hf-f32", "llava-original-f32"})
+    void fromAPngThroughPreprocessingToTheReferenceTokens(String caseName) {
+        GoldenCase c = GoldenCase.load(caseName);
+        try (MultimodalModel model = MultimodalModel.load(c.directory())) {
+            float[] pixels = model.preprocess(dev.mod4j.loaders.image.ImageDecoder.decode(c.directory().resolve("image.png")));
+            // PIL resize reproduced exactly; the float steps as transformers does them.
+            assertClose(c.array("pixel_values.npy").data(), pixels, 1e-5f, caseName + " pixel values");
+            PromptRows prompt = model.prompt(c.ints("input_ids"), List.of(pixels));
+            int[] expected = c.ints("greedy_new_tokens");
+            Session session = model.decoder().newSession(prompt.length() + expected.length);
+            int[] tokens = dev.mod4j.runtime.generate.Generator.generate(session, prompt, expected.length, List.of(),
+                    dev.mod4j.runtime.generate.SamplingOptions.GREEDY, t -> {
+                    }).tokens();
+            assertArrayEquals(expected, tokens, caseName + " greedy tokens from the PNG");
+        }
+    }
 }

@@ -46,7 +46,7 @@ class ComparisonReportTest {
     void pageTableAndCsvHoldTheComparisonTablesNumbers() throws Exception {
         Path page = ComparisonReport.of(comparison).note("a <note> & more").write(tmp.resolve("report"));
         String html = Files.readString(page);
-        List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison.runs(), comparison.texts());
+        List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison);
         Matcher tr = Pattern.compile("<tr><td class=\"spec\">(.*?)</tr>", Pattern.DOTALL).matcher(html);
         for (ComparisonTable.Row row : rows) {
             assertTrue(tr.find(), "a table row for " + row.schedule());

@@ -1,5 +1,11 @@
 package dev.mod4j.runtime.compare;
 
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.FlopsReport;
+import dev.mod4j.runtime.accounting.ForwardPass;
+import dev.mod4j.runtime.accounting.LayerTokenCounts;
+import dev.mod4j.runtime.accounting.ModelShape;
+import dev.mod4j.runtime.accounting.TokensByRole;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.model.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
@@ -17,6 +23,49 @@ import java.util.List;
  */
 public record ScheduleRun(String spec, GenerationResult generation, RoutingTrace trace, long prefillMacs,
                           long totalMacs, long kvCacheEntries, long kvCacheBytes) {
+
+    /**
+     * The run's forward passes as the accounting sees them (step 0 = prefill, then each decode step): per layer, the
+     * tokens processed by role and the cache length after the pass.
+     */
+    public List<ForwardPass> passes() {
+        java.util.Map<Integer, List<LayerRecord>> bySteps = new java.util.TreeMap<>();
+        for (LayerRecord r : trace.records()) {
+            bySteps.computeIfAbsent(r.step(), k -> new java.util.ArrayList<>()).add(r);
+        }
+        List<ForwardPass> passes = new java.util.ArrayList<>();
+        for (List<LayerRecord> layers : bySteps.values()) {
+            LayerRecord first = layers.getFirst();
+            // Every token entering the pass is processed by, or at least enters, layer 0: its rows_in by role.
+            TokensByRole input = first.phase() == dev.mod4j.runtime.schedule.Phase.PREFILL
+                    ? roles(promptRoles(first)) : new TokensByRole(0, 0, 0, first.rowsIn());
+            List<LayerTokenCounts> counts = layers.stream().map(r -> LayerTokenCounts.causal(r.layer(),
+                    roles(r.processedByRole()), r.kvEntries())).toList();
+            passes.add(new ForwardPass(input, counts, 1));
+        }
+        return passes;
+    }
+
+    private int[] promptRoles(LayerRecord layer0) {
+        // Layer 0 sees the whole prompt; if it skipped some (γ-MoD), the prompt is still rows_in tokens, whose roles
+        // are those of the layer that processed all (a dense layer) or, failing that, layer 0's processed counts.
+        for (LayerRecord r : trace.prefill()) {
+            if (r.processedCount() == r.rowsIn() && r.rowsIn() == layer0.rowsIn()) {
+                return r.processedByRole();
+            }
+        }
+        return layer0.processedByRole();
+    }
+
+    private static TokensByRole roles(int[] byRole) {
+        return new TokensByRole(byRole[TokenRole.SYSTEM.ordinal()], byRole[TokenRole.IMAGE.ordinal()],
+                byRole[TokenRole.INSTRUCTION.ordinal()], byRole[TokenRole.RESPONSE.ordinal()]);
+    }
+
+    /** Prefill compute under {@code convention}, with the dense model's for the same prompt. */
+    public FlopsReport prefillFlops(FlopsConvention convention, ModelShape shape) {
+        return FlopsReport.of(convention, shape, passes().getFirst());
+    }
 
     /** Image tokens each layer processed in the prefill. */
     public int[] imageTokensPerLayer() {

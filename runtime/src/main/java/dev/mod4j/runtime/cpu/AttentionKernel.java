@@ -89,37 +89,6 @@ public final class AttentionKernel {
         });
     }
 
-    /**
-     * Softmax attention probabilities of one query row over cache entries [0, count), averaged over heads — the
-     * score FastV and PyramidDrop rank image tokens by. {@code probabilities} receives {@code count} values.
-     */
-    public static void headMeanProbabilities(float[] query, int queryOffset, int heads, int kvHeads, int headDim,
-                                             LayerKvCache cache, int count, float[] probabilities) {
-        int groupSize = heads / kvHeads;
-        int kvDim = kvHeads * headDim;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        java.util.Arrays.fill(probabilities, 0, count, 0f);
-        float[] scores = scratch(count);
-        for (int h = 0; h < heads; h++) {
-            int kvOffset = (h / groupSize) * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < count; j++) {
-                float s = VectorKernels.dot(query, queryOffset + h * headDim, cache.keys(), j * kvDim + kvOffset, headDim)
-                        * scale;
-                scores[j] = s;
-                max = Math.max(max, s);
-            }
-            float sum = 0;
-            for (int j = 0; j < count; j++) {
-                scores[j] = (float) Math.exp(scores[j] - max);
-                sum += scores[j];
-            }
-            for (int j = 0; j < count; j++) {
-                probabilities[j] += scores[j] / sum / heads;
-            }
-        }
-    }
-
     private static void accumulate(float[] out, int outOffset, float[] v, int vOffset, float p, int size) {
         int i = 0;
         for (int upper = F.loopBound(size); i < upper; i += F.length()) {

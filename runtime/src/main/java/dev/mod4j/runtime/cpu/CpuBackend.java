@@ -15,8 +15,21 @@ public final class CpuBackend implements Backend {
     private final RotaryEmbedding rope;
     private final Parallel parallel;
 
-    /** The CPU backend for a model's parts, on the shared thread pool. */
+    /** Weight dtypes whose kernels this JVM has already compiled (see {@link MatmulKernel#warmUp}). */
+    private static final java.util.Set<dev.mod4j.loaders.safetensors.DType> WARMED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The CPU backend for a model's parts, on the shared thread pool; compiles the kernels for its dtypes once. */
     public static CpuBackend of(dev.mod4j.runtime.model.LlamaModel.Parts parts) {
+        var dtypes = new java.util.HashSet<dev.mod4j.loaders.safetensors.DType>();
+        dtypes.add(parts.weights().lmHead().dtype());
+        parts.weights().layers().forEach(l -> dtypes.add(l.qProj().dtype()));
+        dtypes.removeAll(WARMED);
+        if (!dtypes.isEmpty()) {
+            // Without this the first long prompt runs the Vector API interpreted, thousands of times slower.
+            MatmulKernel.warmUp(dtypes.toArray(new dev.mod4j.loaders.safetensors.DType[0]));
+            WARMED.addAll(dtypes);
+        }
         return new CpuBackend(parts.config(), parts.weights(), parts.rope());
     }
 

@@ -4,6 +4,9 @@ import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
+import dev.mod4j.loaders.image.DecodedImage;
+import dev.mod4j.loaders.image.ImagePreprocessor;
+import dev.mod4j.loaders.image.PreprocessorConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.cpu.CpuBackend;
@@ -26,12 +29,15 @@ public final class MultimodalModel implements AutoCloseable {
     private final ClipVisionTower tower;
     private final Projector projector;
     private final MultimodalConfig multimodal;
+    private final ImagePreprocessor preprocessor;
 
-    private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, Projector projector, MultimodalConfig multimodal) {
+    private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, Projector projector, MultimodalConfig multimodal,
+                            ImagePreprocessor preprocessor) {
         this.decoder = decoder;
         this.tower = tower;
         this.projector = projector;
         this.multimodal = multimodal;
+        this.preprocessor = preprocessor;
     }
 
     public static MultimodalModel load(Path directory) {
@@ -45,19 +51,52 @@ public final class MultimodalModel implements AutoCloseable {
         try {
             ModelConfig config = files.config();
             if (!config.isMultimodal()) {
-                return new MultimodalModel(decoder, null, null, null);
+                return new MultimodalModel(decoder, null, null, null, null);
             }
             ClipVisionTower tower = null;
+            ImagePreprocessor preprocessor = null;
             if (files.vision() != null) {
                 tower = new ClipVisionTower(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()));
+                preprocessor = new ImagePreprocessor(preprocessorConfig(directory, config));
             }
             Projector projector = Projector.load(files.language(), files.layout(), config.multimodal());
-            return new MultimodalModel(decoder, tower, projector, config.multimodal());
+            return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor);
         } catch (RuntimeException e) {
             decoder.close();
             throw e;
         }
+    }
+
+    /**
+     * The model's preprocessor_config.json (llava-hf: beside config.json; original LLaVA: in the CLIP tower's
+     * directory, else beside config.json), else CLIP's defaults for the tower's image size.
+     */
+    private static PreprocessorConfig preprocessorConfig(Path directory, ModelConfig config) {
+        int size = config.vision().imageSize();
+        Path own = directory.resolve(PreprocessorConfig.FILE_NAME);
+        PreprocessorConfig pp;
+        if (java.nio.file.Files.isRegularFile(own)) {
+            pp = PreprocessorConfig.read(own);
+        } else if (config.visionTowerDirectory() != null) {
+            pp = PreprocessorConfig.forDirectory(config.visionTowerDirectory(), size);
+        } else {
+            pp = PreprocessorConfig.clipDefaults(size);
+        }
+        return pp;
+    }
+
+    /** Decoded image → the tower's pixel values, as LLaVA-1.5 preprocesses ({@code image_aspect_ratio: pad} pads). */
+    public float[] preprocess(DecodedImage image) {
+        requireVision();
+        float[] pixels = preprocessor.preprocess(image, "pad".equals(multimodal.imageAspectRatio()));
+        int expected = 3 * tower.config().imageSize() * tower.config().imageSize();
+        if (pixels.length != expected) {
+            throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size gives " + pixels.length / 3
+                    + " pixels per channel, but the vision tower takes " + tower.config().imageSize() + "×"
+                    + tower.config().imageSize());
+        }
+        return pixels;
     }
 
     public LlamaModel decoder() {

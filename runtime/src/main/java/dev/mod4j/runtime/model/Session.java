@@ -59,6 +59,7 @@ public final class Session {
             throw new ContextLengthException("session", capacity + " tokens exceed the model's context of "
                     + config.maxPositionEmbeddings() + " (max_position_embeddings)");
         }
+        requireMemory(config, capacity);
         this.backend = model.backend();
         this.capacity = capacity;
         this.hiddenSize = config.hiddenSize();
@@ -76,6 +77,28 @@ public final class Session {
         this.rowSequenceIndex = new int[capacity];
         this.rowRole = new TokenRole[capacity];
         this.roles = new TokenRole[capacity];
+    }
+
+    /**
+     * Bytes a session of {@code capacity} tokens allocates on the heap: float32 KV caches of every layer plus the
+     * activation buffers (hidden rows, gathered rows, q/k/v/attention and MLP scratch).
+     */
+    public static long heapBytes(LlamaConfig c, int capacity) {
+        long kv = 2L * c.numHiddenLayers() * capacity * c.kvDim() * Float.BYTES;
+        long perRow = 4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize();
+        return kv + perRow * capacity * Float.BYTES;
+    }
+
+    private static void requireMemory(LlamaConfig c, int capacity) {
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long needed = heapBytes(c, capacity);
+        if (needed > available) {
+            throw new ContextLengthException("session", String.format("%d tokens need %.2f GiB of heap for the KV cache"
+                            + " and buffers, but only %.2f GiB is free (raise -Xmx, e.g. MOD4J_JAVA_OPTS=-Xmx%dg, or"
+                            + " use fewer tokens)", capacity, needed / (double) (1L << 30), available / (double) (1L << 30),
+                    (long) Math.ceil((rt.maxMemory() + needed - available) / (double) (1L << 30)) + 1));
+        }
     }
 
     /** Sets the token schedule for the next request; call before {@link #prefill} on an empty session. */

@@ -9,10 +9,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import com.sun.management.ThreadMXBean;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -120,6 +123,35 @@ class MatmulKernelTest {
     }
 
     @Test
+    void aRowsResultDoesNotDependOnTheOtherRowsOfItsPath() {
+        SplittableRandom random = new SplittableRandom(5);
+        int out = 70, in = 300;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                // Few rows: a batch below the packing threshold against each row alone.
+                int fewRows = MatmulKernel.PACKING_MIN_ROWS - 1;
+                float[] x = randomFloats(random, 2 * MatmulKernel.PACKING_MIN_ROWS * in);
+                float[] batch = new float[fewRows * out];
+                MatmulKernel.multiply(batch, 0, x, 0, fewRows, w, twoThreads);
+                for (int r = 0; r < fewRows; r++) {
+                    float[] alone = new float[out];
+                    MatmulKernel.multiply(alone, 0, x, r * in, 1, w, twoThreads);
+                    assertArrayEquals(alone, Arrays.copyOfRange(batch, r * out, (r + 1) * out), dtype + " row " + r);
+                }
+                // Many rows: a packed batch against a later, differently aligned packed batch.
+                int manyRows = 2 * MatmulKernel.PACKING_MIN_ROWS;
+                float[] big = new float[manyRows * out];
+                MatmulKernel.multiply(big, 0, x, 0, manyRows, w, twoThreads);
+                int shift = 1, subRows = MatmulKernel.PACKING_MIN_ROWS + 1;
+                float[] sub = new float[subRows * out];
+                MatmulKernel.multiply(sub, 0, x, shift * in, subRows, w, twoThreads);
+                assertArrayEquals(Arrays.copyOfRange(big, shift * out, (shift + subRows) * out), sub, dtype.name());
+            }
+        }
+    }
+
+    @Test
     void readsWeightsFromAMemoryMappedFileAtAnOddOffset(@TempDir Path dir) throws IOException {
         SplittableRandom random = new SplittableRandom(11);
         int out = 257, in = 100, offset = 6;
@@ -149,30 +181,26 @@ class MatmulKernelTest {
 
     @Test
     void widensEveryHalfFloatExactly() {
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment halves = arena.allocate(2L * 65536 + 2);
             for (int bits = 0; bits < 65536; bits++) {
                 halves.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2 + 2L * bits, (short) bits);
             }
-            float[] lanes = new float[MatmulKernel.VL];
-            for (int first = 0; first < 65536; first += MatmulKernel.VL) {
-                // Offset 2: the vector load is deliberately not aligned to its size.
-                MatmulKernel.f16(halves, 2 + 2L * first).intoArray(lanes, 0);
-                for (int lane = 0; lane < lanes.length; lane++) {
-                    short bits = (short) (first + lane);
-                    float expected = Float.float16ToFloat(bits);
-                    if (Float.isNaN(expected)) {
-                        assertTrue(Float.isNaN(lanes[lane]), "F16 bits " + Integer.toHexString(bits & 0xFFFF));
-                    } else {
-                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(lanes[lane]),
-                                "F16 bits " + Integer.toHexString(bits & 0xFFFF));
-                    }
+            float[] f16 = new float[65536 + 3];
+            float[] bf16 = new float[65536 + 3];
+            // Offset 2 bytes: the vector loads are deliberately not aligned to their size; +3 in the array too.
+            WeightVectors.widenF16(halves, 2, f16, 3, 65536);
+            WeightVectors.widenBF16(halves, 2, bf16, 3, 65536);
+            for (int bits = 0; bits < 65536; bits++) {
+                float expected = Float.float16ToFloat((short) bits);
+                float got = f16[3 + bits];
+                if (Float.isNaN(expected)) {
+                    assertTrue(Float.isNaN(got), "F16 bits " + Integer.toHexString(bits));
+                } else {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got),
+                            "F16 bits " + Integer.toHexString(bits));
                 }
-                MatmulKernel.bf16(halves, 2 + 2L * first).intoArray(lanes, 0);
-                for (int lane = 0; lane < lanes.length; lane++) {
-                    short bits = (short) (first + lane);
-                    assertEquals((bits & 0xFFFF) << 16, Float.floatToRawIntBits(lanes[lane]));
-                }
+                assertEquals(bits << 16, Float.floatToRawIntBits(bf16[3 + bits]), "BF16 bits " + Integer.toHexString(bits));
             }
         }
     }
@@ -192,6 +220,39 @@ class MatmulKernelTest {
                 MatmulKernel.multiply(y, 0, x, 0, 1, w, twoThreads);
                 assertEquals(Float.POSITIVE_INFINITY, y[0], dtype.name());
                 assertEquals(Float.NEGATIVE_INFINITY, y[1], dtype.name());
+            }
+        }
+    }
+
+    /**
+     * Once compiled, a call allocates only its small job object. Vectors that C2 fails to keep in registers (a
+     * helper it declined to inline) are allocated on every use instead, megabytes per call and ten times slower,
+     * which nothing else would notice.
+     */
+    @Test
+    void compiledKernelsDoNotAllocatePerElement() {
+        MatmulKernel.warmUp(DType.F32, DType.F16, DType.BF16);
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        SplittableRandom random = new SplittableRandom(9);
+        int out = 200, in = 300;
+        try (Arena arena = Arena.ofShared(); Parallel callingThread = new Parallel(1)) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                for (int rows : new int[] {1, MatmulKernel.PACKING_MIN_ROWS - 1, 40}) {
+                    float[] x = randomFloats(random, rows * in);
+                    float[] y = new float[rows * out];
+                    // Earlier tests' shapes may have made C2 deoptimise a kernel; give it time to recompile.
+                    long fewest = Long.MAX_VALUE;
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (fewest > 1024 && System.nanoTime() < deadline) {
+                        long before = threads.getCurrentThreadAllocatedBytes();
+                        for (int call = 0; call < 4; call++) {
+                            MatmulKernel.multiply(y, 0, x, 0, rows, w, callingThread);
+                        }
+                        fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / 4);
+                    }
+                    assertTrue(fewest <= 1024, dtype + " rows=" + rows + ": " + fewest + " bytes allocated per call");
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ParallelTest {
 
@@ -65,6 +66,26 @@ class ParallelTest {
             assertSame(same, Parallel.common());
         } finally {
             Parallel.setCommonThreads(before);
+        }
+    }
+
+    @Test
+    void theThreadsPropertySetsTheDefault() {
+        String before = System.getProperty(Parallel.THREADS_PROPERTY);
+        try {
+            System.setProperty(Parallel.THREADS_PROPERTY, "3");
+            assertEquals(3, Parallel.defaultThreads());
+            System.setProperty(Parallel.THREADS_PROPERTY, "zero");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Parallel::defaultThreads);
+            assertTrue(e.getMessage().contains(Parallel.THREADS_PROPERTY), e.getMessage());
+            System.clearProperty(Parallel.THREADS_PROPERTY);
+            assertEquals(Runtime.getRuntime().availableProcessors(), Parallel.defaultThreads());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Parallel.THREADS_PROPERTY);
+            } else {
+                System.setProperty(Parallel.THREADS_PROPERTY, before);
+            }
         }
     }
 

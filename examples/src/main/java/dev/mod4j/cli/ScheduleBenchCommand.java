@@ -1,0 +1,193 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.loaders.synthetic.RandomModelSpec;
+import dev.mod4j.loaders.synthetic.RandomModelWriter;
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.GammaModLayerMode;
+import dev.mod4j.runtime.accounting.ModelShape;
+import dev.mod4j.runtime.accounting.ProgressiveRatioDecay;
+import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.generate.GenerationResult;
+import dev.mod4j.runtime.model.Session;
+import dev.mod4j.runtime.model.LlamaModel;
+import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.schedule.DenseSchedule;
+import dev.mod4j.runtime.schedule.FastVSchedule;
+import dev.mod4j.runtime.schedule.GammaModSchedule;
+import dev.mod4j.runtime.schedule.PModRouters;
+import dev.mod4j.runtime.schedule.PModSchedule;
+import dev.mod4j.runtime.schedule.PyramidDropSchedule;
+import dev.mod4j.runtime.schedule.TokenSchedule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/**
+ * {@code mod4j bench-schedules}: does saved compute become saved time? Prefill of a LLaVA-1.5-7B-shaped decoder stack
+ * (hidden 4096, MLP 11008, 32 heads; random weights; 576 image rows + text) under each schedule, measured time
+ * relative to dense next to the FLOPs ratio. Routers are random and held in memory (no router checkpoint needed): the
+ * point is the cost of the token counts each method produces, not the quality of its choices.
+ */
+@Command(name = "bench-schedules", mixinStandardHelpOptions = true,
+        description = "Prefill time vs FLOPs ratio per schedule on a LLaVA-7B-shaped decoder stack (random weights).")
+final class ScheduleBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Mod4j.CommonOptions common;
+
+    @Option(names = "--layers", defaultValue = "8", paramLabel = "N",
+            description = "Decoder layers of the 7B shape to stack (32 is the full model). Default: ${DEFAULT-VALUE}.")
+    int layers;
+
+    @Option(names = "--image-tokens", defaultValue = "576", paramLabel = "N")
+    int imageTokens;
+
+    @Option(names = "--dtype", defaultValue = "BF16", paramLabel = "DTYPE")
+    String dtype;
+
+    @Option(names = "--repeats", defaultValue = "2", paramLabel = "N", description = "Timed prefills per schedule (best kept).")
+    int repeats;
+
+    @Option(names = "--threads", paramLabel = "N")
+    Integer threads;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR")
+    Path cacheDir;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (threads != null) {
+            Parallel.setCommonThreads(threads);
+        }
+        LlamaConfig config = new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
+                null, false, 1, List.of(2), null, false, false, "bfloat16");
+        DType weights = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();
+        Path dir = ensureModel(cacheDir != null ? cacheDir : ModelCache.defaultRoot(), config, weights);
+        try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.COPY), CpuBackend::of)) {
+            PromptRows prompt = prompt(config.hiddenSize());
+            Map<String, TokenSchedule> schedules = schedules(config);
+            ModelShape shape = ModelShape.of(config);
+            out.printf("mod4j bench-schedules: %d layers of the LLaVA-1.5-7B shape, %s weights, prompt %d rows (%d image),"
+                    + " %d threads%n", layers, weights, prompt.length(), imageTokens, Parallel.common().threads());
+            out.printf("%-36s %12s %11s %12s %12s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
+                    "time/FLOPs");
+            Session session = model.newSession(prompt.length());
+            session.prefill(prompt, null); // JIT warm-up, not timed
+            double denseMillis = 0;
+            for (Map.Entry<String, TokenSchedule> e : schedules.entrySet()) {
+                double best = Double.MAX_VALUE;
+                ScheduleRun run = null;
+                for (int i = 0; i < Math.max(1, repeats); i++) {
+                    session.reset();
+                    session.schedule(schedules(config).get(e.getKey()));
+                    long t0 = System.nanoTime();
+                    session.prefill(prompt, null);
+                    long elapsed = System.nanoTime() - t0;
+                    best = Math.min(best, elapsed / 1e6);
+                    run = new ScheduleRun(e.getKey(), new GenerationResult(new int[0], new int[0], false, elapsed, 0),
+                            session.trace().copy(), session.trace().prefillMacs(), session.trace().totalMacs(),
+                            session.kvCacheEntries(), session.kvCacheBytes());
+                }
+                if (denseMillis == 0) {
+                    denseMillis = best;
+                }
+                double timeRatio = best / denseMillis;
+                double flopsRatio = run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense();
+                out.printf("%-36s %12.0f %10.1f%% %11.1f%% %12.3f%n", e.getKey(), best, 100 * timeRatio,
+                        100 * flopsRatio, timeRatio / flopsRatio);
+                out.flush();
+            }
+            out.println("FLOPs ratio: exact multiply-adds of the prefill (layers + LM head) relative to dense.");
+        }
+        return 0;
+    }
+
+    /** 35 system tokens, the image rows (random vectors of embedding scale), 25 instruction tokens. */
+    private PromptRows prompt(int hidden) {
+        SplittableRandom random = new SplittableRandom(11);
+        int[] ids = new int[35 + 1 + 25];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 3 + random.nextInt(31000);
+        }
+        ids[0] = 1;
+        ids[35] = -200;
+        float[] image = new float[imageTokens * hidden];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) (random.nextDouble() * 2 - 1) * 0.05f;
+        }
+        return PromptRows.merge(ids, -200, List.of(image), imageTokens, hidden);
+    }
+
+    /** Each method at its released defaults, scaled to the stack's depth; fresh instances (schedules hold state). */
+    private Map<String, TokenSchedule> schedules(LlamaConfig config) {
+        int l = config.numHiddenLayers();
+        Map<String, TokenSchedule> out = new LinkedHashMap<>();
+        out.put("dense", new DenseSchedule());
+        out.put("fastv:k=2;r=0.5", new FastVSchedule(2, 0.5));
+        int[] quarters = IntStream.of(l / 4, l / 2, 3 * l / 4).filter(x -> x >= 1 && x < l).distinct().toArray();
+        double[] ratios = Arrays.copyOf(new double[]{0.5, 0.25, 0.125}, quarters.length);
+        PyramidDropSchedule pdrop = new PyramidDropSchedule(quarters, ratios);
+        out.put(pdrop.spec(), pdrop);
+        Set<Integer> modLayers = new TreeSet<>();
+        Arrays.stream(GammaModLayerMode.ARANK_MOD.modLayers(l)).forEach(modLayers::add);
+        SplittableRandom random = new SplittableRandom(5);
+        float[] p = new float[8192];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (float) random.nextDouble();
+        }
+        out.put("gmod:skip=0.5 (random router)", new GammaModSchedule(modLayers,
+                (layer, ctx) -> Arrays.copyOf(p, ctx.rows()), 0.5, GammaModSchedule.PREFILL_THRESHOLD,
+                GammaModSchedule.DECODE_THRESHOLD));
+        ProgressiveRatioDecay prd = ProgressiveRatioDecay.released(l);
+        Map<Integer, Double> retention = new HashMap<>();
+        List<Integer> prdLayers = new ArrayList<>();
+        for (int layer : prd.modLayers()) {
+            retention.put(layer, prd.effectiveRatio(layer));
+            prdLayers.add(layer);
+        }
+        PModRouters routers = PModRouters.zero(prdLayers, config.hiddenSize());
+        routers.weights().values().forEach(w -> {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (random.nextDouble() - 0.5) * 0.1f;
+            }
+        });
+        out.put("pmod (random routers)", new PModSchedule(routers, retention, 0.2, 1.0, "pmod"));
+        return out;
+    }
+
+    private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
+        String name = "bench-llava7b-" + config.numHiddenLayers() + "layers-" + dtype.name().toLowerCase();
+        return ModelCache.ensure(root, name, staging -> {
+            System.err.println("mod4j bench-schedules: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
+            RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
+                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 23, 0.02f), staging);
+        });
+    }
+
+}

@@ -1,0 +1,99 @@
+package dev.mod4j.runtime.arank;
+
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.runtime.cpu.MatmulKernel;
+import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.cpu.VectorKernels;
+import dev.mod4j.runtime.model.DecoderLayerWeights;
+import dev.mod4j.runtime.model.LlamaModel;
+import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.schedule.LayerPlan;
+import dev.mod4j.runtime.schedule.ScheduleContext;
+import dev.mod4j.runtime.schedule.TokenSchedule;
+
+import java.util.Arrays;
+
+/**
+ * γ-MoD's ARank (methods.md §3.2): for each layer, the head-averaged numerical rank of the layer's attention map on
+ * one sample. Per head: the post-softmax causal attention probabilities A (N × N), diagonal set to 0, rank with
+ * torch's default float32 tolerance; ARank_l = mean over heads. Layers with low ARank are redundant and are the ones
+ * γ-MoD turns into MoD layers.
+ *
+ * <p>It runs a dense prefill and, before each layer, recomputes that layer's attention maps from the layer's input
+ * (the same hidden states the layer sees), so nothing in the forward pass needs to materialise N × N matrices.
+ */
+public final class AttentionRank {
+    private AttentionRank() {
+    }
+
+    /** ARank of every layer for one prompt (text and image rows). */
+    public static double[] of(LlamaModel model, PromptRows prompt) {
+        return Arrays.stream(headRanks(model, prompt)).mapToDouble(h -> Arrays.stream(h).average().orElse(0)).toArray();
+    }
+
+    /** The rank of every head's attention map, [layer][head], for one prompt. */
+    public static int[][] headRanks(LlamaModel model, PromptRows prompt) {
+        int[][] ranks = new int[model.config().numHiddenLayers()][];
+        TokenSchedule probe = new TokenSchedule() {
+            @Override
+            public String spec() {
+                return "dense";
+            }
+
+            @Override
+            public LayerPlan plan(int layer, ScheduleContext context) {
+                ranks[layer] = layerRank(model, layer, context.hidden(), context.rows());
+                return LayerPlan.DENSE;
+            }
+        };
+        model.newSession(prompt.length()).schedule(probe).prefill(prompt, null);
+        return ranks;
+    }
+
+    static int[] layerRank(LlamaModel model, int layer, float[] hidden, int n) {
+        LlamaConfig c = model.config();
+        DecoderLayerWeights w = model.weights().layers().get(layer);
+        int d = c.hiddenSize();
+        int headDim = c.headDim();
+        float[] normed = new float[n * d];
+        for (int r = 0; r < n; r++) {
+            VectorKernels.rmsNorm(normed, r * d, hidden, r * d, w.inputLayernorm(), d, c.rmsNormEps());
+        }
+        float[] q = new float[n * c.qDim()];
+        float[] k = new float[n * c.kvDim()];
+        MatmulKernel.multiply(q, 0, normed, 0, n, w.qProj(), Parallel.common());
+        MatmulKernel.multiply(k, 0, normed, 0, n, w.kProj(), Parallel.common());
+        if (w.qBias() != null) {
+            VectorKernels.addBias(q, n, w.qBias());
+            VectorKernels.addBias(k, n, w.kBias());
+        }
+        for (int r = 0; r < n; r++) {
+            model.rope().rotate(q, r * c.qDim(), c.numAttentionHeads(), r);
+            model.rope().rotate(k, r * c.kvDim(), c.numKeyValueHeads(), r);
+        }
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int[] ranks = new int[c.numAttentionHeads()];
+        Parallel.common().forEach(c.numAttentionHeads(), h -> {
+            int kvOffset = (h / c.queryGroupSize()) * headDim;
+            double[] a = new double[n * n];
+            float[] row = new float[n];
+            for (int i = 0; i < n; i++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= i; j++) {
+                    row[j] = VectorKernels.dot(q, i * c.qDim() + h * headDim, k, j * c.kvDim() + kvOffset, headDim) * scale;
+                    max = Math.max(max, row[j]);
+                }
+                float sum = 0;
+                for (int j = 0; j <= i; j++) {
+                    row[j] = (float) Math.exp(row[j] - max);
+                    sum += row[j];
+                }
+                for (int j = 0; j < i; j++) {
+                    a[i * n + j] = row[j] / sum; // diagonal (j = i) left at 0, as the reference code does
+                }
+            }
+            ranks[h] = MatrixRank.rank(a, n);
+        });
+        return ranks;
+    }
+}

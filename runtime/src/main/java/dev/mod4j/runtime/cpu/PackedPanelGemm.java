@@ -1,0 +1,347 @@
+package dev.mod4j.runtime.cpu;
+
+import dev.mod4j.runtime.tensor.WeightMatrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * {@code out = in · Wᵀ} for many activation rows (prefill): weights are packed, widened to float, into panels of
+ * {@link #PANEL_WIDTH} output features ({@code [k][PANEL_WIDTH]}, so that one vector load gives VL outputs' weights
+ * for one k), and a register-blocked micro-kernel multiplies {@link #MICRO_ROWS} activation rows by a panel:
+ * each weight vector loaded feeds {@link #MICRO_ROWS} FMAs, each broadcast activation {@link #PANEL_VECTORS}.
+ *
+ * <p>Blocking: a work item is one block of output features (× optionally a block of rows); it walks inFeatures in
+ * blocks of {@link #K_BLOCK}, packs that block of weights (a few hundred KiB, L2-resident) and sweeps its rows
+ * through it. Every output's sum runs over k in order, block after block, whatever the item split, so results do
+ * not depend on the thread count.
+ */
+final class PackedPanelGemm {
+
+    private static final VectorSpecies<Float> F = WeightVectors.F;
+    private static final int VL = WeightVectors.VL;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+
+    /** Float vectors per packed panel: 4 × 6 rows = 24 accumulators, leaving registers for 4 B vectors + 1 A. */
+    static final int PANEL_VECTORS = 4;
+    /** Output features per packed panel. */
+    static final int PANEL_WIDTH = PANEL_VECTORS * VL;
+    /** Activation rows per micro-kernel call. */
+    static final int MICRO_ROWS = 6;
+    /** inFeatures per packed block: a micro-kernel's A rows (6 × 1 KiB) stay in L1 across a block's panels. */
+    static final int K_BLOCK = 256;
+    /** Panels per packed block at most: 4 × 256 × 64 floats = 256 KiB, a quarter of a Zen 5 L2. */
+    static final int MAX_PANELS_PER_BLOCK = 4;
+
+    private static final ThreadLocal<float[]> PACKED_BLOCK =
+            ThreadLocal.withInitial(() -> new float[MAX_PANELS_PER_BLOCK * PANEL_WIDTH * K_BLOCK]);
+
+    /** Rows and columns of the register transpose used in packing (one 512-bit vector of floats). */
+    static final int TRANSPOSE = 16;
+    private static final IntVector INTERLEAVE_LOW = interleaveIndexes(0);
+    private static final IntVector INTERLEAVE_HIGH = interleaveIndexes(VL / 2);
+    private static final ThreadLocal<float[]> ROW_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[TRANSPOSE * K_BLOCK]);
+    private static final ThreadLocal<float[]> EDGE_TILE =
+            ThreadLocal.withInitial(() -> new float[MICRO_ROWS * PANEL_WIDTH]);
+
+    private PackedPanelGemm() {
+    }
+
+    static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
+                         boolean accumulate, Parallel parallel) {
+        int n = w.outFeatures();
+        int k = w.inFeatures();
+        int threads = parallel.threads();
+        int panels = ceilDiv(n, PANEL_WIDTH);
+        // Output blocks: as large as the packed block allows, but at least one per thread, in a multiple of
+        // the thread count when that keeps blocks full, so that no core idles at the end.
+        int nBlocks = Math.max(ceilDiv(panels, MAX_PANELS_PER_BLOCK), Math.min(panels, threads));
+        if (nBlocks % threads != 0 && roundUp(nBlocks, threads) <= panels) {
+            nBlocks = roundUp(nBlocks, threads);
+        }
+        int panelsPerBlock = ceilDiv(panels, nBlocks);
+        nBlocks = ceilDiv(panels, panelsPerBlock);
+        // Too few output blocks for the threads (small outFeatures): split the rows too, at the cost of
+        // packing a block once per row block.
+        int microRowGroups = ceilDiv(rows, MICRO_ROWS);
+        int mBlocks = Math.min(microRowGroups, ceilDiv(threads, nBlocks));
+        int rowsPerBlock = ceilDiv(microRowGroups, mBlocks) * MICRO_ROWS;
+        mBlocks = ceilDiv(rows, rowsPerBlock);
+        int blockCols = panelsPerBlock * PANEL_WIDTH;
+        int finalMBlocks = mBlocks;
+        parallel.forEach(nBlocks * mBlocks, item -> {
+            int nb = item / finalMBlocks;
+            int mb = item % finalMBlocks;
+            int col0 = nb * blockCols;
+            int cols = Math.min(n - col0, blockCols);
+            int row0 = mb * rowsPerBlock;
+            int blockRows = Math.min(rows - row0, rowsPerBlock);
+            multiplyTile(out, outOffset + row0 * n + col0, n, in, inOffset + row0 * k, k, blockRows, w, col0, cols,
+                    accumulate);
+        });
+    }
+
+    /** One tile: {@code rows} activation rows × output features [col0, col0 + cols), over all inFeatures. */
+    private static void multiplyTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows,
+                                     WeightMatrix w, int col0, int cols, boolean accumulate) {
+        float[] packed = PACKED_BLOCK.get();
+        float[] edgeTile = EDGE_TILE.get();
+        float[] rowScratch = ROW_SCRATCH.get();
+        int k = w.inFeatures();
+        for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
+            int kc = Math.min(K_BLOCK, k - k0);
+            packBlock(w, col0, cols, k0, kc, packed, rowScratch);
+            boolean addToC = accumulate || k0 > 0;
+            for (int r = 0; r < rows; r += MICRO_ROWS) {
+                for (int p = 0, j = 0; j < cols; p++, j += PANEL_WIDTH) {
+                    microTile(c, cOff, ldc, a, aOff, lda, rows, cols, packed, kc, k0, addToC, edgeTile, r, p, j);
+                }
+            }
+        }
+    }
+
+    /** The micro-tile at rows [r, r + 6) and panel p (columns [j, j + PANEL_WIDTH)) of a tile, edges included. */
+    private static void microTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows, int cols,
+                                  float[] packed, int kc, int k0, boolean addToC, float[] edgeTile,
+                                  int r, int p, int j) {
+        int microRows = Math.min(MICRO_ROWS, rows - r);
+        int width = Math.min(PANEL_WIDTH, cols - j);
+        int panel = p * kc * PANEL_WIDTH;
+        if (microRows == MICRO_ROWS && width == PANEL_WIDTH) {
+            microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc, c, cOff + r * ldc + j, ldc, addToC);
+        } else {
+            microKernel(a, aOff + r * lda + k0, lda, microRows, packed, panel, kc, edgeTile, 0, PANEL_WIDTH, false);
+            mergeEdgeTile(edgeTile, c, cOff + r * ldc + j, ldc, microRows, width, addToC);
+        }
+    }
+
+    /**
+     * C[0..6)[0..PANEL_WIDTH) (+)= A·B for one micro-tile over kc steps: A is activation rows at stride
+     * {@code lda} (rows past {@code rows} re-read the last one, and the caller ignores their results), B a
+     * packed panel {@code [kc][PANEL_WIDTH]}. Each output is a sum over k in order, so the result does not
+     * depend on how tiles are scheduled. Stores are full and unmasked: a masked tail path in the same method
+     * makes C2 box the accumulators and runs 15x slower, so edge tiles go through a scratch tile instead.
+     */
+    private static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
+                            float[] c, int cOff, int ldc, boolean addToC) {
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, rows - 1) * lda;
+        int a2 = aOff + Math.min(2, rows - 1) * lda;
+        int a3 = aOff + Math.min(3, rows - 1) * lda;
+        int a4 = aOff + Math.min(4, rows - 1) * lda;
+        int a5 = aOff + Math.min(5, rows - 1) * lda;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+        FloatVector c50 = zero, c51 = zero, c52 = zero, c53 = zero;
+        for (int k = 0; k < kc; k++) {
+            int bk = bOff + k * PANEL_WIDTH;
+            FloatVector b0 = FloatVector.fromArray(F, b, bk + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(F, b, bk + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(F, b, bk + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(F, b, bk + 3 * VL);
+            FloatVector x0 = FloatVector.broadcast(F, a[a0 + k]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.broadcast(F, a[a1 + k]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.broadcast(F, a[a2 + k]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.broadcast(F, a[a3 + k]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+            FloatVector x4 = FloatVector.broadcast(F, a[a4 + k]);
+            c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41); c42 = x4.fma(b2, c42); c43 = x4.fma(b3, c43);
+            FloatVector x5 = FloatVector.broadcast(F, a[a5 + k]);
+            c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51); c52 = x5.fma(b2, c52); c53 = x5.fma(b3, c53);
+        }
+        if (addToC) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 0 * VL));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 1 * VL));
+            c02 = c02.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 2 * VL));
+            c03 = c03.add(FloatVector.fromArray(F, c, cOff + 0 * ldc + 3 * VL));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 0 * VL));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 1 * VL));
+            c12 = c12.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 2 * VL));
+            c13 = c13.add(FloatVector.fromArray(F, c, cOff + 1 * ldc + 3 * VL));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 0 * VL));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 1 * VL));
+            c22 = c22.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 2 * VL));
+            c23 = c23.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 3 * VL));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 0 * VL));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 1 * VL));
+            c32 = c32.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 2 * VL));
+            c33 = c33.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 3 * VL));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 0 * VL));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 1 * VL));
+            c42 = c42.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 2 * VL));
+            c43 = c43.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 3 * VL));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 0 * VL));
+            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 1 * VL));
+            c52 = c52.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 2 * VL));
+            c53 = c53.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 3 * VL));
+        }
+        c00.intoArray(c, cOff + 0 * ldc + 0 * VL); c01.intoArray(c, cOff + 0 * ldc + 1 * VL);
+        c02.intoArray(c, cOff + 0 * ldc + 2 * VL); c03.intoArray(c, cOff + 0 * ldc + 3 * VL);
+        c10.intoArray(c, cOff + 1 * ldc + 0 * VL); c11.intoArray(c, cOff + 1 * ldc + 1 * VL);
+        c12.intoArray(c, cOff + 1 * ldc + 2 * VL); c13.intoArray(c, cOff + 1 * ldc + 3 * VL);
+        c20.intoArray(c, cOff + 2 * ldc + 0 * VL); c21.intoArray(c, cOff + 2 * ldc + 1 * VL);
+        c22.intoArray(c, cOff + 2 * ldc + 2 * VL); c23.intoArray(c, cOff + 2 * ldc + 3 * VL);
+        c30.intoArray(c, cOff + 3 * ldc + 0 * VL); c31.intoArray(c, cOff + 3 * ldc + 1 * VL);
+        c32.intoArray(c, cOff + 3 * ldc + 2 * VL); c33.intoArray(c, cOff + 3 * ldc + 3 * VL);
+        c40.intoArray(c, cOff + 4 * ldc + 0 * VL); c41.intoArray(c, cOff + 4 * ldc + 1 * VL);
+        c42.intoArray(c, cOff + 4 * ldc + 2 * VL); c43.intoArray(c, cOff + 4 * ldc + 3 * VL);
+        c50.intoArray(c, cOff + 5 * ldc + 0 * VL); c51.intoArray(c, cOff + 5 * ldc + 1 * VL);
+        c52.intoArray(c, cOff + 5 * ldc + 2 * VL); c53.intoArray(c, cOff + 5 * ldc + 3 * VL);
+    }
+
+    /** Adds (or copies) the valid rows × cols corner of a scratch micro-tile into C. */
+    private static void mergeEdgeTile(float[] tile, float[] c, int cOff, int ldc, int rows, int cols, boolean addToC) {
+        for (int r = 0; r < rows; r++) {
+            int src = r * PANEL_WIDTH, dst = cOff + r * ldc;
+            for (int j = 0; j < cols; j++) {
+                c[dst + j] = addToC ? c[dst + j] + tile[src + j] : tile[src + j];
+            }
+        }
+    }
+
+    /**
+     * Packs W[col0 .. col0+cols)[k0 .. k0+kc) widened to float into panels {@code [panel][k][PANEL_WIDTH]},
+     * zero-filling the columns past {@code cols} in the last panel. Each group of {@link #TRANSPOSE} weight rows
+     * is first widened into a row-major scratch (contiguous, vectorised), then transposed
+     * {@link #TRANSPOSE}×{@link #TRANSPOSE} at a time in registers: scattering single elements to the panel's
+     * stride ran at about a nanosecond per element, as long as the 600-row multiply it feeds.
+     */
+    static void packBlock(WeightMatrix w, int col0, int cols, int k0, int kc, float[] packed, float[] rowScratch) {
+        for (int p = 0, j0 = 0; j0 < cols; p++, j0 += PANEL_WIDTH) {
+            int panel = p * kc * PANEL_WIDTH;
+            for (int g = 0; g < PANEL_WIDTH; g += TRANSPOSE) {
+                int validRows = Math.clamp(cols - j0 - g, 0, TRANSPOSE);
+                for (int r = 0; r < TRANSPOSE; r++) {
+                    if (r < validRows) {
+                        widenRow(w, col0 + j0 + g + r, k0, kc, rowScratch, r * K_BLOCK);
+                    } else {
+                        Arrays.fill(rowScratch, r * K_BLOCK, r * K_BLOCK + kc, 0f);
+                    }
+                }
+                int k = 0;
+                if (VL == TRANSPOSE) {
+                    for (; k + TRANSPOSE <= kc; k += TRANSPOSE) {
+                        transposeTile(rowScratch, k, packed, panel + k * PANEL_WIDTH + g);
+                    }
+                }
+                for (; k < kc; k++) {
+                    int dst = panel + k * PANEL_WIDTH + g;
+                    for (int r = 0; r < TRANSPOSE; r++) {
+                        packed[dst + r] = rowScratch[r * K_BLOCK + k];
+                    }
+                }
+            }
+        }
+    }
+
+    /** W[row][k0 .. k0+kc) widened to float into {@code dst[at ..]}. */
+    private static void widenRow(WeightMatrix w, int row, int k0, int kc, float[] dst, int at) {
+        long src = row * w.rowByteStride() + (long) k0 * w.dtype().byteSize();
+        switch (w.dtype()) {
+            case F32 -> WeightVectors.widenF32(w.data(), src, dst, at, kc);
+            case BF16 -> WeightVectors.widenBF16(w.data(), src, dst, at, kc);
+            case F16 -> WeightVectors.widenF16(w.data(), src, dst, at, kc);
+            default -> throw new AssertionError(w.dtype());
+        }
+    }
+
+    /**
+     * Transposes the 16×16 tile {@code rows[r * K_BLOCK + k + c]} into {@code packed[dst + c * PANEL_WIDTH + r]}.
+     * Four rounds of interleaving rows i and i+8 (low halves into row 2i, high halves into row 2i+1) move
+     * element (r, c) to (c, r): each round rotates the 4-bit row index left, taking in the column's top bit.
+     */
+    private static void transposeTile(float[] rows, int k, float[] packed, int dst) {
+        IntVector r0 = FloatVector.fromArray(F, rows, 0 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r1 = FloatVector.fromArray(F, rows, 1 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r2 = FloatVector.fromArray(F, rows, 2 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r3 = FloatVector.fromArray(F, rows, 3 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r4 = FloatVector.fromArray(F, rows, 4 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r5 = FloatVector.fromArray(F, rows, 5 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r6 = FloatVector.fromArray(F, rows, 6 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r7 = FloatVector.fromArray(F, rows, 7 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r8 = FloatVector.fromArray(F, rows, 8 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r9 = FloatVector.fromArray(F, rows, 9 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r10 = FloatVector.fromArray(F, rows, 10 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r11 = FloatVector.fromArray(F, rows, 11 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r12 = FloatVector.fromArray(F, rows, 12 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r13 = FloatVector.fromArray(F, rows, 13 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r14 = FloatVector.fromArray(F, rows, 14 * K_BLOCK + k).reinterpretAsInts();
+        IntVector r15 = FloatVector.fromArray(F, rows, 15 * K_BLOCK + k).reinterpretAsInts();
+        IntVector t00 = INTERLEAVE_LOW.selectFrom(r0, r8), t01 = INTERLEAVE_HIGH.selectFrom(r0, r8);
+        IntVector t02 = INTERLEAVE_LOW.selectFrom(r1, r9), t03 = INTERLEAVE_HIGH.selectFrom(r1, r9);
+        IntVector t04 = INTERLEAVE_LOW.selectFrom(r2, r10), t05 = INTERLEAVE_HIGH.selectFrom(r2, r10);
+        IntVector t06 = INTERLEAVE_LOW.selectFrom(r3, r11), t07 = INTERLEAVE_HIGH.selectFrom(r3, r11);
+        IntVector t08 = INTERLEAVE_LOW.selectFrom(r4, r12), t09 = INTERLEAVE_HIGH.selectFrom(r4, r12);
+        IntVector t0a = INTERLEAVE_LOW.selectFrom(r5, r13), t0b = INTERLEAVE_HIGH.selectFrom(r5, r13);
+        IntVector t0c = INTERLEAVE_LOW.selectFrom(r6, r14), t0d = INTERLEAVE_HIGH.selectFrom(r6, r14);
+        IntVector t0e = INTERLEAVE_LOW.selectFrom(r7, r15), t0f = INTERLEAVE_HIGH.selectFrom(r7, r15);
+        IntVector t10 = INTERLEAVE_LOW.selectFrom(t00, t08), t11 = INTERLEAVE_HIGH.selectFrom(t00, t08);
+        IntVector t12 = INTERLEAVE_LOW.selectFrom(t01, t09), t13 = INTERLEAVE_HIGH.selectFrom(t01, t09);
+        IntVector t14 = INTERLEAVE_LOW.selectFrom(t02, t0a), t15 = INTERLEAVE_HIGH.selectFrom(t02, t0a);
+        IntVector t16 = INTERLEAVE_LOW.selectFrom(t03, t0b), t17 = INTERLEAVE_HIGH.selectFrom(t03, t0b);
+        IntVector t18 = INTERLEAVE_LOW.selectFrom(t04, t0c), t19 = INTERLEAVE_HIGH.selectFrom(t04, t0c);
+        IntVector t1a = INTERLEAVE_LOW.selectFrom(t05, t0d), t1b = INTERLEAVE_HIGH.selectFrom(t05, t0d);
+        IntVector t1c = INTERLEAVE_LOW.selectFrom(t06, t0e), t1d = INTERLEAVE_HIGH.selectFrom(t06, t0e);
+        IntVector t1e = INTERLEAVE_LOW.selectFrom(t07, t0f), t1f = INTERLEAVE_HIGH.selectFrom(t07, t0f);
+        IntVector t20 = INTERLEAVE_LOW.selectFrom(t10, t18), t21 = INTERLEAVE_HIGH.selectFrom(t10, t18);
+        IntVector t22 = INTERLEAVE_LOW.selectFrom(t11, t19), t23 = INTERLEAVE_HIGH.selectFrom(t11, t19);
+        IntVector t24 = INTERLEAVE_LOW.selectFrom(t12, t1a), t25 = INTERLEAVE_HIGH.selectFrom(t12, t1a);
+        IntVector t26 = INTERLEAVE_LOW.selectFrom(t13, t1b), t27 = INTERLEAVE_HIGH.selectFrom(t13, t1b);
+        IntVector t28 = INTERLEAVE_LOW.selectFrom(t14, t1c), t29 = INTERLEAVE_HIGH.selectFrom(t14, t1c);
+        IntVector t2a = INTERLEAVE_LOW.selectFrom(t15, t1d), t2b = INTERLEAVE_HIGH.selectFrom(t15, t1d);
+        IntVector t2c = INTERLEAVE_LOW.selectFrom(t16, t1e), t2d = INTERLEAVE_HIGH.selectFrom(t16, t1e);
+        IntVector t2e = INTERLEAVE_LOW.selectFrom(t17, t1f), t2f = INTERLEAVE_HIGH.selectFrom(t17, t1f);
+        IntVector u0 = INTERLEAVE_LOW.selectFrom(t20, t28), u1 = INTERLEAVE_HIGH.selectFrom(t20, t28);
+        IntVector u2 = INTERLEAVE_LOW.selectFrom(t21, t29), u3 = INTERLEAVE_HIGH.selectFrom(t21, t29);
+        IntVector u4 = INTERLEAVE_LOW.selectFrom(t22, t2a), u5 = INTERLEAVE_HIGH.selectFrom(t22, t2a);
+        IntVector u6 = INTERLEAVE_LOW.selectFrom(t23, t2b), u7 = INTERLEAVE_HIGH.selectFrom(t23, t2b);
+        IntVector u8 = INTERLEAVE_LOW.selectFrom(t24, t2c), u9 = INTERLEAVE_HIGH.selectFrom(t24, t2c);
+        IntVector u10 = INTERLEAVE_LOW.selectFrom(t25, t2d), u11 = INTERLEAVE_HIGH.selectFrom(t25, t2d);
+        IntVector u12 = INTERLEAVE_LOW.selectFrom(t26, t2e), u13 = INTERLEAVE_HIGH.selectFrom(t26, t2e);
+        IntVector u14 = INTERLEAVE_LOW.selectFrom(t27, t2f), u15 = INTERLEAVE_HIGH.selectFrom(t27, t2f);
+        u0.reinterpretAsFloats().intoArray(packed, dst + 0 * PANEL_WIDTH);
+        u1.reinterpretAsFloats().intoArray(packed, dst + 1 * PANEL_WIDTH);
+        u2.reinterpretAsFloats().intoArray(packed, dst + 2 * PANEL_WIDTH);
+        u3.reinterpretAsFloats().intoArray(packed, dst + 3 * PANEL_WIDTH);
+        u4.reinterpretAsFloats().intoArray(packed, dst + 4 * PANEL_WIDTH);
+        u5.reinterpretAsFloats().intoArray(packed, dst + 5 * PANEL_WIDTH);
+        u6.reinterpretAsFloats().intoArray(packed, dst + 6 * PANEL_WIDTH);
+        u7.reinterpretAsFloats().intoArray(packed, dst + 7 * PANEL_WIDTH);
+        u8.reinterpretAsFloats().intoArray(packed, dst + 8 * PANEL_WIDTH);
+        u9.reinterpretAsFloats().intoArray(packed, dst + 9 * PANEL_WIDTH);
+        u10.reinterpretAsFloats().intoArray(packed, dst + 10 * PANEL_WIDTH);
+        u11.reinterpretAsFloats().intoArray(packed, dst + 11 * PANEL_WIDTH);
+        u12.reinterpretAsFloats().intoArray(packed, dst + 12 * PANEL_WIDTH);
+        u13.reinterpretAsFloats().intoArray(packed, dst + 13 * PANEL_WIDTH);
+        u14.reinterpretAsFloats().intoArray(packed, dst + 14 * PANEL_WIDTH);
+        u15.reinterpretAsFloats().intoArray(packed, dst + 15 * PANEL_WIDTH);
+    }
+
+    /** Lane indices into the concatenation of two vectors a:b: a0 b0 a1 b1 ... (low halves interleaved). */
+    private static IntVector interleaveIndexes(int firstLane) {
+        int[] indexes = new int[VL];
+        for (int i = 0; i < VL / 2; i++) {
+            indexes[2 * i] = firstLane + i;
+            indexes[2 * i + 1] = firstLane + i + VL;
+        }
+        return IntVector.fromArray(INTS, indexes, 0);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
+    }
+}

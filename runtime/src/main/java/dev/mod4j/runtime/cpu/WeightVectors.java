@@ -1,0 +1,100 @@
+package dev.mod4j.runtime.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** Widening of weights (F32, BF16, F16 little-endian, at any offset) to float. */
+final class WeightVectors {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int VL = F.length();
+    static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    /** Shorts in half the preferred width: one load of them widens to one float vector. */
+    static final VectorSpecies<Short> HALF_SHORTS =
+            ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    // Constants as vectors: lanewise(op, scalar) forms broadcast again on every call in some JIT shapes.
+    static final IntVector MAGNITUDE_BITS = IntVector.broadcast(INTS, 0x7FFF_0000);
+    static final IntVector SIGN_BIT = IntVector.broadcast(INTS, 0x8000_0000);
+    static final IntVector FLOAT_EXPONENT_ONES = IntVector.broadcast(INTS, 0x7F80_0000);
+    /** A half's all-ones exponent (infinity or NaN) after the shift to a float's exponent position. */
+    static final IntVector HALF_EXPONENT_ONES = IntVector.broadcast(INTS, 0x0F80_0000);
+    /** (127 - 15) << 23: moves a half's exponent bias to a float's. */
+    static final IntVector EXPONENT_REBIAS = IntVector.broadcast(INTS, 112 << 23);
+    /** The lowest bit of a float's exponent: magnitudes below it had a zero half exponent (zero or subnormal). */
+    static final IntVector FLOAT_EXPONENT_LSB = IntVector.broadcast(INTS, 1 << 23);
+    static final FloatVector SMALLEST_NORMAL_HALF = FloatVector.broadcast(F, 0x1p-14f);
+
+    private WeightVectors() {
+    }
+
+    /** The float with these BF16 bits (exact). */
+    static float bf16(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    // Bulk widening into a float array, one method per dtype. The conversions are written out in the loops, not
+    // called: C2 may decline to inline a helper returning a vector (too big, or already compiled on its own), and
+    // then allocates every vector it returns.
+
+    /** {@code count} F32 values at byte {@code offset} into {@code dst[at ..]}. */
+    static void widenF32(MemorySegment w, long offset, float[] dst, int at, int count) {
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            FloatVector.fromMemorySegment(F, w, offset + 4L * i, LE).intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = w.get(F32_LE, offset + 4L * i);
+        }
+    }
+
+    /** {@code count} BF16 values at byte {@code offset} into {@code dst[at ..]}: BF16 is a float's top half. */
+    static void widenBF16(MemorySegment w, long offset, float[] dst, int at, int count) {
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = bf16(w.get(U16_LE, offset + 2L * i));
+        }
+    }
+
+    /**
+     * {@code count} F16 values at byte {@code offset} into {@code dst[at ..]}, exactly: subnormals, infinities
+     * and NaNs included. JDK 25's Vector API has no lane-wise half-float conversion, so this rebiases with integer
+     * arithmetic: the 15 exponent+mantissa bits moved to a float's position plus (127 - 15) in the exponent give
+     * every normal half. A subnormal half (exponent 0), given exponent 1 instead, reads 2^-14 · (1 + m/1024), from
+     * which subtracting 2^-14 leaves exactly m · 2^-24; an all-ones exponent (inf/NaN) gets the float's all-ones
+     * exponent. No step computes on subnormal floats, which cost this CPU three times as much.
+     */
+    static void widenF16(MemorySegment w, long offset, float[] dst, int at, int count) {
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += VL) {
+            IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
+            IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats()
+                    .sub(SMALLEST_NORMAL_HALF).reinterpretAsInts();
+            rebiased.blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(bits.and(SIGN_BIT)).reinterpretAsFloats().intoArray(dst, at + i);
+        }
+        for (; i < count; i++) {
+            dst[at + i] = Float.float16ToFloat(w.get(U16_LE, offset + 2L * i));
+        }
+    }
+}
