@@ -49,6 +49,19 @@ class ReportCliTest {
     }
 
     @Test
+    void compareReportTakesAnImageFile() throws Exception {
+        Path model = CliTest.golden("llava-original-f32");
+        Path report = tmp.resolve("image-report");
+        CliRun run = CliRun.of("compare", "--model", model.toString(), "--input-ids", CompareCliTest.IDS,
+                "--image", model.resolve("image.png").toString(), "--schedules", "dense,fastv", "--max-new-tokens",
+                "2", "--report", report.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        for (String file : List.of("index.html", "input.png", "strip-1-dense.png", "strip-2-fastv.png")) {
+            assertTrue(Files.isRegularFile(report.resolve(file)), file);
+        }
+    }
+
+    @Test
     void demoPrintsTheComparisonWritesTheReportAndSaysTheModelIsUntrained() throws Exception {
         Path report = tmp.resolve("demo-report");
         CliRun run = CliRun.of("demo", "--cache-dir", DemoFixture.cacheRoot().toString(), "--report-dir",
