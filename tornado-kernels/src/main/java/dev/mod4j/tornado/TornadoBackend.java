@@ -43,6 +43,7 @@ public final class TornadoBackend implements Backend {
     /** Per layer: the host cache whose entries [0, residentLength) the device cache holds. */
     private final WeakReference<?>[] residentCache;
     private final int[] residentLength;
+    private long restoredEntries;
 
     /** The backend on TornadoVM's default device. */
     public static TornadoBackend of(LlamaModel.Parts parts) {
@@ -154,6 +155,7 @@ public final class TornadoBackend implements Backend {
         }
         if (base > 0) {
             g.restore(layer, cache.keys(), cache.values(), 0, base);
+            restoredEntries += base;
         }
         residentCache[layer] = new WeakReference<>(cache);
         residentLength[layer] = base;
@@ -172,6 +174,11 @@ public final class TornadoBackend implements Backend {
         for (int c = 0; c < d; c++) {
             hidden[row * d + c] = table.get(tokenId, c);
         }
+    }
+
+    /** KV-cache entries written from host caches to the device so far (see {@link #ensureResident}). */
+    public synchronized long restoredEntries() {
+        return restoredEntries;
     }
 
     /** The graphs, for the benchmark's profiler readings. */

@@ -15,11 +15,14 @@ import static dev.mod4j.tornado.TornadoTestSupport.argmax;
 import static dev.mod4j.tornado.TornadoTestSupport.assertClose;
 import static dev.mod4j.tornado.TornadoTestSupport.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The TornadoVM backend against the CPU backend on the golden LLaMA (GQA, F32): prefill logits and greedy decoding. */
 class TornadoBackendDenseTest {
     static final Path MODEL = TornadoTestSupport.golden("llama-gqa-f32");
-    static final int[] PROMPT = {1, 17, 250, 3, 99, 42, 311, 7, 128, 64, 5, 200};
+    static final int[] PROMPT = {1, 242, 339, 311, 60, 228, 99, 367, 317, 117, 177, 377};
+    static final int[] OTHER_PROMPT = {1, 17, 250, 3, 99, 42, 311, 7, 128, 64, 5, 200, 31, 8, 77, 300, 12};
 
     @BeforeEach
     void needsTornadoVm() {
@@ -55,6 +58,44 @@ class TornadoBackendDenseTest {
             }
             assertArrayEquals(cpuTokens, tornadoTokens, "greedy tokens");
             System.out.println("[tornadovm] greedy tokens (both backends): " + java.util.Arrays.toString(tornadoTokens));
+        }
+    }
+
+    /**
+     * Two sessions interleaved on one backend: the device KV cache holds one session's layers at a time, so each
+     * switch restores the other session's entries from its host cache; a second, larger session also makes the
+     * backend rebuild its graphs with a larger device cache. Every step must still equal the CPU backend's.
+     */
+    @Test
+    void interleavedSessionsRestoreTheirDeviceCachesFromTheHost() {
+        int steps = 5;
+        try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), CpuBackend::of);
+             LlamaModel tornado = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), TornadoBackend.on(null))) {
+            Session cpuA = cpu.newSession(PROMPT.length + steps);
+            Session tornadoA = tornado.newSession(PROMPT.length + steps);
+            float[] ca = cpuA.prefill(PROMPT, null).clone();
+            float[] ta = tornadoA.prefill(PROMPT, null).clone();
+            Session cpuB = cpu.newSession(OTHER_PROMPT.length + steps + 40);
+            Session tornadoB = tornado.newSession(OTHER_PROMPT.length + steps + 40);
+            float[] cb = cpuB.prefill(OTHER_PROMPT, null).clone();
+            float[] tb = tornadoB.prefill(OTHER_PROMPT, null).clone();
+            for (int step = 0; step < steps; step++) {
+                assertClose(ca, ta, LOGIT_TOLERANCE, "session A, step " + step);
+                assertClose(cb, tb, LOGIT_TOLERANCE, "session B, step " + step);
+                int nextA = argmax(ca);
+                int nextB = argmax(cb);
+                assertEquals(nextA, argmax(ta), "session A token at step " + step);
+                assertEquals(nextB, argmax(tb), "session B token at step " + step);
+                ca = cpuA.decode(nextA).clone();
+                ta = tornadoA.decode(nextA).clone();
+                cb = cpuB.decode(nextB).clone();
+                tb = tornadoB.decode(nextB).clone();
+            }
+            assertClose(ca, ta, LOGIT_TOLERANCE, "session A, last step");
+            assertClose(cb, tb, LOGIT_TOLERANCE, "session B, last step");
+            long restored = ((TornadoBackend) tornado.backend()).restoredEntries();
+            System.out.println("[tornadovm] interleaved sessions: " + restored + " KV entries restored from host caches");
+            assertTrue(restored > 0, "switching sessions must have restored device caches from the host");
         }
     }
 }
