@@ -72,6 +72,11 @@ public final class Devices {
         return TornadoExecutionPlan.getDevice(backend, device);
     }
 
+    /** Prints the devices, one per line: {@code java @$TORNADOVM_HOME/tornado-argfile -cp ... dev.mod4j.tornado.Devices}. */
+    public static void main(String[] args) {
+        list().forEach(System.out::println);
+    }
+
     /** "OpenCL", "PTX", "SPIR-V", ... */
     static String backendName(TornadoDevice device) {
         TornadoVMBackendType type = device.getTornadoVMBackend();
