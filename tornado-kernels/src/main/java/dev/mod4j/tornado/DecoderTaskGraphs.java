@@ -134,7 +134,8 @@ final class DecoderTaskGraphs implements AutoCloseable {
             if (matrixVector) {
                 grid(task).setGlobalWork((long) outFeatures * Matmul.VECTOR_LOCAL_SIZE, 1, 1);
             } else {
-                grid(task).setGlobalWork(roundUp(outFeatures, Matmul.TILE), roundUp(rows, Matmul.TILE), 1);
+                grid(task).setGlobalWork(roundUp(outFeatures, Matmul.TILE),
+                        roundUp(rows, Matmul.TILE) / Matmul.ROWS_PER_ITEM, 1);
             }
         }
 
@@ -341,8 +342,8 @@ final class DecoderTaskGraphs implements AutoCloseable {
             if (b.matrixVector) {
                 grids.addWorkerGrid(p + task, grid1d(Matmul.VECTOR_LOCAL_SIZE, Matmul.VECTOR_LOCAL_SIZE));
             } else {
-                WorkerGrid2D tiles = new WorkerGrid2D(Matmul.TILE, Matmul.TILE);
-                tiles.setLocalWork(Matmul.TILE, Matmul.TILE, 1);
+                WorkerGrid2D tiles = new WorkerGrid2D(Matmul.TILE, Matmul.ROW_GROUP);
+                tiles.setLocalWork(Matmul.TILE, Matmul.ROW_GROUP, 1);
                 grids.addWorkerGrid(p + task, tiles);
             }
         }

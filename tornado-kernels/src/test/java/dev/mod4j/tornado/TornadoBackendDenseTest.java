@@ -1,5 +1,7 @@
 package dev.mod4j.tornado;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.cpu.CpuBackend;
@@ -7,7 +9,10 @@ import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 import static dev.mod4j.tornado.TornadoTestSupport.LOGIT_TOLERANCE;
@@ -18,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The TornadoVM backend against the CPU backend on the golden LLaMA (GQA, F32): prefill logits and greedy decoding. */
+/** The TornadoVM backend against the CPU backend on the golden LLaMAs: prefill logits and greedy decoding. */
 class TornadoBackendDenseTest {
     static final Path MODEL = TornadoTestSupport.golden("llama-gqa-f32");
     static final int[] PROMPT = {1, 242, 339, 311, 60, 228, 99, 367, 317, 117, 177, 377};
@@ -29,20 +34,26 @@ class TornadoBackendDenseTest {
         TornadoTestSupport.assumeTornadoVm();
     }
 
-    @Test
-    void prefillLogitsAndGreedyDecodingMatchTheCpuBackend() {
-        int steps = 8;
-        try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), CpuBackend::of);
-             LlamaModel tornado = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), TornadoBackend.on(null))) {
-            System.out.println("[tornadovm] device: " + tornado.backend().name());
+    /** F32, BF16 and F16 checkpoints (widened to float32 for the device), GQA, tied embeddings, linear rope scaling. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa-f32", "llama-gqa-bf16", "llama-gqa-f16", "llama-tied-rope-f32"})
+    void prefillLogitsAndGreedyDecodingMatchTheCpuBackend(String caseName) throws IOException {
+        Path dir = TornadoTestSupport.golden(caseName);
+        JsonNode golden = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        int[] prompt = ints(golden.get("input_ids"));
+        int[] reference = ints(golden.get("greedy_new_tokens"));
+        int steps = reference.length;
+        try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), CpuBackend::of);
+             LlamaModel tornado = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), TornadoBackend.on(null))) {
+            System.out.println("[tornadovm] " + caseName + " on " + tornado.backend().name());
             int vocab = cpu.config().vocabSize();
-            Session cs = cpu.newSession(PROMPT.length + steps);
-            Session ts = tornado.newSession(PROMPT.length + steps);
-            float[] cpuAll = new float[PROMPT.length * vocab];
-            float[] tornadoAll = new float[PROMPT.length * vocab];
-            float[] cl = cs.prefill(PROMPT, cpuAll).clone();
-            float[] tl = ts.prefill(PROMPT, tornadoAll).clone();
-            System.out.println("[tornadovm] prefill: max |cpu - tornadovm| over all prompt logits = "
+            Session cs = cpu.newSession(prompt.length + steps);
+            Session ts = tornado.newSession(prompt.length + steps);
+            float[] cpuAll = new float[prompt.length * vocab];
+            float[] tornadoAll = new float[prompt.length * vocab];
+            float[] cl = cs.prefill(prompt, cpuAll).clone();
+            float[] tl = ts.prefill(prompt, tornadoAll).clone();
+            System.out.println("[tornadovm] " + caseName + " prefill: max |cpu - tornadovm| over all prompt logits = "
                     + maxAbsDiff(cpuAll, tornadoAll));
             assertClose(cpuAll, tornadoAll, LOGIT_TOLERANCE, "prefill logits");
             int[] cpuTokens = new int[steps];
@@ -57,7 +68,8 @@ class TornadoBackendDenseTest {
                 }
             }
             assertArrayEquals(cpuTokens, tornadoTokens, "greedy tokens");
-            System.out.println("[tornadovm] greedy tokens (both backends): " + java.util.Arrays.toString(tornadoTokens));
+            assertArrayEquals(reference, tornadoTokens, "greedy tokens vs the PyTorch reference");
+            System.out.println("[tornadovm] " + caseName + " greedy tokens (both backends): " + java.util.Arrays.toString(tornadoTokens));
         }
     }
 
@@ -97,5 +109,13 @@ class TornadoBackendDenseTest {
             System.out.println("[tornadovm] interleaved sessions: " + restored + " KV entries restored from host caches");
             assertTrue(restored > 0, "switching sessions must have restored device caches from the host");
         }
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
     }
 }
