@@ -209,10 +209,6 @@ final class DecoderTaskGraphs implements AutoCloseable {
         return capacity;
     }
 
-    long deviceBytes() {
-        return weights.bytes() + 2L * keyCache.getSize() * Float.BYTES;
-    }
-
     /** The smallest block graph that holds {@code rows} rows. */
     Block blockFor(int rows) {
         for (Block b : blocks) {
@@ -221,10 +217,6 @@ final class DecoderTaskGraphs implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException(rows + " rows exceed the device KV capacity of " + capacity);
-    }
-
-    List<Block> blocks() {
-        return blocks;
     }
 
     /** Runs one transformer block on the rows already in {@code block}'s buffers. */
@@ -262,10 +254,6 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
     TornadoExecutionResult lastResult() {
         return lastResult;
-    }
-
-    TornadoDevice device() {
-        return plan.getDevice(0);
     }
 
     @Override

@@ -36,10 +36,6 @@ record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kPr
                 qBias, kBias, vBias, oBias, gateBias, upBias, downBias, norm, lmHead, ropeCos, ropeSin);
     }
 
-    long bytes() {
-        return all().stream().mapToLong(a -> (long) a.getSize() * Float.BYTES).sum();
-    }
-
     static DeviceWeights widen(LlamaConfig c, LlamaWeights w, RotaryEmbedding rope) {
         List<DecoderLayerWeights> layers = w.layers();
         int d = c.hiddenSize();

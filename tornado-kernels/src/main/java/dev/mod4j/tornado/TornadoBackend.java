@@ -34,7 +34,6 @@ import java.util.function.Function;
 public final class TornadoBackend implements Backend {
     private final LlamaConfig config;
     private final LlamaWeights weights;
-    private final RotaryEmbedding rope;
     private final TornadoDevice device;
     private final boolean profile;
     private final boolean halfFloatDevice;
@@ -65,7 +64,6 @@ public final class TornadoBackend implements Backend {
         }
         this.config = config;
         this.weights = weights;
-        this.rope = rope;
         this.device = device;
         this.profile = profile;
         // Weights are float32 on the device. F16/BF16 checkpoints are widened at load; on a device with fp16 they
