@@ -9,6 +9,7 @@ import dev.mod4j.loaders.image.ImagePreprocessor;
 import dev.mod4j.loaders.image.PreprocessorConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.PromptRows;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * A LLaVA model (CLIP vision tower → projector → LLaMA decoder), or a plain LLaMA when the checkpoint has no tower.
@@ -46,8 +48,17 @@ public final class MultimodalModel implements AutoCloseable {
 
     /** @param visionTower the CLIP checkpoint of an original-layout LLaVA, when mm_vision_tower is not on disk */
     public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode) {
+        return load(directory, visionTower, mode, CpuBackend::of);
+    }
+
+    /**
+     * As {@link #load(Path, Path, LoadMode)} with the decoder on the given backend (e.g. TornadoVM's); the vision
+     * tower and projector run on the CPU.
+     */
+    public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode,
+                                       Function<LlamaModel.Parts, Backend> backendFactory) {
         ModelFiles files = ModelFiles.open(directory, visionTower, mode);
-        LlamaModel decoder = LlamaModel.load(files, CpuBackend::of);
+        LlamaModel decoder = LlamaModel.load(files, backendFactory);
         try {
             ModelConfig config = files.config();
             if (!config.isMultimodal()) {

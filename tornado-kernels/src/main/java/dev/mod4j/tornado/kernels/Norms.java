@@ -1,0 +1,48 @@
+package dev.mod4j.tornado.kernels;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/** Normalisations: one work-group per row, the sum of squares reduced in local memory. */
+public final class Norms {
+    /** Work-group size of {@link #rmsNorm}; a power of two. */
+    public static final int LOCAL_SIZE = 128;
+
+    private Norms() {
+    }
+
+    /**
+     * HF LlamaRMSNorm, {@code out = w * x / sqrt(mean(x²) + eps)}, of row {@code groupIdx} of {@code x}
+     * ([rows × size]). The weight of layer L starts at {@code L * weightLayerStride} (0 for the final norm).
+     * Launch with {@code rows × LOCAL_SIZE} work-items in groups of {@link #LOCAL_SIZE}.
+     */
+    public static void rmsNorm(KernelContext context, IntArray step, FloatArray x, FloatArray weights,
+                               int weightLayerStride, FloatArray out, int size, float eps) {
+        float[] partial = context.allocateFloatLocalArray(LOCAL_SIZE);
+        int row = context.groupIdx;
+        int lid = context.localIdx;
+        if (row < step.get(Step.ROWS)) {
+            int offset = row * size;
+            float sum = 0f;
+            for (int i = lid; i < size; i += LOCAL_SIZE) {
+                float v = x.get(offset + i);
+                sum += v * v;
+            }
+            partial[lid] = sum;
+            for (int stride = LOCAL_SIZE / 2; stride > 0; stride /= 2) {
+                context.localBarrier();
+                if (lid < stride) {
+                    partial[lid] += partial[lid + stride];
+                }
+            }
+            context.localBarrier();
+            float scale = 1.0f / TornadoMath.sqrt(partial[0] / size + eps);
+            int w = step.get(Step.LAYER) * weightLayerStride;
+            for (int i = lid; i < size; i += LOCAL_SIZE) {
+                out.set(offset + i, weights.get(w + i) * (x.get(offset + i) * scale));
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.mod4j.tornado;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.layout.ModelFiles;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.model.LlamaModel;
+import dev.mod4j.runtime.model.Session;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static dev.mod4j.tornado.TornadoTestSupport.LOGIT_TOLERANCE;
+import static dev.mod4j.tornado.TornadoTestSupport.argmax;
+import static dev.mod4j.tornado.TornadoTestSupport.assertClose;
+import static dev.mod4j.tornado.TornadoTestSupport.maxAbsDiff;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The TornadoVM backend against the CPU backend on the golden LLaMAs: prefill logits and greedy decoding. */
+class TornadoBackendDenseTest {
+    static final Path MODEL = TornadoTestSupport.golden("llama-gqa-f32");
+    static final int[] PROMPT = {1, 242, 339, 311, 60, 228, 99, 367, 317, 117, 177, 377};
+    static final int[] OTHER_PROMPT = {1, 17, 250, 3, 99, 42, 311, 7, 128, 64, 5, 200, 31, 8, 77, 300, 12};
+
+    @BeforeEach
+    void needsTornadoVm() {
+        TornadoTestSupport.assumeTornadoVm();
+    }
+
+    /** F32, BF16 and F16 checkpoints (widened to float32 for the device), GQA, tied embeddings, linear rope scaling. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa-f32", "llama-gqa-bf16", "llama-gqa-f16", "llama-tied-rope-f32"})
+    void prefillLogitsAndGreedyDecodingMatchTheCpuBackend(String caseName) throws IOException {
+        Path dir = TornadoTestSupport.golden(caseName);
+        JsonNode golden = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        int[] prompt = ints(golden.get("input_ids"));
+        int[] reference = ints(golden.get("greedy_new_tokens"));
+        int steps = reference.length;
+        try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), CpuBackend::of);
+             LlamaModel tornado = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), TornadoBackend.on(null))) {
+            System.out.println("[tornadovm] " + caseName + " on " + tornado.backend().name());
+            int vocab = cpu.config().vocabSize();
+            Session cs = cpu.newSession(prompt.length + steps);
+            Session ts = tornado.newSession(prompt.length + steps);
+            float[] cpuAll = new float[prompt.length * vocab];
+            float[] tornadoAll = new float[prompt.length * vocab];
+            float[] cl = cs.prefill(prompt, cpuAll).clone();
+            float[] tl = ts.prefill(prompt, tornadoAll).clone();
+            System.out.println("[tornadovm] " + caseName + " prefill: max |cpu - tornadovm| over all prompt logits = "
+                    + maxAbsDiff(cpuAll, tornadoAll));
+            assertClose(cpuAll, tornadoAll, LOGIT_TOLERANCE, "prefill logits");
+            int[] cpuTokens = new int[steps];
+            int[] tornadoTokens = new int[steps];
+            for (int step = 0; step < steps; step++) {
+                assertClose(cl, tl, LOGIT_TOLERANCE, "logits at step " + step);
+                cpuTokens[step] = argmax(cl);
+                tornadoTokens[step] = argmax(tl);
+                if (step + 1 < steps) {
+                    cl = cs.decode(cpuTokens[step]).clone();
+                    tl = ts.decode(tornadoTokens[step]).clone();
+                }
+            }
+            assertArrayEquals(cpuTokens, tornadoTokens, "greedy tokens");
+            assertArrayEquals(reference, tornadoTokens, "greedy tokens vs the PyTorch reference");
+            System.out.println("[tornadovm] " + caseName + " greedy tokens (both backends): " + java.util.Arrays.toString(tornadoTokens));
+        }
+    }
+
+    /**
+     * Two sessions interleaved on one backend: the device KV cache holds one session's layers at a time, so each
+     * switch restores the other session's entries from its host cache; a second, larger session also makes the
+     * backend rebuild its graphs with a larger device cache. Every step must still equal the CPU backend's.
+     */
+    @Test
+    void interleavedSessionsRestoreTheirDeviceCachesFromTheHost() {
+        int steps = 5;
+        try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), CpuBackend::of);
+             LlamaModel tornado = LlamaModel.load(ModelFiles.open(MODEL, null, LoadMode.MMAP), TornadoBackend.on(null))) {
+            Session cpuA = cpu.newSession(PROMPT.length + steps);
+            Session tornadoA = tornado.newSession(PROMPT.length + steps);
+            float[] ca = cpuA.prefill(PROMPT, null).clone();
+            float[] ta = tornadoA.prefill(PROMPT, null).clone();
+            Session cpuB = cpu.newSession(OTHER_PROMPT.length + steps + 40);
+            Session tornadoB = tornado.newSession(OTHER_PROMPT.length + steps + 40);
+            float[] cb = cpuB.prefill(OTHER_PROMPT, null).clone();
+            float[] tb = tornadoB.prefill(OTHER_PROMPT, null).clone();
+            for (int step = 0; step < steps; step++) {
+                assertClose(ca, ta, LOGIT_TOLERANCE, "session A, step " + step);
+                assertClose(cb, tb, LOGIT_TOLERANCE, "session B, step " + step);
+                int nextA = argmax(ca);
+                int nextB = argmax(cb);
+                assertEquals(nextA, argmax(ta), "session A token at step " + step);
+                assertEquals(nextB, argmax(tb), "session B token at step " + step);
+                ca = cpuA.decode(nextA).clone();
+                ta = tornadoA.decode(nextA).clone();
+                cb = cpuB.decode(nextB).clone();
+                tb = tornadoB.decode(nextB).clone();
+            }
+            assertClose(ca, ta, LOGIT_TOLERANCE, "session A, last step");
+            assertClose(cb, tb, LOGIT_TOLERANCE, "session B, last step");
+            long restored = ((TornadoBackend) tornado.backend()).restoredEntries();
+            System.out.println("[tornadovm] interleaved sessions: " + restored + " KV entries restored from host caches");
+            assertTrue(restored > 0, "switching sessions must have restored device caches from the host");
+        }
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+}
