@@ -29,6 +29,13 @@ final class ModelOptions {
             description = "mmap (instant start) or copy (read weights into memory once; faster on some machines). Default: ${DEFAULT-VALUE}.")
     String load;
 
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
+            description = "cpu (default) or tornadovm (GPUs and other OpenCL/PTX devices; needs TornadoVM, see README).")
+    String backend;
+
+    @Option(names = "--device", paramLabel = "B:D", description = "TornadoVM device (see mod4j devices); default: TornadoVM's.")
+    String device;
+
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")
     Integer threads;
 
@@ -63,7 +70,7 @@ final class ModelOptions {
             case "copy" -> LoadMode.COPY;
             default -> throw new InvalidInputException("--load", "expected mmap or copy, got '" + load + "'");
         };
-        return MultimodalModel.load(model, visionTower, mode);
+        return MultimodalModel.load(model, visionTower, mode, Backends.factory(backend, device));
     }
 
     /** The preprocessed images given on the command line (--image files first), as [3·H·W] floats each. */
