@@ -106,8 +106,9 @@ final class CompareCommand implements Callable<Integer> {
             ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
-                printJson(out, runs, tokenizer, skipped, convention, shape);
+                printJson(out, runs, tokenizer, skipped, convention, shape, model.decoder().backend().name());
             } else {
+                out.println("backend: " + model.decoder().backend().name());
                 printTable(out, runs, tokenizer, prompt, skipped, convention, shape);
             }
             if (traceOut != null) {
@@ -168,7 +169,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
-                                  FlopsConvention convention, ModelShape shape) {
+                                  FlopsConvention convention, ModelShape shape, String backend) {
         int[] reference = runs.getFirst().generation().tokens();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScheduleRun r : runs) {
@@ -193,6 +194,7 @@ final class CompareCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("runs", rows);
         root.put("skipped", skipped);
+        root.put("backend", backend);
         try {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } catch (IOException e) {
