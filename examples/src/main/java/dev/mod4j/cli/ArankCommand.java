@@ -47,6 +47,66 @@ final class ArankCommand implements Callable<Integer> {
     @Option(names = "--spec-out", paramLabel = "FILE", description = "Write the proposed gmod schedule spec here.")
     Path specOut;
 
+    @Option(names = "--samples", paramLabel = "FILE.jsonl",
+            description = "Average ARank over samples, one JSON object per line: {\"image\": \"a.png\", \"prompt\": \"...\"}"
+                    + " (prompt through the template) or {\"input_ids\": [...], \"pixel_values\": \"a.npy\"}; paths"
+                    + " relative to the file. Instead of --prompt/--input-ids/--image.")
+    Path samples;
+
+    private PromptRows singlePrompt(MultimodalModel model) {
+        List<float[]> images = modelOptions.images(model);
+        return model.prompt(modelOptions.inputIds(model, images.size()), images);
+    }
+
+    private List<PromptRows> samplePrompts(MultimodalModel model) {
+        List<PromptRows> out = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path base = samples.toAbsolutePath().getParent();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(samples);
+        } catch (IOException e) {
+            throw new InvalidInputException(samples.toString(), "cannot read: " + e.getMessage());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String where = samples + ":" + (i + 1);
+            com.fasterxml.jackson.databind.JsonNode line;
+            try {
+                line = json.readTree(lines.get(i));
+            } catch (IOException e) {
+                throw new InvalidInputException(where, "not valid JSON");
+            }
+            List<float[]> images = new java.util.ArrayList<>();
+            if (line.hasNonNull("image")) {
+                images.add(model.preprocess(dev.mod4j.loaders.image.ImageDecoder.decode(base.resolve(line.get("image").asText()))));
+            }
+            if (line.hasNonNull("pixel_values")) {
+                images.add(dev.mod4j.loaders.npy.NpyArray.read(base.resolve(line.get("pixel_values").asText())).data());
+            }
+            int[] ids;
+            if (line.has("input_ids") && line.get("input_ids").isArray()) {
+                ids = new int[line.get("input_ids").size()];
+                for (int k = 0; k < ids.length; k++) {
+                    ids[k] = line.get("input_ids").get(k).asInt();
+                }
+            } else if (line.hasNonNull("prompt")) {
+                modelOptions.prompt = line.get("prompt").asText();
+                modelOptions.inputIds = null;
+                ids = modelOptions.inputIds(model, images.size());
+            } else {
+                throw new InvalidInputException(where, "needs \"prompt\" or \"input_ids\"");
+            }
+            out.add(model.prompt(ids, images));
+        }
+        if (out.isEmpty()) {
+            throw new InvalidInputException(samples.toString(), "has no samples");
+        }
+        return out;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -54,12 +114,18 @@ final class ArankCommand implements Callable<Integer> {
             throw new InvalidInputException("--mod-fraction", "must be in [0, 1], got " + modFraction);
         }
         try (MultimodalModel model = modelOptions.open()) {
-            List<float[]> images = modelOptions.images(model);
-            PromptRows prompt = model.prompt(modelOptions.inputIds(model, images.size()), images);
-            double[] arank = AttentionRank.of(model.decoder(), prompt);
-            int layers = arank.length;
-            out.printf("ARank of %d layers on a %d-token prompt (head-mean numerical rank of the attention map, max %d)%n",
-                    layers, prompt.length(), prompt.length() - 1);
+            List<PromptRows> prompts = samples != null ? samplePrompts(model) : List.of(singlePrompt(model));
+            int layers = model.decoder().config().numHiddenLayers();
+            double[] arank = new double[layers];
+            for (PromptRows prompt : prompts) {
+                double[] one = AttentionRank.of(model.decoder(), prompt);
+                for (int l = 0; l < layers; l++) {
+                    arank[l] += one[l] / prompts.size();
+                }
+            }
+            int shortest = prompts.stream().mapToInt(PromptRows::length).min().orElse(0);
+            out.printf("ARank of %d layers, mean over %d sample(s) of %d+ tokens (head-mean numerical rank of the"
+                    + " attention map; at most length - 1)%n", layers, prompts.size(), shortest);
             out.printf("%5s %9s  %s%n", "layer", "ARank", "");
             double max = Arrays.stream(arank).max().orElse(1);
             for (int l = 0; l < layers; l++) {

@@ -81,6 +81,19 @@ class CliTest {
     }
 
     @Test
+    void arankPrintsTorchsRanksAndAProposedSchedule() throws Exception {
+        Path model = golden("llava-hf-f32");
+        Path spec = tmp.resolve("gmod.spec");
+        CliRun run = CliRun.of("arank", "--model", model.toString(), "--input-ids",
+                "1,188,196,278,268,304,383,142,126,240,70,262,201", "--pixel-values",
+                model.resolve("pixel_values.npy").toString(), "--spec-out", spec.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        // Layer means of the per-head ranks torch.linalg.matrix_rank gives (arank.json): 74.75 for layer 5.
+        assertMentions(run.out(), "    5     74.75", "released rule arank_mod", "gmod:layers=3,4");
+        assertTrue(java.nio.file.Files.readString(spec).startsWith("gmod:layers="));
+    }
+
+    @Test
     void debugPrintsTheStackTrace() throws Exception {
         CliRun run = CliRun.of("inspect", "--debug", "--model", tmp.resolve("missing").toString());
         assertEquals(2, run.exitCode());
