@@ -48,7 +48,7 @@ final class VisionBenchCommand implements Callable<Integer> {
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
         DType type = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();
         SplittableRandom random = new SplittableRandom(3);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             int h = c.hiddenSize();
             int m = c.intermediateSize();
             List<ClipLayerWeights> layers = new ArrayList<>();
