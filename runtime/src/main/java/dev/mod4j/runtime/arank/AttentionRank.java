@@ -77,10 +77,12 @@ public final class AttentionRank {
             int kvOffset = (h / c.queryGroupSize()) * headDim;
             double[] a = new double[n * n];
             float[] row = new float[n];
+            float[] lanes = VectorKernels.lanes();
             for (int i = 0; i < n; i++) {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j <= i; j++) {
-                    row[j] = VectorKernels.dot(q, i * c.qDim() + h * headDim, k, j * c.kvDim() + kvOffset, headDim) * scale;
+                    row[j] = VectorKernels.dot(q, i * c.qDim() + h * headDim, k, j * c.kvDim() + kvOffset, headDim,
+                            lanes) * scale;
                     max = Math.max(max, row[j]);
                 }
                 float sum = 0;

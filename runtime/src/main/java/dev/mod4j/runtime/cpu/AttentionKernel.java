@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class AttentionKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(VectorKernels::lanes);
 
     private AttentionKernel() {
     }
@@ -35,9 +36,10 @@ public final class AttentionKernel {
             int qOffset = r * qDim + h * headDim;
             int visible = base + r + 1;
             float[] scores = scratch(visible);
+            float[] lanes = LANES.get();
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < visible; j++) {
-                float s = VectorKernels.dot(query, qOffset, keys, j * kvDim + kvOffset, headDim) * scale;
+                float s = VectorKernels.dot(query, qOffset, keys, j * kvDim + kvOffset, headDim, lanes) * scale;
                 scores[j] = s;
                 max = Math.max(max, s);
             }
@@ -69,9 +71,10 @@ public final class AttentionKernel {
             int h = item % heads;
             int qOffset = r * dim + h * headDim;
             float[] scores = scratch(rows);
+            float[] lanes = LANES.get();
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < rows; j++) {
-                float s = VectorKernels.dot(query, qOffset, key, j * dim + h * headDim, headDim) * scale;
+                float s = VectorKernels.dot(query, qOffset, key, j * dim + h * headDim, headDim, lanes) * scale;
                 scores[j] = s;
                 max = Math.max(max, s);
             }

@@ -104,9 +104,7 @@ public final class CpuBackend implements Backend {
         double eps = config.rmsNormEps();
 
         // Attention block: h = x + o_proj(attn(rope(q), rope(k), v)) with q, k, v from LN1(x).
-        for (int r = 0; r < rows; r++) {
-            VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.inputLayernorm(), d, eps);
-        }
+        parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.inputLayernorm(), d, eps));
         MatmulKernel.multiply(ws.query, 0, ws.normed, 0, rows, w.qProj(), parallel);
         MatmulKernel.multiply(ws.key, 0, ws.normed, 0, rows, w.kProj(), parallel);
         MatmulKernel.multiply(ws.value, 0, ws.normed, 0, rows, w.vProj(), parallel);
@@ -116,10 +114,10 @@ public final class CpuBackend implements Backend {
             VectorKernels.addBias(ws.value, rows, w.vBias());
         }
         int base = cache.reserve(rows, positions, tokenIndices);
-        for (int r = 0; r < rows; r++) {
+        parallel.forEach(rows, r -> {
             rope.rotate(ws.query, r * qDim, config.numAttentionHeads(), positions[r]);
             rope.rotate(ws.key, r * kvDim, config.numKeyValueHeads(), positions[r]);
-        }
+        });
         System.arraycopy(ws.key, 0, cache.keys(), base * kvDim, rows * kvDim);
         System.arraycopy(ws.value, 0, cache.values(), base * kvDim, rows * kvDim);
         AttentionKernel.attend(ws.attention, ws.query, rows, config.numAttentionHeads(), config.numKeyValueHeads(),
@@ -131,16 +129,15 @@ public final class CpuBackend implements Backend {
         VectorKernels.add(hidden, ws.projected, 0, rows * d);
 
         // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
-        for (int r = 0; r < rows; r++) {
-            VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(), d, eps);
-        }
+        parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
+                d, eps));
         MatmulKernel.multiply(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), parallel);
         MatmulKernel.multiply(ws.up, 0, ws.normed, 0, rows, w.upProj(), parallel);
         if (w.gateBias() != null) {
             VectorKernels.addBias(ws.gate, rows, w.gateBias());
             VectorKernels.addBias(ws.up, rows, w.upBias());
         }
-        VectorKernels.siluMultiply(ws.gate, ws.up, 0, rows * m);
+        parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
         MatmulKernel.multiply(ws.projected, 0, ws.gate, 0, rows, w.downProj(), parallel);
         if (w.downBias() != null) {
             VectorKernels.addBias(ws.projected, rows, w.downBias());

@@ -21,7 +21,10 @@ public final class VectorKernels {
             FloatVector v = FloatVector.fromArray(F, x, xOffset + i);
             acc = v.fma(v, acc);
         }
-        sumSquares += acc.reduceLanes(VectorOperators.ADD);
+        // A fixed lane order (not reduceLanes), so a row's result is the same interpreted or compiled.
+        float[] lanes = new float[F.length()];
+        acc.intoArray(lanes, 0);
+        sumSquares += LaneSums.sum(lanes, 0);
         for (; i < size; i++) {
             sumSquares += (double) x[xOffset + i] * x[xOffset + i];
         }
@@ -36,11 +39,17 @@ public final class VectorKernels {
         }
     }
 
-    /** {@code a[i] = silu(a[i]) * b[i]}, SwiGLU's gate (silu(x) = x·sigmoid(x)). */
+    /** {@code a[i] = silu(a[i]) * b[i]}, SwiGLU's gate (silu(x) = x·sigmoid(x)); exp in vector lanes. */
     public static void siluMultiply(float[] a, float[] b, int offset, int size) {
-        for (int i = offset, end = offset + size; i < end; i++) {
-            float g = a[i];
-            a[i] = g / (1f + (float) Math.exp(-g)) * b[i];
+        int i = 0;
+        for (int upper = F.loopBound(size); i < upper; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, a, offset + i);
+            FloatVector sigmoidDenominator = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            g.div(sigmoidDenominator).mul(FloatVector.fromArray(F, b, offset + i)).intoArray(a, offset + i);
+        }
+        for (; i < size; i++) {
+            float g = a[offset + i];
+            a[offset + i] = g / (1f + (float) Math.exp(-g)) * b[offset + i];
         }
     }
 
@@ -76,13 +85,28 @@ public final class VectorKernels {
         }
     }
 
+    /** A scratch row for {@link #dot(float[], int, float[], int, int, float[])}: one per thread, reused. */
+    public static float[] lanes() {
+        return new float[F.length()];
+    }
+
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int size) {
+        return dot(a, aOffset, b, bOffset, size, lanes());
+    }
+
+    /**
+     * Σ a·b over {@code size} elements. Lanes are summed in a fixed order through {@code lanes} (from {@link #lanes()}),
+     * not with reduceLanes, whose order differs between the interpreter and compiled code: a result must not depend
+     * on when the JIT got to it.
+     */
+    public static float dot(float[] a, int aOffset, float[] b, int bOffset, int size, float[] lanes) {
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
         for (int upper = F.loopBound(size); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        float sum = LaneSums.sum(lanes, 0);
         for (; i < size; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }

@@ -42,13 +42,14 @@ final class AttentionScoring {
         rope.rotate(q, 0, c.numAttentionHeads(), positions[queryRow]);
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] mean = new float[keys];
+        float[] lanes = VectorKernels.lanes();
         float[] scores = new float[keys];
         int group = c.queryGroupSize();
         for (int h = 0; h < c.numAttentionHeads(); h++) {
             int kvOffset = (h / group) * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < keys; j++) {
-                scores[j] = VectorKernels.dot(q, h * headDim, k, j * kvDim + kvOffset, headDim) * scale;
+                scores[j] = VectorKernels.dot(q, h * headDim, k, j * kvDim + kvOffset, headDim, lanes) * scale;
                 max = Math.max(max, scores[j]);
             }
             float sum = 0;
