@@ -11,7 +11,8 @@ import java.io.PrintWriter;
 @Command(name = "mod4j", mixinStandardHelpOptions = true, versionProvider = Mod4j.Version.class,
         description = "Multimodal LLM inference that skips or drops redundant vision tokens inside the decoder.",
         subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, CompareCommand.class,
-                ArankCommand.class, ScheduleBenchCommand.class, VisionBenchCommand.class, DevicesCommand.class,
+                ArankCommand.class, ScheduleBenchCommand.class, VisionBenchCommand.class, GemmBenchCommand.class,
+                DevicesCommand.class,
                 BenchCommand.class, DemoCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mod4j {
