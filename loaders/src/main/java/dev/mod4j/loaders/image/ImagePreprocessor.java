@@ -81,6 +81,11 @@ public final class ImagePreprocessor {
         int canvasW = pad ? side : w;
         int canvasH = pad ? side : h;
         int[] background = config.padBackground();
+        if (pad && (long) side * side > MAX_RESIZED_PIXELS) {
+            throw new ImageFormatException("image (" + w + "x" + h + ")", "padding to a " + side + "x" + side
+                    + " square would make " + (long) side * side + " pixels, over the limit of " + MAX_RESIZED_PIXELS
+                    + "; the aspect ratio is too extreme");
+        }
 
         DecodedImage padded = null;
         if (pad && (keep || !config.doResize())) {
@@ -88,7 +93,7 @@ public final class ImagePreprocessor {
         }
         DecodedImage resized;
         if (config.doResize()) {
-            int[] out = config.size().outputSize(canvasH, canvasW);
+            int[] out = resizedSize(canvasH, canvasW, w, h);
             resized = pad
                     ? PilResampler.resizePadded(image, canvasW, canvasH, left, top, background, out[1], out[0],
                     config.resample())
@@ -102,6 +107,32 @@ public final class ImagePreprocessor {
         return new Stages(keep ? padded : null, keep ? resized : null, keep ? cropped : null, pixels,
                 cropped.height(), cropped.width());
     }
+
+    /**
+     * The resize target, refused with an {@link ImageFormatException} (not an IllegalArgumentException, and before
+     * anything is allocated) when an extreme aspect ratio would make the resized image huge: a 20000x1 strip resized
+     * to a shortest edge of 224 would be 224x4480000.
+     */
+    private int[] resizedSize(int canvasH, int canvasW, int w, int h) {
+        String where = "image (" + w + "x" + h + ")";
+        int[] out;
+        try {
+            out = config.size().outputSize(canvasH, canvasW);
+        } catch (IllegalArgumentException e) {
+            throw new ImageFormatException(where, e.getMessage() + "; the aspect ratio is too extreme to preprocess"
+                    + " without padding to a square", e);
+        }
+        long pixels = (long) out[0] * out[1];
+        if (pixels > MAX_RESIZED_PIXELS) {
+            throw new ImageFormatException(where, "resizing to " + out[1] + "x" + out[0] + " would make " + pixels
+                    + " pixels, over the limit of " + MAX_RESIZED_PIXELS + "; the aspect ratio is too extreme to"
+                    + " preprocess without padding to a square");
+        }
+        return out;
+    }
+
+    /** Most pixels a resized or padded image may have (PIL's decompression-bomb limit, as for decoding). */
+    public static final long MAX_RESIZED_PIXELS = ImageDecoder.DEFAULT_MAX_PIXELS;
 
     /**
      * LLaVA's {@code expand2square}: the image centred on a square of {@code background} (RGB, 0..255), offsets

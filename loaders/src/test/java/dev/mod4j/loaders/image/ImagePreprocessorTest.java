@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The geometric rules on small hand-made images, the resampler's pass structure, and speed. */
@@ -174,5 +175,25 @@ class ImagePreprocessorTest {
         assertEquals(3 * 336 * 336, out.length);
         // Generous bound for shared CI machines; typically a few hundred milliseconds.
         assertTrue(best < 5_000_000_000L, "took " + best / 1e6 + " ms");
+    }
+
+    @Test
+    void extremeAspectRatioIsATypedErrorWithoutPadding() {
+        // Found by ImageFuzzTests: a 20000x1 strip made outputSize throw IllegalArgumentException, and a 1x4000 one
+        // resized to 224x896000 (600 MB). Both are now refused up front; padding to a square still works.
+        ImagePreprocessor clip = new ImagePreprocessor(PreprocessorConfig.clipDefaults(224));
+        for (int[] wh : new int[][] {{20000, 1}, {1, 5000}, {1, 4000}}) {
+            DecodedImage strip = new DecodedImage(wh[0], wh[1], new byte[3 * wh[0] * wh[1]]);
+            ImageFormatException e = assertThrows(ImageFormatException.class, () -> clip.preprocess(strip, false));
+            assertTrue(e.getMessage().startsWith("image (" + wh[0] + "x" + wh[1] + "): "), e.getMessage());
+            assertTrue(e.getMessage().contains("aspect ratio is too extreme"), e.getMessage());
+            if (wh[0] * wh[1] <= 5000) {
+                assertEquals(3 * 224 * 224, clip.preprocess(strip, true).length);
+            }
+        }
+        // Padding 20000x1 to a square would be 400M pixels: refused before any work.
+        DecodedImage strip = new DecodedImage(20000, 1, new byte[3 * 20000]);
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> clip.preprocess(strip, true));
+        assertTrue(e.getMessage().contains("padding to a 20000x20000 square"), e.getMessage());
     }
 }
