@@ -6,7 +6,6 @@ import dev.mod4j.eval.Evaluation;
 import dev.mod4j.eval.ProgressBar;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.safetensors.LoadMode;
-import dev.mod4j.runtime.cpu.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,17 +88,8 @@ final class EvalCommand implements Callable<Integer> {
             case "never" -> false;
             default -> throw new InvalidInputException("--progress", "expected auto, always or never, got '" + progress + "'");
         };
-        if (threads != null) {
-            if (threads < 1) {
-                throw new InvalidInputException("--threads", "must be at least 1, got " + threads);
-            }
-            Parallel.setCommonThreads(threads);
-        }
-        LoadMode mode = switch (load) {
-            case "mmap" -> LoadMode.MMAP;
-            case "copy" -> LoadMode.COPY;
-            default -> throw new InvalidInputException("--load", "expected mmap or copy, got '" + load + "'");
-        };
+        ModelOptions.applyThreads(threads);
+        LoadMode mode = ModelOptions.loadMode(load);
         List<EvalQuestion> list = EvalQuestion.read(questions);
         Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
         try (Llava llava = Llava.open(model, visionTower, mode)) {

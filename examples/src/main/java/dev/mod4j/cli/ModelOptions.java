@@ -59,18 +59,27 @@ final class ModelOptions {
     List<Path> pixelValues = new ArrayList<>();
 
     MultimodalModel open() {
+        applyThreads(threads);
+        return MultimodalModel.load(model, visionTower, loadMode(load), Backends.factory(backend, device));
+    }
+
+    /** {@code --threads N}: the size of the shared CPU pool (null: leave it). */
+    static void applyThreads(Integer threads) {
         if (threads != null) {
             if (threads < 1) {
                 throw new InvalidInputException("--threads", "must be at least 1, got " + threads);
             }
             Parallel.setCommonThreads(threads);
         }
-        LoadMode mode = switch (load) {
+    }
+
+    /** {@code --load mmap|copy}. */
+    static LoadMode loadMode(String load) {
+        return switch (load) {
             case "mmap" -> LoadMode.MMAP;
             case "copy" -> LoadMode.COPY;
             default -> throw new InvalidInputException("--load", "expected mmap or copy, got '" + load + "'");
         };
-        return MultimodalModel.load(model, visionTower, mode, Backends.factory(backend, device));
     }
 
     /** The preprocessed images given on the command line (--image files first), as [3·H·W] floats each. */
