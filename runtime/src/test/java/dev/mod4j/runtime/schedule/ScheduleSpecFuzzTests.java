@@ -3,6 +3,7 @@ package dev.mod4j.runtime.schedule;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.mod4j.loaders.InvalidInputException;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -12,8 +13,23 @@ import java.util.List;
  * its typed value readers (int, double, lists) also return a value or throw InvalidInputException. Seeds: ScheduleSpecFuzzTestsInputs/parse.
  */
 class ScheduleSpecFuzzTests {
+    /** Per-input heap allocation budget (a spec is a few hundred bytes; see loaders' FuzzContract). */
+    private static final long MAX_ALLOCATED_BYTES = 64L << 20;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
     @FuzzTest(maxDuration = "2m")
     void parse(byte[] bytes) {
+        long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
+        parseChecked(bytes);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+        if (allocated > MAX_ALLOCATED_BYTES) {
+            throw new AssertionError("one spec allocated " + (allocated >> 20) + " MiB, over the budget of "
+                    + (MAX_ALLOCATED_BYTES >> 20) + " MiB");
+        }
+    }
+
+    private static void parseChecked(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         try {
             ScheduleSpec spec = ScheduleSpec.parse(text);
