@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -48,21 +49,47 @@ public final class SafetensorsFile implements AutoCloseable {
             if (mode == LoadMode.MMAP) {
                 return new SafetensorsFile(path, header, arena, mapped);
             }
-            // COPY: read into off-heap memory, then drop the mapping so only one copy stays resident.
+            // COPY: read into off-heap memory with read(), not from the mapping: pages touched through a mapping
+            // count in the resident set too, so copying from it would hold the weights twice at the peak.
+            arena.close();
             Arena owned = Arena.ofShared();
-            MemorySegment copy = owned.allocate(size, 64);
-            copy.copyFrom(mapped);
-            arena.close();
-            return new SafetensorsFile(path, header, owned, copy);
+            try {
+                MemorySegment copy = HugePageMemory.allocate(owned, size);
+                readFully(channel, copy, name);
+                return new SafetensorsFile(path, header, owned, copy);
+            } catch (IOException | RuntimeException e) {
+                owned.close();
+                throw e;
+            }
         } catch (NoSuchFileException e) {
-            arena.close();
+            closeIfOpen(arena);
             throw new CheckpointFormatException(name, "file not found");
         } catch (IOException e) {
-            arena.close();
+            closeIfOpen(arena);
             throw new CheckpointFormatException(name, "cannot read: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            arena.close();
+            closeIfOpen(arena);
             throw e;
+        }
+    }
+
+    private static void closeIfOpen(Arena arena) {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    private static void readFully(FileChannel channel, MemorySegment target, String name) throws IOException {
+        long size = target.byteSize();
+        for (long at = 0; at < size; ) {
+            ByteBuffer chunk = target.asSlice(at, Math.min(size - at, 1L << 30)).asByteBuffer();
+            while (chunk.hasRemaining()) {
+                if (channel.read(chunk, at + chunk.position()) < 0) {
+                    throw new CheckpointFormatException(name, "file shrank to " + (at + chunk.position())
+                            + " bytes while being read (expected " + size + ")");
+                }
+            }
+            at += chunk.capacity();
         }
     }
 

@@ -28,6 +28,7 @@ public final class CpuBackend implements Backend {
         if (!dtypes.isEmpty()) {
             // Without this the first long prompt runs the Vector API interpreted, thousands of times slower.
             MatmulKernel.warmUp(dtypes.toArray(new dev.mod4j.loaders.safetensors.DType[0]));
+            AttentionKernel.warmUp();
             WARMED.addAll(dtypes);
         }
         return new CpuBackend(parts.config(), parts.weights(), parts.rope());
