@@ -153,15 +153,18 @@ public final class Tokenizer {
      * Encodes text, with the bos token first if {@code addBos} and the eos token last if
      * {@code addEos}.
      *
-     * @throws IllegalStateException if bos or eos is asked for and the tokenizer has none
+     * @throws TokenizerFormatException if bos or eos is asked for and the tokenizer file defines none (a
+     *         tokenizer.json that cannot serve the model's prompt format)
      */
     public int[] encode(String text, boolean addBos, boolean addEos) {
         Objects.requireNonNull(text, "text");
         if (addBos && bosId < 0) {
-            throw new IllegalStateException(file + ": the tokenizer has no bos token");
+            throw new TokenizerFormatException(file, "the prompt needs a bos token, but the tokenizer defines none"
+                    + " (no <s> added token and no bos_token in tokenizer_config.json)");
         }
         if (addEos && eosId < 0) {
-            throw new IllegalStateException(file + ": the tokenizer has no eos token");
+            throw new TokenizerFormatException(file, "an eos token was asked for, but the tokenizer defines none"
+                    + " (no </s> added token and no eos_token in tokenizer_config.json)");
         }
         IntList ids = new IntList(text.length() / 2 + 2);
         if (addBos) {

@@ -21,7 +21,7 @@ class TokenizerFuzzTests {
         Path file = FuzzContract.write(DIR.resolve("tokenizer.json"), bytes);
         FuzzContract.check("tokenizer.json", () -> {
             Tokenizer tokenizer = Tokenizer.load(file);
-            // Asking for a bos the tokenizer lacks is a caller error (IllegalStateException), so only ask when it has one.
+            // Asking for a bos the tokenizer lacks is a TokenizerFormatException (tested in TokenizerEncodeTest).
             int[] ids = tokenizer.encode("Hello world <s> 🦙", tokenizer.bosId().isPresent());
             tokenizer.decode(ids);
         });

@@ -1,5 +1,6 @@
 package dev.mod4j.loaders.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -213,6 +214,20 @@ class TokenizerFormatErrorTest {
         var e = assertThrows(TokenizerFormatException.class, () -> t.encode("a😀", false));
         assertEquals(dir.resolve("tokenizer.json") + ": model: cannot encode character U+1F600: it is not in the "
                 + "vocab, and the model has no byte fallback and no unk_token", e.getMessage());
+    }
+
+    @Test
+    void askingForABosTheTokenizerLacksIsATypedError() {
+        Path dir = tmp.resolve("no-bos");
+        Path file = TokenizerFiles.write(dir, "tokenizer.json",
+                TokenizerFiles.handMade(List.of("▁", "a"), List.of(), null).toString());
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        assertTrue(tokenizer.bosId().isEmpty());
+        assertArrayEquals(tokenizer.encode("a", false), tokenizer.encode("a", false, false));
+        var e = assertThrows(TokenizerFormatException.class, () -> tokenizer.encode("a", true));
+        assertTrue(e.getMessage().startsWith(file + ": the prompt needs a bos token, but the tokenizer defines none"),
+                e.getMessage());
+        assertThrows(TokenizerFormatException.class, () -> tokenizer.encode("a", false, true));
     }
 
     @Test
