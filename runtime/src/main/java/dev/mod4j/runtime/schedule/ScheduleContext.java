@@ -20,14 +20,23 @@ public interface ScheduleContext {
     /** The row's index in the original sequence. */
     int sequenceIndex(int row);
 
-    /** Hidden states of the current rows, row-major [rows × hidden_size]. Read only. */
+    /**
+     * Hidden states of the current rows, row-major [rows × hidden_size]. Read only. For analysis tools (ARank) that
+     * need whole rows; schedules score rows with {@link #rowScores} and {@link #attentionFrom} instead, which run where
+     * the rows live. On a device backend this downloads the rows (a host round trip per call).
+     */
     float[] hidden();
 
     /** Length of layer {@code layer}'s KV cache now. */
     int cacheLength(int layer);
 
-    /** {@code input_layernorm} of layer {@code layer} applied to every current row, [rows × hidden_size]. */
-    float[] inputNormed(int layer);
+    /**
+     * A router's logits, computed where the rows live: {@code out[i·outputs + o] = W[o] · x + b[o]} for x the current
+     * row {@code rows[i]} (null: every current row, in order) as it is ({@code normLayer} &lt; 0, p-MoD's router on
+     * the raw residual stream) or after layer {@code normLayer}'s input_layernorm (γ-MoD's). W is
+     * [outputs × hidden_size] row-major, b one per output or null; outputs is small (1 or 2).
+     */
+    float[] rowScores(int[] rows, int normLayer, float[] weight, float[] bias, int outputs);
 
     /**
      * Head-mean softmax attention probabilities of current row {@code queryRow} over current rows [0, queryRow],
