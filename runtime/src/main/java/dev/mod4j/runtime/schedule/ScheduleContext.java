@@ -5,7 +5,9 @@ import dev.mod4j.runtime.model.TokenRole;
 
 /**
  * What a schedule may look at when it plans a layer: the current rows (tokens still in the residual stream), their
- * roles, original positions and hidden states, and two scoring operations the methods need.
+ * roles and original positions, and the two scoring operations the methods need ({@link #rowScores} for routers,
+ * {@link #attentionFrom} for attention-based ranking). Scores are computed by the backend where the hidden rows live
+ * (on a GPU they never leave the device); the schedule decides on the host from the scores alone.
  */
 public interface ScheduleContext {
     Phase phase();
