@@ -7,6 +7,8 @@ import dev.mod4j.tornado.kernels.KvCache;
 import dev.mod4j.tornado.kernels.Matmul;
 import dev.mod4j.tornado.kernels.Norms;
 import dev.mod4j.tornado.kernels.Rotary;
+import dev.mod4j.tornado.kernels.Routing;
+import dev.mod4j.tornado.kernels.Rows;
 import dev.mod4j.tornado.kernels.Step;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
@@ -25,31 +27,58 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The decoder as one TornadoVM execution plan of several task graphs that share device buffers:
  *
  * <ol>
- *   <li>{@code weights}: uploads every weight, the rotary tables and the KV cache once, and leaves them on the
- *       device ({@code persistOnDevice}); every other graph consumes them ({@code consumeFromDevice}).</li>
+ *   <li>{@code weights}: uploads every weight, the rotary tables, and allocates the KV cache, the residual stream
+ *       ([capacity × hidden_size], the rows of the session whose forward pass runs) and the slots of score projections,
+ *       once, and leaves them on the device ({@code persistOnDevice}); every other graph consumes them
+ *       ({@code consumeFromDevice}).</li>
  *   <li>{@code block_N}: one transformer block for batches of up to N rows (N = 1, 16, 64, ..., capacity). The graph
  *       is built once and serves every layer and step: the layer index, row count and cache base arrive in a small
- *       {@link Step} array, and the kernels find the layer's weights and cache slice by offset. Per execution the
- *       host copies in the batch's hidden rows, positions and MLP gates and copies back the updated rows and the
- *       new (rotated) keys and values; several sizes exist so that a decode step moves one row, not a prompt's.</li>
- *   <li>{@code kv_restore}: writes host KV-cache entries into the device cache, for when the host cache and the
- *       device copy have diverged (another session used the layer in between).</li>
- *   <li>{@code logits}: final norm and {@code lm_head} of one row.</li>
+ *       {@link Step} array, and the kernels find the layer's weights and cache slice by offset. It gathers the rows
+ *       it processes from the residual stream by index, runs the block and scatters them back; per execution only the
+ *       step, the row indices, positions and MLP gates (N ints or floats each) come in, and nothing goes out.</li>
+ *   <li>Row operations on the residual stream: {@code rows_put_1} / {@code rows_put_all} (a forward pass's input
+ *       rows), {@code rows_scale}, {@code rows_keep} (compaction after a drop), {@code rows_download} (for analysis
+ *       tools, and for saving a session's rows when another one takes the device).</li>
+ *   <li>Scores for the schedules: {@code score_projection} (router logits of listed rows, optionally on
+ *       input_layernorm'ed rows) with {@code projection_upload} (a router's weights into a slot, once per weight
+ *       array), and {@code attention_score} (head-mean attention probabilities of one query row). Only the scores
+ *       go to the host.</li>
+ *   <li>{@code kv_restore} / {@code kv_save}: host cache entries into the device cache and back, for when several
+ *       sessions share the device cache.</li>
+ *   <li>{@code logits}: final norm and {@code lm_head} of one stream row.</li>
  * </ol>
+ *
+ * <p>TornadoVM copies whole arrays, so every per-call vector is sized for the capacity (or the block's N); the host
+ * fills the first entries and the {@link Step} array says how many count.
  */
 final class DecoderTaskGraphs implements AutoCloseable {
     static final String WEIGHTS = "weights";
     static final String RESTORE = "kv_restore";
+    static final String SAVE = "kv_save";
     static final String LOGITS = "logits";
-    /** Rows the restore graph moves per execution. */
+    static final String PUT_ONE = "rows_put_1";
+    static final String PUT_ALL = "rows_put_all";
+    static final String SCALE = "rows_scale";
+    static final String KEEP = "rows_keep";
+    static final String DOWNLOAD = "rows_download";
+    static final String UPLOAD_PROJECTION = "projection_upload";
+    static final String PROJECT = "score_projection";
+    static final String ATTENTION_SCORE = "attention_score";
+    /** Rows the restore and save graphs move per execution. */
     static final int RESTORE_ROWS = 256;
+    /** Most outputs of a score projection: γ-MoD's router has 2, p-MoD's 1. */
+    static final int MAX_PROJECTION_OUTPUTS = 2;
     private static final int ELEMENTWISE_LOCAL_SIZE = 64;
 
     private final LlamaConfig config;
@@ -57,24 +86,63 @@ final class DecoderTaskGraphs implements AutoCloseable {
     private final int capacity;
     private final FloatArray keyCache;
     private final FloatArray valueCache;
+    /** The residual stream's rows, [capacity × hidden_size]. */
+    private final FloatArray residual;
+    /** Score projections (router weights) by slot, [slots × MAX_PROJECTION_OUTPUTS × hidden_size], and biases. */
+    private final FloatArray projections;
+    private final FloatArray projectionBias;
     private final List<FloatArray> shared = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
     private final GridScheduler grids = new GridScheduler();
     private final KernelContext context = new KernelContext();
     private final TornadoExecutionPlan plan;
-    private final int restoreGraph;
-    private final int logitsGraph;
+    private final Map<String, Integer> graphIndex = new HashMap<>();
+    private final boolean profile;
+    private long bytesToDevice;
+    private long bytesToHost;
 
-    // kv_restore buffers
+    // kv_restore / kv_save
     private final IntArray restoreStep = new IntArray(Step.SIZE);
     private final FloatArray restoreKeys;
     private final FloatArray restoreValues;
-    private final WorkerGrid1D restoreGrid;
+    private final IntArray saveStep = new IntArray(Step.SIZE);
+    private final FloatArray saveKeys;
+    private final FloatArray saveValues;
 
-    // logits buffers
-    private final FloatArray logitsInput;
+    // row operations
+    private final IntArray putOneStep = new IntArray(Step.SIZE);
+    private final FloatArray putOneRow;
+    private final IntArray putAllStep = new IntArray(Step.SIZE);
+    private final FloatArray putAllRows;
+    private final IntArray scaleStep = new IntArray(Step.SIZE);
+    private final IntArray scaleRows;
+    private final FloatArray scaleFactors;
+    private final IntArray keepStep = new IntArray(Step.SIZE);
+    private final IntArray keepRows;
+    private final IntArray downloadStep = new IntArray(Step.SIZE);
+    private final FloatArray downloadRows;
+
+    // scores
+    private final IntArray uploadStep = new IntArray(Step.SIZE);
+    private final FloatArray uploadWeights;
+    private final FloatArray uploadBias;
+    private final IntArray projectStep = new IntArray(Step.SIZE);
+    private final IntArray projectRows;
+    private final FloatArray projectScores;
+    private final IntArray scoreStep = new IntArray(Step.SIZE);
+    private final IntArray scoreQueryStep = new IntArray(Step.SIZE);
+    private final IntArray scorePositions;
+    private final IntArray scoreQueryPosition = new IntArray(1);
+    private final FloatArray scoreMean;
+    /** Which host weight array each projection slot holds (by identity), and its bias values. */
+    private final Map<float[], Integer> slotOfWeight = new IdentityHashMap<>();
+    private final float[][] slotBias;
+    private final float[][] slotWeight;
+    private int nextSlot;
+
+    // logits
+    private final IntArray logitsStep = new IntArray(Step.SIZE);
     private final FloatArray logitsOutput;
-    private final MemorySegment logitsInputSegment;
     private final MemorySegment logitsOutputSegment;
 
     private TornadoExecutionResult lastResult;
@@ -85,28 +153,19 @@ final class DecoderTaskGraphs implements AutoCloseable {
         final String name;
         final boolean matrixVector;
         final IntArray step = new IntArray(Step.SIZE);
+        /** Stream row of each batch row. */
+        final IntArray rowIndex;
         final IntArray positions;
         final FloatArray mlpGate;
-        final FloatArray hidden;
-        final FloatArray key;
-        final FloatArray value;
-        final MemorySegment hiddenSegment;
-        final MemorySegment keySegment;
-        final MemorySegment valueSegment;
         int graphIndex;
 
         Block(int maxRows) {
             this.maxRows = maxRows;
             this.name = "block_" + maxRows;
             this.matrixVector = maxRows == 1;
+            this.rowIndex = new IntArray(maxRows);
             this.positions = new IntArray(maxRows);
             this.mlpGate = new FloatArray(maxRows);
-            this.hidden = new FloatArray(maxRows * config.hiddenSize());
-            this.key = new FloatArray(maxRows * config.kvDim());
-            this.value = new FloatArray(maxRows * config.kvDim());
-            this.hiddenSegment = hidden.getSegment();
-            this.keySegment = key.getSegment();
-            this.valueSegment = value.getSegment();
         }
 
         /** Sizes this graph's launches for {@code rows} rows. */
@@ -128,6 +187,8 @@ final class DecoderTaskGraphs implements AutoCloseable {
             elementwise("kv_append", (long) rows * config.kvDim());
             grid("attention").setGlobalWork((long) rows * config.numAttentionHeads() * Attention.TILE, 1, 1);
             elementwise("silu_mul", (long) rows * m);
+            elementwise("gather_rows", (long) rows * d);
+            elementwise("scatter_rows", (long) rows * d);
         }
 
         private void projection(String task, int rows, int outFeatures) {
@@ -152,22 +213,47 @@ final class DecoderTaskGraphs implements AutoCloseable {
         this.config = config;
         this.weights = weights;
         this.capacity = capacity;
+        this.profile = profile;
         long kvFloats = (long) config.numHiddenLayers() * capacity * config.kvDim();
         if (kvFloats > Integer.MAX_VALUE - 64) {
             throw new UnsupportedOperationException("a KV cache of " + config.numHiddenLayers() + " layers × " + capacity
                     + " tokens × " + config.kvDim() + " does not fit one TornadoVM FloatArray; use a shorter session");
         }
+        int d = config.hiddenSize();
+        if ((long) capacity * Math.max(d, config.numAttentionHeads()) > Integer.MAX_VALUE - 64) {
+            throw new UnsupportedOperationException(capacity + " rows × " + d + " do not fit one TornadoVM FloatArray");
+        }
+        int slots = config.numHiddenLayers() + 1;
         this.keyCache = new FloatArray((int) kvFloats);
         this.valueCache = new FloatArray((int) kvFloats);
+        this.residual = new FloatArray(capacity * d);
+        this.projections = new FloatArray(slots * MAX_PROJECTION_OUTPUTS * d);
+        this.projectionBias = new FloatArray(slots * MAX_PROJECTION_OUTPUTS);
+        this.slotBias = new float[slots][];
+        this.slotWeight = new float[slots][];
         shared.addAll(weights.all());
         shared.add(keyCache);
         shared.add(valueCache);
+        shared.add(residual);
+        shared.add(projections);
+        shared.add(projectionBias);
         this.restoreKeys = new FloatArray(RESTORE_ROWS * config.kvDim());
         this.restoreValues = new FloatArray(RESTORE_ROWS * config.kvDim());
-        this.restoreGrid = new WorkerGrid1D(RESTORE_ROWS * config.kvDim());
-        this.logitsInput = new FloatArray(config.hiddenSize());
+        this.saveKeys = new FloatArray(RESTORE_ROWS * config.kvDim());
+        this.saveValues = new FloatArray(RESTORE_ROWS * config.kvDim());
+        this.putOneRow = new FloatArray(d);
+        this.putAllRows = new FloatArray(capacity * d);
+        this.scaleRows = new IntArray(capacity);
+        this.scaleFactors = new FloatArray(capacity);
+        this.keepRows = new IntArray(capacity);
+        this.downloadRows = new FloatArray(capacity * d);
+        this.uploadWeights = new FloatArray(MAX_PROJECTION_OUTPUTS * d);
+        this.uploadBias = new FloatArray(MAX_PROJECTION_OUTPUTS);
+        this.projectRows = new IntArray(capacity);
+        this.projectScores = new FloatArray(capacity * MAX_PROJECTION_OUTPUTS);
+        this.scorePositions = new IntArray(capacity);
+        this.scoreMean = new FloatArray(capacity);
         this.logitsOutput = new FloatArray(config.vocabSize());
-        this.logitsInputSegment = logitsInput.getSegment();
         this.logitsOutputSegment = logitsOutput.getSegment();
 
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
@@ -178,10 +264,12 @@ final class DecoderTaskGraphs implements AutoCloseable {
             graphs.add(blockGraph(block).snapshot());
             blocks.add(block);
         }
-        restoreGraph = graphs.size();
-        graphs.add(restoreGraph().snapshot());
-        logitsGraph = graphs.size();
-        graphs.add(logitsGraph().snapshot());
+        for (TaskGraph g : List.of(restoreGraph(), saveGraph(), putGraph(PUT_ONE, putOneStep, putOneRow),
+                putGraph(PUT_ALL, putAllStep, putAllRows), scaleGraph(), keepGraph(), downloadGraph(),
+                uploadProjectionGraph(), projectGraph(), attentionScoreGraph(), logitsGraph())) {
+            graphIndex.put(g.getTaskGraphName(), graphs.size());
+            graphs.add(g.snapshot());
+        }
 
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         plan.withDevice(device).withGridScheduler(grids);
@@ -189,7 +277,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
             plan.withProfiler(ProfilerMode.SILENT);
         }
         // Transfer the weights now, once.
-        lastResult = plan.withGraph(0).execute();
+        execute(0);
     }
 
     /** Batch sizes of the block graphs: 1 (decode), then 16, 64, 256, ... and the capacity itself. */
@@ -219,11 +307,168 @@ final class DecoderTaskGraphs implements AutoCloseable {
         throw new IllegalArgumentException(rows + " rows exceed the device KV capacity of " + capacity);
     }
 
-    /** Runs one transformer block on the rows already in {@code block}'s buffers. */
+    /** Runs one transformer block on the stream rows named in {@code block.rowIndex}, with its other buffers filled. */
     TornadoExecutionResult run(Block block, int rows) {
         block.resize(rows);
-        lastResult = plan.withGraph(block.graphIndex).execute();
+        return execute(block.graphIndex);
+    }
+
+    private TornadoExecutionResult execute(String graph) {
+        return execute(graphIndex.get(graph));
+    }
+
+    private TornadoExecutionResult execute(int graph) {
+        lastResult = plan.withGraph(graph).execute();
+        if (profile) {
+            bytesToDevice += lastResult.getProfilerResult().getTotalBytesCopyIn();
+            bytesToHost += lastResult.getProfilerResult().getTotalBytesCopyOut();
+        }
         return lastResult;
+    }
+
+    /** Bytes TornadoVM's profiler counted host → device and device → host so far (zeros unless profiling). */
+    long bytesToDevice() {
+        return bytesToDevice;
+    }
+
+    long bytesToHost() {
+        return bytesToHost;
+    }
+
+    // ---- the residual stream ------------------------------------------------------------------------------------
+
+    /** Uploads host rows [0, rows) of {@code hidden} ([rows × hidden_size]) as stream rows 0 .. rows−1. */
+    void putRows(float[] hidden, int rows) {
+        int d = config.hiddenSize();
+        boolean one = rows == 1;
+        FloatArray staging = one ? putOneRow : putAllRows;
+        IntArray step = one ? putOneStep : putAllStep;
+        MemorySegment.copy(hidden, 0, staging.getSegment(), ValueLayout.JAVA_FLOAT, 0, rows * d);
+        step.set(Step.ROWS, rows);
+        elementwise(one ? PUT_ONE : PUT_ALL, "put_rows", (long) rows * d);
+        execute(one ? PUT_ONE : PUT_ALL);
+    }
+
+    /** Downloads stream rows [0, rows) into {@code hidden}. */
+    void downloadRows(float[] hidden, int rows) {
+        int d = config.hiddenSize();
+        downloadStep.set(Step.ROWS, rows);
+        elementwise(DOWNLOAD, "download_rows", (long) rows * d);
+        execute(DOWNLOAD);
+        MemorySegment.copy(downloadRows.getSegment(), ValueLayout.JAVA_FLOAT, 0, hidden, 0, rows * d);
+    }
+
+    /** Multiplies stream rows {@code rows[i]} by {@code factors[i]}, i &lt; count. */
+    void scaleRows(int[] rows, float[] factors, int count) {
+        for (int i = 0; i < count; i++) {
+            scaleRows.set(i, rows[i]);
+            scaleFactors.set(i, factors[i]);
+        }
+        scaleStep.set(Step.ROWS, count);
+        elementwise(SCALE, "scale_rows", (long) count * config.hiddenSize());
+        execute(SCALE);
+    }
+
+    /** Keeps stream rows {@code survivors[0 .. count)} as rows 0 .. count−1. */
+    void keepRows(int[] survivors, int count) {
+        for (int i = 0; i < count; i++) {
+            keepRows.set(i, survivors[i]);
+        }
+        keepStep.set(Step.ROWS, count);
+        elementwise(KEEP, "gather_survivors", (long) count * config.hiddenSize());
+        elementwise(KEEP, "copy_survivors", (long) count * config.hiddenSize());
+        execute(KEEP);
+    }
+
+    /**
+     * Router logits of stream rows {@code rows[i]} (null: row i), i &lt; count, as {@link
+     * dev.mod4j.runtime.backend.ResidualStream#rowScores} defines them. The projection is uploaded into a slot the
+     * first time this weight array is seen (and again only if the slot was reused or the bias differs).
+     */
+    float[] rowScores(int[] rows, int count, int normLayer, float[] weight, float[] bias, int outputs) {
+        if (outputs < 1 || outputs > MAX_PROJECTION_OUTPUTS) {
+            throw new IllegalArgumentException(outputs + " score outputs; the device kernels take 1 to "
+                    + MAX_PROJECTION_OUTPUTS);
+        }
+        int slot = projectionSlot(weight, bias, outputs);
+        for (int i = 0; i < count; i++) {
+            projectRows.set(i, rows == null ? i : rows[i]);
+        }
+        projectStep.set(Step.ROWS, count);
+        projectStep.set(Step.LAYER, normLayer);
+        projectStep.set(Step.BASE, outputs);
+        projectStep.set(Step.ARG, slot);
+        grids.get(PROJECT + ".project_rows").setGlobalWork((long) Math.max(count, 1) * Routing.LOCAL_SIZE, 1, 1);
+        execute(PROJECT);
+        float[] out = new float[count * outputs];
+        for (int i = 0; i < count; i++) {
+            for (int o = 0; o < outputs; o++) {
+                out[i * outputs + o] = projectScores.get(i * MAX_PROJECTION_OUTPUTS + o);
+            }
+        }
+        return out;
+    }
+
+    private int projectionSlot(float[] weight, float[] bias, int outputs) {
+        float[] b = new float[MAX_PROJECTION_OUTPUTS];
+        if (bias != null) {
+            System.arraycopy(bias, 0, b, 0, outputs);
+        }
+        Integer slot = slotOfWeight.get(weight);
+        if (slot != null && java.util.Arrays.equals(slotBias[slot], b)) {
+            return slot;
+        }
+        if (slot == null) {
+            slot = nextSlot;
+            nextSlot = (nextSlot + 1) % slotBias.length;
+            if (slotWeight[slot] != null) {
+                slotOfWeight.remove(slotWeight[slot]);
+            }
+        }
+        int d = config.hiddenSize();
+        for (int i = 0; i < MAX_PROJECTION_OUTPUTS * d; i++) {
+            uploadWeights.set(i, i < outputs * d ? weight[i] : 0f);
+        }
+        for (int o = 0; o < MAX_PROJECTION_OUTPUTS; o++) {
+            uploadBias.set(o, b[o]);
+        }
+        uploadStep.set(Step.ARG, slot);
+        execute(UPLOAD_PROJECTION);
+        slotOfWeight.put(weight, slot);
+        slotWeight[slot] = weight;
+        slotBias[slot] = b;
+        return slot;
+    }
+
+    /**
+     * Head-mean attention probabilities of stream row {@code queryRow} over rows [0, queryRow] with layer
+     * {@code layer}'s input norm and q/k projections, row r rotated to {@code positions[r]}.
+     */
+    float[] attentionFrom(int queryRow, int layer, int[] positions) {
+        int keys = queryRow + 1;
+        for (int r = 0; r < keys; r++) {
+            scorePositions.set(r, positions[r]);
+        }
+        scoreQueryPosition.set(0, positions[queryRow]);
+        scoreStep.set(Step.ROWS, keys);
+        scoreStep.set(Step.LAYER, layer);
+        scoreStep.set(Step.ARG, queryRow);
+        scoreQueryStep.set(Step.ROWS, 1);
+        scoreQueryStep.set(Step.LAYER, layer);
+        String p = ATTENTION_SCORE + ".";
+        grids.get(p + "score_norm").setGlobalWork((long) keys * Norms.LOCAL_SIZE, 1, 1);
+        grids.get(p + "score_k").setGlobalWork(roundUp(config.kvDim(), Matmul.TILE),
+                roundUp(keys, Matmul.TILE) / Matmul.ROWS_PER_ITEM, 1);
+        grids.get(p + "score_rope_k").setGlobalWork(roundUp((long) keys * config.numKeyValueHeads()
+                * (config.headDim() / 2), ELEMENTWISE_LOCAL_SIZE), 1, 1);
+        execute(ATTENTION_SCORE);
+        float[] mean = new float[keys];
+        MemorySegment.copy(scoreMean.getSegment(), ValueLayout.JAVA_FLOAT, 0, mean, 0, keys);
+        return mean;
+    }
+
+    private void elementwise(String graph, String task, long items) {
+        grids.get(graph + "." + task).setGlobalWork(roundUp(Math.max(items, 1), ELEMENTWISE_LOCAL_SIZE), 1, 1);
     }
 
     /** Writes {@code rows} host cache entries (keys, values [rows × kvDim]) at entry {@code first} of {@code layer}. */
@@ -238,18 +483,34 @@ final class DecoderTaskGraphs implements AutoCloseable {
             restoreStep.set(Step.ROWS, n);
             restoreStep.set(Step.BASE, first + done);
             restoreStep.set(Step.LAYER, layer);
-            restoreGrid.setGlobalWork(roundUp((long) n * kvDim, ELEMENTWISE_LOCAL_SIZE), 1, 1);
-            lastResult = plan.withGraph(restoreGraph).execute();
+            elementwise(RESTORE, "kv_restore", (long) n * kvDim);
+            execute(RESTORE);
         }
     }
 
-    /** Final norm and lm_head of one hidden row into {@code logits[offset ..]}. */
-    void logits(float[] hidden, int hiddenOffset, float[] logits, int offset) {
-        MemorySegment.copy(hidden, hiddenOffset, logitsInputSegment, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0,
-                config.hiddenSize());
-        lastResult = plan.withGraph(logitsGraph).execute();
-        MemorySegment.copy(logitsOutputSegment, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, logits, offset,
-                config.vocabSize());
+    /** Reads device cache entries [first, first + rows) of {@code layer} into host {@code keys}/{@code values}. */
+    void save(int layer, float[] keys, float[] values, int first, int rows) {
+        int kvDim = config.kvDim();
+        for (int done = 0; done < rows; done += RESTORE_ROWS) {
+            int n = Math.min(RESTORE_ROWS, rows - done);
+            saveStep.set(Step.ROWS, n);
+            saveStep.set(Step.BASE, first + done);
+            saveStep.set(Step.LAYER, layer);
+            elementwise(SAVE, "kv_save", (long) n * kvDim);
+            execute(SAVE);
+            MemorySegment.copy(saveKeys.getSegment(), ValueLayout.JAVA_FLOAT, 0, keys, (first + done) * kvDim,
+                    n * kvDim);
+            MemorySegment.copy(saveValues.getSegment(), ValueLayout.JAVA_FLOAT, 0, values, (first + done) * kvDim,
+                    n * kvDim);
+        }
+    }
+
+    /** Final norm and lm_head of stream row {@code row} into {@code logits[offset ..]}. */
+    void logits(int row, float[] logits, int offset) {
+        logitsStep.set(Step.ROWS, 1);
+        logitsStep.set(Step.ARG, row);
+        execute(LOGITS);
+        MemorySegment.copy(logitsOutputSegment, ValueLayout.JAVA_FLOAT, 0, logits, offset, config.vocabSize());
     }
 
     TornadoExecutionResult lastResult() {
@@ -293,6 +554,9 @@ final class DecoderTaskGraphs implements AutoCloseable {
         float eps = (float) c.rmsNormEps();
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
         int n = b.maxRows;
+        FloatArray hidden = new FloatArray(n * d);
+        FloatArray key = new FloatArray(n * kvDim);
+        FloatArray value = new FloatArray(n * kvDim);
         FloatArray normed = new FloatArray(n * d);
         FloatArray query = new FloatArray(n * qDim);
         FloatArray attention = new FloatArray(n * qDim);
@@ -301,27 +565,28 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
         TaskGraph g = new TaskGraph(b.name);
         g.consumeFromDevice(WEIGHTS, shared.toArray());
-        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, b.step, b.hidden, b.positions, b.mlpGate);
+        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, b.step, b.rowIndex, b.positions, b.mlpGate);
+        g.task("gather_rows", Rows::gatherRows, context, b.step, b.rowIndex, residual, hidden, d);
         // Attention: h = x + o_proj(attn(rope(q), rope(k), v)) with q, k, v from LN1(x).
-        g.task("attn_norm", Norms::rmsNorm, context, b.step, b.hidden, w.inputLayernorm(), d, normed, d, eps);
+        g.task("attn_norm", Norms::rmsNorm, context, b.step, hidden, w.inputLayernorm(), d, normed, d, eps);
         projection(g, b, "q_proj", normed, w.qProj(), w.qBias(), query, d, qDim, Matmul.STORE);
-        projection(g, b, "k_proj", normed, w.kProj(), w.kBias(), b.key, d, kvDim, Matmul.STORE);
-        projection(g, b, "v_proj", normed, w.vProj(), w.vBias(), b.value, d, kvDim, Matmul.STORE);
+        projection(g, b, "k_proj", normed, w.kProj(), w.kBias(), key, d, kvDim, Matmul.STORE);
+        projection(g, b, "v_proj", normed, w.vProj(), w.vBias(), value, d, kvDim, Matmul.STORE);
         g.task("rope_q", Rotary::rotateHalf, context, b.step, b.positions, query, w.ropeCos(), w.ropeSin(),
                 c.numAttentionHeads(), c.headDim());
-        g.task("rope_k", Rotary::rotateHalf, context, b.step, b.positions, b.key, w.ropeCos(), w.ropeSin(),
+        g.task("rope_k", Rotary::rotateHalf, context, b.step, b.positions, key, w.ropeCos(), w.ropeSin(),
                 c.numKeyValueHeads(), c.headDim());
-        g.task("kv_append", KvCache::append, context, b.step, b.key, b.value, keyCache, valueCache, kvDim, capacity);
+        g.task("kv_append", KvCache::append, context, b.step, key, value, keyCache, valueCache, kvDim, capacity);
         g.task("attention", Attention::causal, context, b.step, query, keyCache, valueCache, attention,
                 c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), capacity, scale);
-        projection(g, b, "o_proj", attention, w.oProj(), w.oBias(), b.hidden, qDim, d, Matmul.ADD);
+        projection(g, b, "o_proj", attention, w.oProj(), w.oBias(), hidden, qDim, d, Matmul.ADD);
         // MLP: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
-        g.task("mlp_norm", Norms::rmsNorm, context, b.step, b.hidden, w.postAttentionLayernorm(), d, normed, d, eps);
+        g.task("mlp_norm", Norms::rmsNorm, context, b.step, hidden, w.postAttentionLayernorm(), d, normed, d, eps);
         projection(g, b, "gate_proj", normed, w.gateProj(), w.gateBias(), gate, d, m, Matmul.STORE);
         projection(g, b, "up_proj", normed, w.upProj(), w.upBias(), up, d, m, Matmul.STORE);
         g.task("silu_mul", Activations::siluMultiply, context, b.step, gate, up, m);
-        projection(g, b, "down_proj", gate, w.downProj(), w.downBias(), b.hidden, m, d, Matmul.ADD_GATED);
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, b.hidden, b.key, b.value);
+        projection(g, b, "down_proj", gate, w.downProj(), w.downBias(), hidden, m, d, Matmul.ADD_GATED);
+        g.task("scatter_rows", Rows::scatterRows, context, b.step, b.rowIndex, hidden, residual, d);
 
         String p = b.name + ".";
         grids.addWorkerGrid(p + "attn_norm", grid1d(n * Norms.LOCAL_SIZE, Norms.LOCAL_SIZE));
@@ -335,7 +600,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
                 grids.addWorkerGrid(p + task, tiles);
             }
         }
-        for (String task : List.of("rope_q", "rope_k", "kv_append", "silu_mul")) {
+        for (String task : List.of("rope_q", "rope_k", "kv_append", "silu_mul", "gather_rows", "scatter_rows")) {
             grids.addWorkerGrid(p + task, grid1d(ELEMENTWISE_LOCAL_SIZE, ELEMENTWISE_LOCAL_SIZE));
         }
         grids.addWorkerGrid(p + "attention", grid1d(Attention.TILE, Attention.TILE));
@@ -354,34 +619,162 @@ final class DecoderTaskGraphs implements AutoCloseable {
         }
     }
 
-    private TaskGraph restoreGraph() {
-        TaskGraph g = new TaskGraph(RESTORE);
+    /** A graph that consumes the shared buffers and copies {@code in} to the device with every execution. */
+    private TaskGraph graph(String name, Object... in) {
+        TaskGraph g = new TaskGraph(name);
         g.consumeFromDevice(WEIGHTS, shared.toArray());
-        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, restoreStep, restoreKeys, restoreValues);
+        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in);
+        return g;
+    }
+
+    private void elementwiseGrid(String graph, String task) {
+        grids.addWorkerGrid(graph + "." + task, grid1d(ELEMENTWISE_LOCAL_SIZE, ELEMENTWISE_LOCAL_SIZE));
+    }
+
+    private TaskGraph restoreGraph() {
+        TaskGraph g = graph(RESTORE, restoreStep, restoreKeys, restoreValues);
         g.task("kv_restore", KvCache::append, context, restoreStep, restoreKeys, restoreValues, keyCache, valueCache,
                 config.kvDim(), capacity);
-        restoreGrid.setLocalWork(ELEMENTWISE_LOCAL_SIZE, 1, 1);
-        grids.addWorkerGrid(RESTORE + ".kv_restore", restoreGrid);
+        elementwiseGrid(RESTORE, "kv_restore");
+        return g;
+    }
+
+    private TaskGraph saveGraph() {
+        TaskGraph g = graph(SAVE, saveStep);
+        g.task("kv_save", KvCache::copyOut, context, saveStep, keyCache, valueCache, saveKeys, saveValues,
+                config.kvDim(), capacity);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, saveKeys, saveValues);
+        elementwiseGrid(SAVE, "kv_save");
+        return g;
+    }
+
+    private TaskGraph putGraph(String name, IntArray step, FloatArray rows) {
+        TaskGraph g = graph(name, step, rows);
+        g.task("put_rows", Rows::copyRows, context, step, rows, residual, config.hiddenSize());
+        elementwiseGrid(name, "put_rows");
+        return g;
+    }
+
+    private TaskGraph scaleGraph() {
+        TaskGraph g = graph(SCALE, scaleStep, scaleRows, scaleFactors);
+        g.task("scale_rows", Rows::scaleRows, context, scaleStep, scaleRows, scaleFactors, residual,
+                config.hiddenSize());
+        elementwiseGrid(SCALE, "scale_rows");
+        return g;
+    }
+
+    private TaskGraph keepGraph() {
+        // Through a scratch buffer: compacting in place would let one work-item overwrite a row another still reads.
+        FloatArray scratch = new FloatArray(capacity * config.hiddenSize());
+        TaskGraph g = graph(KEEP, keepStep, keepRows);
+        g.task("gather_survivors", Rows::gatherRows, context, keepStep, keepRows, residual, scratch,
+                config.hiddenSize());
+        g.task("copy_survivors", Rows::copyRows, context, keepStep, scratch, residual, config.hiddenSize());
+        elementwiseGrid(KEEP, "gather_survivors");
+        elementwiseGrid(KEEP, "copy_survivors");
+        return g;
+    }
+
+    private TaskGraph downloadGraph() {
+        TaskGraph g = graph(DOWNLOAD, downloadStep);
+        g.task("download_rows", Rows::copyRows, context, downloadStep, residual, downloadRows, config.hiddenSize());
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, downloadRows);
+        elementwiseGrid(DOWNLOAD, "download_rows");
+        return g;
+    }
+
+    private TaskGraph uploadProjectionGraph() {
+        int d = config.hiddenSize();
+        TaskGraph g = graph(UPLOAD_PROJECTION, uploadStep, uploadWeights, uploadBias);
+        g.task("store_projection", Routing::storeProjection, context, uploadStep, uploadWeights, uploadBias,
+                projections, projectionBias, d, MAX_PROJECTION_OUTPUTS);
+        grids.addWorkerGrid(UPLOAD_PROJECTION + ".store_projection", grid1d(roundUp((long) MAX_PROJECTION_OUTPUTS * d,
+                ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
+        return g;
+    }
+
+    private TaskGraph projectGraph() {
+        TaskGraph g = graph(PROJECT, projectStep, projectRows);
+        g.task("project_rows", Routing::projectRows, context, projectStep, projectRows, residual,
+                weights.inputLayernorm(), projections, projectionBias, projectScores, config.hiddenSize(),
+                MAX_PROJECTION_OUTPUTS, (float) config.rmsNormEps());
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, projectScores);
+        grids.addWorkerGrid(PROJECT + ".project_rows", grid1d(Routing.LOCAL_SIZE, Routing.LOCAL_SIZE));
+        return g;
+    }
+
+    /**
+     * PyramidDrop's and FastV's score: LN1 of rows [0, keys), their keys (k_proj, rotated), the query row's q
+     * (q_proj, rotated), then per head the softmax of q·K/√d_h and the mean over heads. Only the mean comes back.
+     */
+    private TaskGraph attentionScoreGraph() {
+        LlamaConfig c = config;
+        DeviceWeights w = weights;
+        int d = c.hiddenSize();
+        int n = capacity;
+        FloatArray normed = new FloatArray(n * d);
+        FloatArray keys = new FloatArray(n * c.kvDim());
+        FloatArray queryNormed = new FloatArray(d);
+        FloatArray query = new FloatArray(c.qDim());
+        FloatArray scores = new FloatArray(c.numAttentionHeads() * n);
+        FloatArray stats = new FloatArray(2 * c.numAttentionHeads());
+        FloatArray noGate = new FloatArray(1);
+        TaskGraph g = graph(ATTENTION_SCORE, scoreStep, scoreQueryStep, scorePositions, scoreQueryPosition);
+        g.task("score_norm", Norms::rmsNorm, context, scoreStep, residual, w.inputLayernorm(), d, normed, d,
+                (float) c.rmsNormEps());
+        g.task("score_k", Matmul::rowsTimesWeights, context, scoreStep, normed, w.kProj(), d * c.kvDim(), w.kBias(),
+                c.kvDim(), keys, noGate, d, c.kvDim(), Matmul.STORE);
+        g.task("score_query_row", Rows::pickRow, context, scoreStep, normed, queryNormed, d);
+        g.task("score_q", Matmul::vectorTimesWeights, context, scoreQueryStep, queryNormed, w.qProj(), d * c.qDim(),
+                w.qBias(), c.qDim(), query, noGate, d, c.qDim(), Matmul.STORE);
+        g.task("score_rope_k", Rotary::rotateHalf, context, scoreStep, scorePositions, keys, w.ropeCos(), w.ropeSin(),
+                c.numKeyValueHeads(), c.headDim());
+        g.task("score_rope_q", Rotary::rotateHalf, context, scoreQueryStep, scoreQueryPosition, query, w.ropeCos(),
+                w.ropeSin(), c.numAttentionHeads(), c.headDim());
+        g.task("score_logits", Routing::attentionLogits, context, scoreStep, query, keys, scores,
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), n, (float) (1.0 / Math.sqrt(c.headDim())));
+        g.task("score_softmax", Routing::attentionSoftmaxStats, context, scoreStep, scores, stats, n);
+        g.task("score_mean", Routing::attentionHeadMean, context, scoreStep, scores, stats, scoreMean,
+                c.numAttentionHeads(), n);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, scoreMean);
+        String p = ATTENTION_SCORE + ".";
+        grids.addWorkerGrid(p + "score_norm", grid1d(Norms.LOCAL_SIZE, Norms.LOCAL_SIZE));
+        WorkerGrid2D tiles = new WorkerGrid2D(Matmul.TILE, Matmul.ROW_GROUP);
+        tiles.setLocalWork(Matmul.TILE, Matmul.ROW_GROUP, 1);
+        grids.addWorkerGrid(p + "score_k", tiles);
+        grids.addWorkerGrid(p + "score_query_row", grid1d(roundUp(d, ELEMENTWISE_LOCAL_SIZE),
+                ELEMENTWISE_LOCAL_SIZE));
+        grids.addWorkerGrid(p + "score_q", grid1d((long) c.qDim() * Matmul.VECTOR_LOCAL_SIZE,
+                Matmul.VECTOR_LOCAL_SIZE));
+        elementwiseGrid(ATTENTION_SCORE, "score_rope_k");
+        grids.addWorkerGrid(p + "score_rope_q", grid1d(roundUp((long) c.numAttentionHeads() * (c.headDim() / 2),
+                ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
+        grids.addWorkerGrid(p + "score_logits", grid1d(roundUp((long) c.numAttentionHeads() * n,
+                ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
+        grids.addWorkerGrid(p + "score_softmax", grid1d((long) c.numAttentionHeads() * Routing.LOCAL_SIZE,
+                Routing.LOCAL_SIZE));
+        grids.addWorkerGrid(p + "score_mean", grid1d(roundUp(n, ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
         return g;
     }
 
     private TaskGraph logitsGraph() {
         int d = config.hiddenSize();
         int vocab = config.vocabSize();
-        IntArray step = new IntArray(Step.SIZE);
-        step.set(Step.ROWS, 1);
+        FloatArray row = new FloatArray(d);
         FloatArray normed = new FloatArray(d);
         FloatArray noBias = new FloatArray(vocab);
         FloatArray noGate = new FloatArray(1);
         TaskGraph g = new TaskGraph(LOGITS);
         g.consumeFromDevice(WEIGHTS, shared.toArray());
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, step, noBias, noGate);
-        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, logitsInput);
-        g.task("final_norm", Norms::rmsNorm, context, step, logitsInput, weights.norm(), 0, normed, d,
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, noBias, noGate);
+        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, logitsStep);
+        g.task("logits_row", Rows::pickRow, context, logitsStep, residual, row, d);
+        g.task("final_norm", Norms::rmsNorm, context, logitsStep, row, weights.norm(), 0, normed, d,
                 (float) config.rmsNormEps());
-        g.task("lm_head", Matmul::vectorTimesWeights, context, step, normed, weights.lmHead(), 0, noBias, 0,
+        g.task("lm_head", Matmul::vectorTimesWeights, context, logitsStep, normed, weights.lmHead(), 0, noBias, 0,
                 logitsOutput, noGate, d, vocab, Matmul.STORE);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOutput);
+        grids.addWorkerGrid(LOGITS + ".logits_row", grid1d(roundUp(d, ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
         grids.addWorkerGrid(LOGITS + ".final_norm", grid1d(Norms.LOCAL_SIZE, Norms.LOCAL_SIZE));
         grids.addWorkerGrid(LOGITS + ".lm_head", grid1d((long) vocab * Matmul.VECTOR_LOCAL_SIZE,
                 Matmul.VECTOR_LOCAL_SIZE));

@@ -7,6 +7,7 @@ import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.accounting.ExactMacs;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.model.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LayerKvCache;
@@ -103,14 +104,13 @@ public final class LayerBenchmark {
 
     private static Times measure(Backend backend, TornadoBackend device, LlamaConfig config, int prompt, int decode) {
         int d = config.hiddenSize();
-        Backend.Workspace ws = backend.newWorkspace(prompt + decode + 1);
+        ResidualStream stream = backend.newStream(prompt + decode + 1);
         LayerKvCache cache = new LayerKvCache(config.kvDim(), prompt + decode + 1);
         SplittableRandom random = new SplittableRandom(7);
         float[] input = new float[prompt * d];
         for (int i = 0; i < input.length; i++) {
             input[i] = (float) random.nextGaussian();
         }
-        float[] hidden = new float[prompt * d];
         int[] positions = new int[prompt];
         for (int i = 0; i < prompt; i++) {
             positions[i] = i;
@@ -120,9 +120,12 @@ public final class LayerBenchmark {
         double prefill = Double.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             cache.clear();
-            System.arraycopy(input, 0, hidden, 0, hidden.length);
+            stream.start(prompt);
+            for (int r = 0; r < prompt; r++) {
+                stream.put(r, input, r * d);
+            }
             long t0 = System.nanoTime();
-            backend.decoderLayer(0, ws, hidden, prompt, positions, positions, null, cache);
+            stream.decoderLayer(0, null, prompt, positions, positions, null, cache);
             double ms = (System.nanoTime() - t0) / 1e6;
             if (run > 0 && ms < prefill) {
                 prefill = ms;
@@ -133,12 +136,12 @@ public final class LayerBenchmark {
         }
         // Decode: one row at a time against the cache the prefill left; first step warms up, median of the rest.
         double[] steps = new double[decode];
-        float[] row = new float[d];
         for (int s = 0; s <= decode; s++) {
-            System.arraycopy(input, (s % prompt) * d, row, 0, d);
+            stream.start(1);
+            stream.put(0, input, (s % prompt) * d);
             int[] position = {prompt + s};
             long t0 = System.nanoTime();
-            backend.decoderLayer(0, ws, row, 1, position, position, null, cache);
+            stream.decoderLayer(0, null, 1, position, position, null, cache);
             double ms = (System.nanoTime() - t0) / 1e6;
             if (s > 0) {
                 steps[s - 1] = ms;

@@ -2,6 +2,7 @@ package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.model.LayerKvCache;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.LlamaWeights;
@@ -9,8 +10,6 @@ import dev.mod4j.runtime.model.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.function.Function;
@@ -19,14 +18,15 @@ import java.util.function.Function;
  * The decoder on a TornadoVM device (OpenCL, PTX or SPIR-V): the CPU backend's mathematics, as TornadoVM kernels in
  * {@link DecoderTaskGraphs}.
  *
- * <p>What stays on the device: all weights (uploaded once, float32) and a mirror of every layer's KV cache. What
- * crosses per call, and why: the runtime's {@link Backend} contract hands over host rows of {@code hidden}
- * and a host {@link LayerKvCache}, because the token schedules decide on the host which rows a layer processes
- * (routers, rank-and-drop, FastV/PyramidDrop attention scores read host hidden states). So each
- * {@link #decoderLayer} call copies the batch's rows in and out, and the new keys and values back into the host cache,
- * which stays the source of truth (positions, lengths, entries). The device cache is a copy kept in step with it:
- * if a layer's host cache is not the one the device last extended (another session ran in between, or something
- * else appended), the host entries are written to the device first.
+ * <p>What lives on the device: all weights (uploaded once, float32), the KV cache of every layer and the residual
+ * stream (the hidden rows of the forward pass). A session's {@link TornadoResidualStream} runs layers, gathers,
+ * scatters, scales and compacts rows, and computes the schedules' router and attention scores there; per layer only
+ * row indices, positions, gates and scores (a few numbers per row) cross the bus. The host {@link LayerKvCache}
+ * keeps the length, positions and token indices of every entry (the schedules and the trace read them); the keys
+ * and values themselves stay on the device and are written back into the host cache only when another session's
+ * cache takes the device's place for that layer (the device holds one session's cache per layer). Likewise the
+ * device holds one session's residual stream: when another session's stream runs, the rows of the first are
+ * downloaded into its host copy and uploaded again when it runs next. A single session never pays either.
  *
  * <p>Not thread-safe across sessions at the same time: one set of device buffers serves all sessions, so calls
  * are serialised.
@@ -39,10 +39,18 @@ public final class TornadoBackend implements Backend {
     private final boolean halfFloatDevice;
     private DeviceWeights deviceWeights;
     private DecoderTaskGraphs graphs;
-    /** Per layer: the host cache whose entries [0, residentLength) the device cache holds. */
+    /**
+     * Per layer: the host cache whose entries [0, residentLength) the device cache holds, and how many of them
+     * ([0, hostLength)) the host cache holds too; the rest were computed on the device and are saved to the host
+     * cache only when another cache takes the layer.
+     */
     private final WeakReference<?>[] residentCache;
     private final int[] residentLength;
+    private final int[] hostLength;
+    /** The stream whose rows the device's residual buffer holds. */
+    private WeakReference<TornadoResidualStream> residentStream;
     private long restoredEntries;
+    private long savedEntries;
 
     /** The backend on TornadoVM's default device. */
     public static TornadoBackend of(LlamaModel.Parts parts) {
@@ -72,6 +80,7 @@ public final class TornadoBackend implements Backend {
         this.deviceWeights = DeviceWeights.widen(config, weights, rope);
         this.residentCache = new WeakReference<?>[config.numHiddenLayers()];
         this.residentLength = new int[config.numHiddenLayers()];
+        this.hostLength = new int[config.numHiddenLayers()];
     }
 
     @Override
@@ -85,47 +94,79 @@ public final class TornadoBackend implements Backend {
         return device;
     }
 
-    /** Scratch state of one session; the device buffers themselves belong to the backend (see the class comment). */
-    record TornadoWorkspace(int maxRows) implements Workspace {
-    }
-
     @Override
-    public synchronized Workspace newWorkspace(int maxRows) {
-        graphsFor(maxRows);
-        return new TornadoWorkspace(maxRows);
+    public synchronized ResidualStream newStream(int capacity) {
+        graphsFor(capacity);
+        return new TornadoResidualStream(this, config, capacity);
     }
 
-    /** The task graphs, rebuilt with a larger device KV cache when a session needs more than they hold. */
+    /** The task graphs, rebuilt with a larger device KV cache and stream when a session needs more than they hold. */
     private DecoderTaskGraphs graphsFor(int maxRows) {
         if (graphs == null || graphs.capacity() < maxRows) {
             if (graphs != null) {
+                // The device copies are about to go: write what only the device holds back to the host first.
+                evictStream();
+                for (int layer = 0; layer < residentCache.length; layer++) {
+                    saveToHost(layer);
+                }
                 graphs.close();
             }
             graphs = new DecoderTaskGraphs(config, deviceWeights, Math.max(maxRows, 1), device, profile);
             Arrays.fill(residentCache, null);
             Arrays.fill(residentLength, 0);
+            Arrays.fill(hostLength, 0);
+            residentStream = null;
         }
         return graphs;
     }
 
-    @Override
-    public synchronized void decoderLayer(int layer, Workspace workspace, float[] hidden, int rows, int[] positions,
-                                          int[] tokenIndices, float[] mlpGate, LayerKvCache cache) {
-        if (rows > workspace.maxRows()) {
-            throw new IllegalArgumentException(rows + " rows exceed the workspace's " + workspace.maxRows());
+    // ---- the residual stream's operations (called by TornadoResidualStream) -------------------------------------
+
+    /** Makes the device's residual buffer hold {@code stream}'s rows; returns the graphs to run on them. */
+    private DecoderTaskGraphs claim(TornadoResidualStream stream) {
+        DecoderTaskGraphs g = graphsFor(stream.capacity());
+        TornadoResidualStream resident = residentStream == null ? null : residentStream.get();
+        if (resident != stream) {
+            evictStream();
+            residentStream = new WeakReference<>(stream);
         }
+        if (!stream.onDevice) {
+            if (stream.rows() > 0) {
+                g.putRows(stream.host, stream.rows());
+            }
+            stream.onDevice = true;
+        }
+        return g;
+    }
+
+    /** Downloads the resident stream's rows into its host copy, so that another stream can use the device buffer. */
+    private void evictStream() {
+        TornadoResidualStream resident = residentStream == null ? null : residentStream.get();
+        if (resident != null && resident.onDevice) {
+            if (!resident.hostCurrent && resident.rows() > 0) {
+                graphs.downloadRows(resident.host, resident.rows());
+            }
+            resident.hostCurrent = true;
+            resident.onDevice = false;
+        }
+        residentStream = null;
+    }
+
+    synchronized void decoderLayer(TornadoResidualStream stream, int layer, int[] processedRows, int rows,
+                                   int[] positions, int[] tokenIndices, float[] mlpGate, LayerKvCache cache) {
         if (rows == 0) {
             return;
         }
         int base = cache.length();
-        DecoderTaskGraphs g = graphsFor(Math.max(workspace.maxRows(), base + rows));
-        int d = config.hiddenSize();
-        int kvDim = config.kvDim();
+        if (base + rows > stream.capacity()) {
+            throw new IllegalStateException("KV cache full: " + base + " + " + rows + " > capacity " + stream.capacity());
+        }
+        DecoderTaskGraphs g = claim(stream);
         ensureResident(g, layer, cache, base);
 
         DecoderTaskGraphs.Block b = g.blockFor(rows);
-        MemorySegment.copy(hidden, 0, b.hiddenSegment, ValueLayout.JAVA_FLOAT, 0, rows * d);
         for (int r = 0; r < rows; r++) {
+            b.rowIndex.set(r, processedRows == null ? r : processedRows[r]);
             b.positions.set(r, positions[r]);
             b.mlpGate.set(r, mlpGate == null ? 1f : mlpGate[r]);
         }
@@ -133,39 +174,79 @@ public final class TornadoBackend implements Backend {
         b.step.set(dev.mod4j.tornado.kernels.Step.BASE, base);
         b.step.set(dev.mod4j.tornado.kernels.Step.LAYER, layer);
         g.run(b, rows);
-        MemorySegment.copy(b.hiddenSegment, ValueLayout.JAVA_FLOAT, 0, hidden, 0, rows * d);
-
-        int reserved = cache.reserve(rows, positions, tokenIndices);
-        MemorySegment.copy(b.keySegment, ValueLayout.JAVA_FLOAT, 0, cache.keys(), reserved * kvDim, rows * kvDim);
-        MemorySegment.copy(b.valueSegment, ValueLayout.JAVA_FLOAT, 0, cache.values(), reserved * kvDim, rows * kvDim);
-        residentCache[layer] = new WeakReference<>(cache);
+        stream.hostCurrent = false;
+        // Keys and values stay on the device; the host cache records the entries' positions and tokens.
+        cache.reserve(rows, positions, tokenIndices);
         residentLength[layer] = base + rows;
     }
 
-    /** Makes the device cache of {@code layer} hold the host entries [0, base) of {@code cache}. */
+    synchronized void scaleRows(TornadoResidualStream stream, int[] rows, float[] factors, int count) {
+        claim(stream).scaleRows(rows, factors, count);
+        stream.hostCurrent = false;
+    }
+
+    synchronized void keepRows(TornadoResidualStream stream, int[] survivors, int count) {
+        claim(stream).keepRows(survivors, count);
+        stream.hostCurrent = false;
+    }
+
+    synchronized void logits(TornadoResidualStream stream, int row, float[] out, int offset) {
+        claim(stream).logits(row, out, offset);
+    }
+
+    synchronized float[] rowScores(TornadoResidualStream stream, int[] rows, int count, int normLayer, float[] weight,
+                                   float[] bias, int outputs) {
+        return claim(stream).rowScores(rows, count, normLayer, weight, bias, outputs);
+    }
+
+    synchronized float[] attentionFrom(TornadoResidualStream stream, int queryRow, int layer, int[] positions) {
+        return claim(stream).attentionFrom(queryRow, layer, positions);
+    }
+
+    /** Brings the stream's host copy up to date (a download, unless it is already current). */
+    synchronized void download(TornadoResidualStream stream) {
+        DecoderTaskGraphs g = claim(stream);
+        if (!stream.hostCurrent && stream.rows() > 0) {
+            g.downloadRows(stream.host, stream.rows());
+        }
+        stream.hostCurrent = true;
+    }
+
+    /** Makes the device cache of {@code layer} hold the entries [0, base) of {@code cache}. */
     private void ensureResident(DecoderTaskGraphs g, int layer, LayerKvCache cache, int base) {
         WeakReference<?> ref = residentCache[layer];
-        boolean same = ref != null && ref.get() == cache;
-        if (same && base <= residentLength[layer]) {
+        if (ref != null && ref.get() == cache && base <= residentLength[layer]) {
             // Entries [0, base) were written by this backend and nothing has overwritten them since (a cleared or
-            // truncated cache only lowers the length).
+            // truncated cache only lowers the length; what lies past it will be overwritten).
+            hostLength[layer] = Math.min(hostLength[layer], base);
+            residentLength[layer] = base;
             return;
         }
+        saveToHost(layer);
         if (base > 0) {
             g.restore(layer, cache.keys(), cache.values(), 0, base);
             restoredEntries += base;
         }
         residentCache[layer] = new WeakReference<>(cache);
         residentLength[layer] = base;
+        hostLength[layer] = base;
     }
 
-    @Override
-    public synchronized void logits(Workspace workspace, float[] hidden, int row, float[] logits, int logitsOffset) {
-        graphsFor(workspace.maxRows()).logits(hidden, row * config.hiddenSize(), logits, logitsOffset);
+    /** Writes the entries of {@code layer} that only the device holds into their host cache (if it is still alive). */
+    private void saveToHost(int layer) {
+        LayerKvCache previous = residentCache[layer] == null ? null : (LayerKvCache) residentCache[layer].get();
+        if (previous != null) {
+            int end = Math.min(residentLength[layer], previous.length());
+            if (end > hostLength[layer]) {
+                graphs.save(layer, previous.keys(), previous.values(), hostLength[layer], end - hostLength[layer]);
+                savedEntries += end - hostLength[layer];
+            }
+            hostLength[layer] = Math.max(hostLength[layer], end);
+        }
     }
 
-    @Override
-    public void embed(int tokenId, float[] hidden, int row) {
+    /** Token {@code tokenId}'s embedding into {@code hidden} at row {@code row}. */
+    void embed(int tokenId, float[] hidden, int row) {
         // A table lookup: done on the host, where the embedding rows are read from the checkpoint as they are.
         WeightMatrix table = weights.embedTokens();
         int d = config.hiddenSize();
@@ -177,6 +258,27 @@ public final class TornadoBackend implements Backend {
     /** KV-cache entries written from host caches to the device so far (see {@link #ensureResident}). */
     public synchronized long restoredEntries() {
         return restoredEntries;
+    }
+
+    /** KV-cache entries written from the device back to host caches so far (see {@link #saveToHost}). */
+    public synchronized long savedEntries() {
+        return savedEntries;
+    }
+
+    /** Bytes moved between host and device so far, as TornadoVM's profiler counts them. */
+    public record TransferredBytes(long toDevice, long toHost) {
+        public long total() {
+            return toDevice + toHost;
+        }
+    }
+
+    /**
+     * Bytes TornadoVM moved between host and device so far, over every graph execution since the graphs were built
+     * (the weights' upload included). Counted only by a backend built with {@code profile = true}; zeros otherwise.
+     */
+    public synchronized TransferredBytes transferredBytes() {
+        return graphs == null ? new TransferredBytes(0, 0) : new TransferredBytes(graphs.bytesToDevice(),
+                graphs.bytesToHost());
     }
 
     /** The graphs, for the benchmark's profiler readings. */

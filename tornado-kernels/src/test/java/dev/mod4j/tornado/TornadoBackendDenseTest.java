@@ -74,8 +74,9 @@ class TornadoBackendDenseTest {
     }
 
     /**
-     * Two sessions interleaved on one backend: the device KV cache holds one session's layers at a time, so each
-     * switch restores the other session's entries from its host cache; a second, larger session also makes the
+     * Two sessions interleaved on one backend: the device KV cache and residual stream hold one session's at a time,
+     * so each switch saves the entries only the device held into the first session's host cache and restores the
+     * other session's from its own; a second, larger session also makes the
      * backend rebuild its graphs with a larger device cache. Every step must still equal the CPU backend's.
      */
     @Test
@@ -106,8 +107,11 @@ class TornadoBackendDenseTest {
             assertClose(ca, ta, LOGIT_TOLERANCE, "session A, last step");
             assertClose(cb, tb, LOGIT_TOLERANCE, "session B, last step");
             long restored = ((TornadoBackend) tornado.backend()).restoredEntries();
-            System.out.println("[tornadovm] interleaved sessions: " + restored + " KV entries restored from host caches");
+            long saved = ((TornadoBackend) tornado.backend()).savedEntries();
+            System.out.println("[tornadovm] interleaved sessions: " + saved + " KV entries saved to host caches, "
+                    + restored + " restored from them");
             assertTrue(restored > 0, "switching sessions must have restored device caches from the host");
+            assertTrue(saved > 0, "switching sessions must have saved the device-only entries to the host caches");
         }
     }
 

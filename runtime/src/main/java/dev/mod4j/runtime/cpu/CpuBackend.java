@@ -2,6 +2,7 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.model.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LayerKvCache;
 import dev.mod4j.runtime.model.LlamaWeights;
@@ -52,7 +53,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Scratch buffers of one session, sized for the largest batch; never reallocated in the token loop. */
-    static final class CpuWorkspace implements Workspace {
+    static final class CpuWorkspace {
         final int maxRows;
         final float[] normed;
         final float[] query;
@@ -75,22 +76,35 @@ public final class CpuBackend implements Backend {
             this.gate = new float[Math.multiplyExact(maxRows, c.intermediateSize())];
             this.up = new float[maxRows * c.intermediateSize()];
         }
-
-        @Override
-        public int maxRows() {
-            return maxRows;
-        }
     }
 
     @Override
-    public Workspace newWorkspace(int maxRows) {
+    public ResidualStream newStream(int capacity) {
+        return new CpuResidualStream(this, capacity);
+    }
+
+    LlamaConfig config() {
+        return config;
+    }
+
+    LlamaWeights weights() {
+        return weights;
+    }
+
+    RotaryEmbedding rope() {
+        return rope;
+    }
+
+    CpuWorkspace newWorkspace(int maxRows) {
         return new CpuWorkspace(config, maxRows);
     }
 
-    @Override
-    public void decoderLayer(int layer, Workspace workspace, float[] hidden, int rows, int[] positions,
-                             int[] tokenIndices, float[] mlpGate, LayerKvCache cache) {
-        CpuWorkspace ws = (CpuWorkspace) workspace;
+    /**
+     * Runs decoder layer {@code layer} on {@code rows} host rows of {@code hidden} in place (see
+     * {@link ResidualStream#decoderLayer}); the keys and values go straight into the host cache.
+     */
+    void decoderLayer(int layer, CpuWorkspace ws, float[] hidden, int rows, int[] positions,
+                      int[] tokenIndices, float[] mlpGate, LayerKvCache cache) {
         if (rows > ws.maxRows) {
             throw new IllegalArgumentException(rows + " rows exceed the workspace's " + ws.maxRows);
         }
@@ -152,16 +166,15 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override
-    public void logits(Workspace workspace, float[] hidden, int row, float[] logits, int logitsOffset) {
-        CpuWorkspace ws = (CpuWorkspace) workspace;
+    /** Final norm and output projection of hidden row {@code row}; writes vocab_size logits at {@code logitsOffset}. */
+    void logits(CpuWorkspace ws, float[] hidden, int row, float[] logits, int logitsOffset) {
         int d = config.hiddenSize();
         VectorKernels.rmsNorm(ws.normed, 0, hidden, row * d, weights.norm(), d, config.rmsNormEps());
         MatmulKernel.multiply(logits, logitsOffset, ws.normed, 0, 1, weights.lmHead(), parallel);
     }
 
-    @Override
-    public void embed(int tokenId, float[] hidden, int row) {
+    /** Widens token {@code tokenId}'s embedding into {@code hidden} at row {@code row}. */
+    void embed(int tokenId, float[] hidden, int row) {
         VectorKernels.widenRow(weights.embedTokens(), tokenId, hidden, row * config.hiddenSize());
     }
 }

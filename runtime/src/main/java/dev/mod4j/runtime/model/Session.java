@@ -4,8 +4,7 @@ import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.accounting.ExactMacs;
 import dev.mod4j.runtime.accounting.ModelShape;
-import dev.mod4j.runtime.backend.Backend;
-import dev.mod4j.runtime.cpu.VectorKernels;
+import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.schedule.DenseSchedule;
 import dev.mod4j.runtime.schedule.LayerPlan;
 import dev.mod4j.runtime.schedule.LayerRecord;
@@ -18,27 +17,28 @@ import dev.mod4j.runtime.schedule.TokenSchedule;
 import java.util.Arrays;
 
 /**
- * One sequence being processed: its KV cache (one per layer), hidden-state rows and backend scratch, all allocated
- * once here and reused for every step. Not thread-safe; use one session per thread.
+ * One sequence being processed: its KV cache (one per layer) and its {@link ResidualStream} (the hidden-state rows,
+ * held by the backend), all allocated once here and reused for every step. Not thread-safe; use one session per
+ * thread.
  *
- * <p>The forward pass walks the layers and executes the {@link TokenSchedule}'s plan for each: the rows a layer
- * processes are gathered into a compact batch (skipped rows cost nothing), run, and scattered back; rows the schedule
- * drops leave the residual stream for all later layers. Each layer's cache holds only what that layer processed.
+ * <p>The forward pass walks the layers and executes the {@link TokenSchedule}'s plan for each: the stream runs the
+ * layer on the rows the plan lists (gathered into a compact batch and scattered back inside the backend; skipped rows
+ * cost nothing), scales skipped rows if the plan says so, and drops rows the schedule removes for all later layers.
+ * The session keeps only which token each row is; the hidden states never leave the backend in the forward pass.
+ * Each layer's cache holds only what that layer processed.
  */
 public final class Session {
-    private final LlamaModel model;
     private final LlamaConfig config;
-    private final Backend backend;
     private final int capacity;
     private final int hiddenSize;
     private final ModelShape shape;
     private final LayerKvCache[] caches;
-    private final Backend.Workspace workspace;
-    private final float[] hidden;
-    private final float[] gathered;
+    private final ResidualStream stream;
     private final float[] logits;
     private final int[] positions;
     private final int[] tokenIndices;
+    private final int[] scaledRows;
+    private final float[] scaleFactors;
     private final int[] rowSequenceIndex;
     private final TokenRole[] rowRole;
     private final TokenRole[] roles;
@@ -50,7 +50,6 @@ public final class Session {
     private int step;
 
     Session(LlamaModel model, int capacity) {
-        this.model = model;
         this.config = model.config();
         if (capacity < 1) {
             throw new IllegalArgumentException("session capacity must be positive, got " + capacity);
@@ -60,7 +59,6 @@ public final class Session {
                     + config.maxPositionEmbeddings() + " (max_position_embeddings)");
         }
         requireMemory(config, capacity);
-        this.backend = model.backend();
         this.capacity = capacity;
         this.hiddenSize = config.hiddenSize();
         this.shape = ModelShape.of(config);
@@ -68,12 +66,12 @@ public final class Session {
         for (int i = 0; i < caches.length; i++) {
             caches[i] = new LayerKvCache(config.kvDim(), capacity);
         }
-        this.workspace = backend.newWorkspace(capacity);
-        this.hidden = new float[Math.multiplyExact(capacity, hiddenSize)];
-        this.gathered = new float[capacity * hiddenSize];
+        this.stream = model.backend().newStream(capacity);
         this.logits = new float[config.vocabSize()];
         this.positions = new int[capacity];
         this.tokenIndices = new int[capacity];
+        this.scaledRows = new int[capacity];
+        this.scaleFactors = new float[capacity];
         this.rowSequenceIndex = new int[capacity];
         this.rowRole = new TokenRole[capacity];
         this.roles = new TokenRole[capacity];
@@ -178,10 +176,11 @@ public final class Session {
     public float[] prefill(PromptRows prompt, float[] allLogits) {
         int rows = prompt.length();
         checkFits(rows);
+        stream.start(rows);
         for (int r = 0; r < rows; r++) {
             int imageRow = prompt.imageRowOfPosition()[r];
             if (imageRow >= 0) {
-                System.arraycopy(prompt.imageRows(), imageRow * hiddenSize, hidden, r * hiddenSize, hiddenSize);
+                stream.put(r, prompt.imageRows(), imageRow * hiddenSize);
             } else {
                 embed(prompt.tokenIds()[r], r, r);
             }
@@ -193,6 +192,7 @@ public final class Session {
     /** One generation step: feeds {@code token} and returns the next-token logits (a view). */
     public float[] decode(int token) {
         checkFits(1);
+        stream.start(1);
         embed(token, 0, 0);
         roles[length] = TokenRole.RESPONSE;
         return run(1, null, Phase.DECODE);
@@ -211,10 +211,10 @@ public final class Session {
             throw new InvalidInputException("input ids", "token id " + id + " at index " + index
                     + " is outside the vocabulary [0, " + config.vocabSize() + ")");
         }
-        backend.embed(id, hidden, row);
+        stream.embed(row, id);
     }
 
-    /** Runs {@code rows} new rows (already in {@link #hidden}) through every layer under the schedule. */
+    /** Runs {@code rows} new rows (already in the stream) through every layer under the schedule. */
     private float[] run(int rows, float[] allLogits, Phase phase) {
         for (int r = 0; r < rows; r++) {
             rowSequenceIndex[r] = length + r;
@@ -236,11 +236,11 @@ public final class Session {
         int alive = context.rows;
         if (allLogits != null) {
             for (int r = 0; r < alive; r++) {
-                backend.logits(workspace, hidden, r, allLogits, r * config.vocabSize());
+                stream.logits(r, allLogits, r * config.vocabSize());
             }
             System.arraycopy(allLogits, (alive - 1) * config.vocabSize(), logits, 0, logits.length);
         } else {
-            backend.logits(workspace, hidden, alive - 1, logits, 0);
+            stream.logits(alive - 1, logits, 0);
         }
         if (phase == Phase.PREFILL) {
             lastPrefillSequenceIndices = Arrays.copyOf(rowSequenceIndex, alive);
@@ -258,34 +258,33 @@ public final class Session {
             for (int r = 0; r < rows; r++) {
                 positions[r] = plan.positions() == PositionRule.ORIGINAL ? rowSequenceIndex[r] : base + r;
             }
-            backend.decoderLayer(layer, workspace, hidden, rows, positions, rowSequenceIndex, plan.mlpGate(), cache);
+            stream.decoderLayer(layer, null, rows, positions, rowSequenceIndex, plan.mlpGate(), cache);
             return layerMacs(rows, base);
         }
         int[] processed = plan.processedRows();
         int k = processed.length;
         for (int i = 0; i < k; i++) {
             int r = processed[i];
-            System.arraycopy(hidden, r * hiddenSize, gathered, i * hiddenSize, hiddenSize);
             positions[i] = plan.positions() == PositionRule.ORIGINAL ? rowSequenceIndex[r] : base + i;
             tokenIndices[i] = rowSequenceIndex[r];
         }
         if (k > 0) {
-            backend.decoderLayer(layer, workspace, gathered, k, positions, tokenIndices, plan.mlpGate(), cache);
-        }
-        for (int i = 0; i < k; i++) {
-            System.arraycopy(gathered, i * hiddenSize, hidden, processed[i] * hiddenSize, hiddenSize);
+            stream.decoderLayer(layer, processed, k, positions, tokenIndices, plan.mlpGate(), cache);
         }
         float[] scale = plan.skippedRowScale();
         if (scale != null) {
+            int scaled = 0;
             int next = 0;
             for (int r = 0; r < rows; r++) {
                 if (next < k && processed[next] == r) {
                     next++;
                 } else if (scale[r] != 1f) {
-                    for (int i = r * hiddenSize, end = i + hiddenSize; i < end; i++) {
-                        hidden[i] *= scale[r];
-                    }
+                    scaledRows[scaled] = r;
+                    scaleFactors[scaled++] = scale[r];
                 }
+            }
+            if (scaled > 0) {
+                stream.scaleRows(scaledRows, scaleFactors, scaled);
             }
         }
         return layerMacs(k, base);
@@ -322,10 +321,10 @@ public final class Session {
 
     /** Keeps only the given current rows (ascending) in the residual stream. */
     private void compact(int[] survivors) {
+        stream.keepRows(survivors, survivors.length);
         for (int i = 0; i < survivors.length; i++) {
             int r = survivors[i];
             if (r != i) {
-                System.arraycopy(hidden, r * hiddenSize, hidden, i * hiddenSize, hiddenSize);
                 rowSequenceIndex[i] = rowSequenceIndex[r];
                 rowRole[i] = rowRole[r];
             }
@@ -378,7 +377,7 @@ public final class Session {
 
         @Override
         public float[] hidden() {
-            return hidden;
+            return stream.hostRows();
         }
 
         @Override
@@ -387,14 +386,9 @@ public final class Session {
         }
 
         @Override
-        public float[] inputNormed(int layer) {
-            float[] out = new float[rows * hiddenSize];
-            float[] weight = model.weights().layers().get(layer).inputLayernorm();
-            for (int r = 0; r < rows; r++) {
-                VectorKernels.rmsNorm(out, r * hiddenSize, hidden, r * hiddenSize, weight, hiddenSize,
-                        config.rmsNormEps());
-            }
-            return out;
+        public float[] rowScores(int[] scoredRows, int normLayer, float[] weight, float[] bias, int outputs) {
+            int count = scoredRows == null ? rows : scoredRows.length;
+            return stream.rowScores(scoredRows, count, normLayer, weight, bias, outputs);
         }
 
         @Override
@@ -403,9 +397,7 @@ public final class Session {
             for (int r = 0; r <= queryRow; r++) {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
             }
-            float[] probabilities = AttentionScoring.headMeanProbabilities(config, model.weights().layers().get(layer),
-                    model.rope(), hidden, queryRow, rowPositions);
-            return Arrays.copyOf(probabilities, rows);
+            return Arrays.copyOf(stream.attentionFrom(queryRow, layer, rowPositions), rows);
         }
 
         @Override

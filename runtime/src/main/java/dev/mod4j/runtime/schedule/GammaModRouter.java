@@ -38,17 +38,17 @@ public record GammaModRouter(float[] weight, int hiddenSize, List<Integer> layer
         return new GammaModRouter(weight, d, List.copyOf(layers));
     }
 
-    /** softmax(W · normed_row)[1] for each of {@code rows} normed rows, computed in float as PyTorch does. */
-    public float[] processProbabilities(float[] normed, int rows) {
+    /**
+     * softmax(W · LN1_layer(x))[1] for every current row, computed in float as PyTorch does: the two logits come from
+     * the backend ({@link ScheduleContext#rowScores}), the softmax is taken here.
+     */
+    public float[] processProbabilities(int layer, ScheduleContext context) {
+        float[] logits = context.rowScores(null, layer, weight, null, 2);
+        int rows = logits.length / 2;
         float[] p = new float[rows];
         for (int r = 0; r < rows; r++) {
-            float skip = 0;
-            float keep = 0;
-            for (int i = 0; i < hiddenSize; i++) {
-                float x = normed[r * hiddenSize + i];
-                skip += weight[i] * x;
-                keep += weight[hiddenSize + i] * x;
-            }
+            float skip = logits[2 * r];
+            float keep = logits[2 * r + 1];
             float max = Math.max(skip, keep);
             float eSkip = (float) Math.exp(skip - max);
             float eKeep = (float) Math.exp(keep - max);

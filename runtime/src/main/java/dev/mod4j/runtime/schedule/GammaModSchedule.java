@@ -44,7 +44,7 @@ public final class GammaModSchedule implements TokenSchedule {
 
     /** The probabilities of the checkpoint's shared router on each layer's {@code input_layernorm(x)}. */
     public static ProcessProbability router(GammaModRouter router) {
-        return (layer, context) -> router.processProbabilities(context.inputNormed(layer), context.rows());
+        return router::processProbabilities;
     }
 
     @Override

@@ -45,13 +45,11 @@ public record PModRouters(Map<Integer, float[]> weights, Map<Integer, Float> bia
         return new PModRouters(weights, biases, hiddenSize);
     }
 
-    /** Router logit of hidden row {@code row}. */
-    public float logit(int layer, float[] hidden, int row) {
-        float[] w = weights.get(layer);
-        float sum = 0;
-        for (int i = 0; i < hiddenSize; i++) {
-            sum += w[i] * hidden[row * hiddenSize + i];
-        }
-        return sum + biases.get(layer);
+    /**
+     * Router logits {@code r = w·x + b} of the given current rows of layer {@code layer}, computed where the rows live
+     * ({@link ScheduleContext#rowScores}).
+     */
+    public float[] logits(int layer, int[] rows, ScheduleContext context) {
+        return context.rowScores(rows, -1, weights.get(layer), new float[]{biases.get(layer)}, 1);
     }
 }

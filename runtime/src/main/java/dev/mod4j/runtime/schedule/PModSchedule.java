@@ -51,8 +51,9 @@ public final class PModSchedule implements TokenSchedule {
         float[] weightOfRow = new float[rows];
         Arrays.fill(weightOfRow, 1f);
         float[] imageWeights = new float[images.length];
+        float[] logits = routers.logits(layer, images, context);
         for (int i = 0; i < images.length; i++) {
-            float r = routers.logit(layer, context.hidden(), images[i]);
+            float r = logits[i];
             imageWeights[i] = (float) (alpha * Math.tanh(r) + beta);
             weightOfRow[images[i]] = imageWeights[i];
         }

@@ -5,7 +5,9 @@ import dev.mod4j.runtime.model.TokenRole;
 
 /**
  * What a schedule may look at when it plans a layer: the current rows (tokens still in the residual stream), their
- * roles, original positions and hidden states, and two scoring operations the methods need.
+ * roles and original positions, and the two scoring operations the methods need ({@link #rowScores} for routers,
+ * {@link #attentionFrom} for attention-based ranking). Scores are computed by the backend where the hidden rows live
+ * (on a GPU they never leave the device); the schedule decides on the host from the scores alone.
  */
 public interface ScheduleContext {
     Phase phase();
@@ -20,14 +22,23 @@ public interface ScheduleContext {
     /** The row's index in the original sequence. */
     int sequenceIndex(int row);
 
-    /** Hidden states of the current rows, row-major [rows × hidden_size]. Read only. */
+    /**
+     * Hidden states of the current rows, row-major [rows × hidden_size]. Read only. For analysis tools (ARank) that
+     * need whole rows; schedules score rows with {@link #rowScores} and {@link #attentionFrom} instead, which run where
+     * the rows live. On a device backend this downloads the rows (a host round trip per call).
+     */
     float[] hidden();
 
     /** Length of layer {@code layer}'s KV cache now. */
     int cacheLength(int layer);
 
-    /** {@code input_layernorm} of layer {@code layer} applied to every current row, [rows × hidden_size]. */
-    float[] inputNormed(int layer);
+    /**
+     * A router's logits, computed where the rows live: {@code out[i·outputs + o] = W[o] · x + b[o]} for x the current
+     * row {@code rows[i]} (null: every current row, in order) as it is ({@code normLayer} &lt; 0, p-MoD's router on
+     * the raw residual stream) or after layer {@code normLayer}'s input_layernorm (γ-MoD's). W is
+     * [outputs × hidden_size] row-major, b one per output or null; outputs is small (1 or 2).
+     */
+    float[] rowScores(int[] rows, int normLayer, float[] weight, float[] bias, int outputs);
 
     /**
      * Head-mean softmax attention probabilities of current row {@code queryRow} over current rows [0, queryRow],

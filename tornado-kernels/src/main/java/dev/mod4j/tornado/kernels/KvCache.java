@@ -28,6 +28,22 @@ public final class KvCache {
         }
     }
 
+    /**
+     * Reads cache entries [base, base + rows) of layer {@code step[LAYER]} into rows [0, rows) of {@code keys}/{@code
+     * values}: the entries a session wrote on the device, saved to its host cache before another session's replace them.
+     */
+    public static void copyOut(KernelContext context, IntArray step, FloatArray keyCache, FloatArray valueCache,
+                               FloatArray keys, FloatArray values, int kvDim, int capacity) {
+        int i = context.globalIdx;
+        if (i < step.get(Step.ROWS) * kvDim) {
+            int r = i / kvDim;
+            int c = i - r * kvDim;
+            int at = (step.get(Step.LAYER) * capacity + step.get(Step.BASE) + r) * kvDim + c;
+            keys.set(i, keyCache.get(at));
+            values.set(i, valueCache.get(at));
+        }
+    }
+
     /** Does nothing; a task that names buffers so the upload graph allocates and copies them. */
     public static void touch(FloatArray a, FloatArray b, FloatArray c, FloatArray d, FloatArray e, FloatArray f,
                              FloatArray g, FloatArray h) {

@@ -12,8 +12,11 @@ public final class Step {
     public static final int BASE = 1;
     /** Decoder layer whose weights and KV-cache slice the kernels use. */
     public static final int LAYER = 2;
+    /** Operation-specific: the stream row whose logits are wanted, the query row of an attention score, the slot
+     * of an uploaded score projection. */
+    public static final int ARG = 3;
     /** Number of fields. */
-    public static final int SIZE = 3;
+    public static final int SIZE = 4;
 
     private Step() {
     }
