@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Work is split into items of (key/value head, block of {@value #ROW_BLOCK} query rows). An item transposes the
  * keys its rows can see into a per-thread scratch, {@code [headDim × keys]}, once for all its rows and all query
  * heads of the group, so that scores are computed a vector of keys at a time (broadcast query element × a row of
- * the transposed keys, accumulated over headDim) with no per-score lane reduction. Scores exist one query row at a
- * time (a row of the cache's length per thread): no n × n matrix is held.
+ * the transposed keys, accumulated over headDim) with no per-score lane reduction, for four query vectors at once.
+ * Scores exist for those four only (rows of the cache's length per thread): no n × n matrix is held.
  *
  * <p>Every output's arithmetic is fixed by the shapes alone: score j = Σ_d q[d]·k_j[d] fused-multiply-added in d
  * order, softmax sums in a fixed order ({@link LaneSums}), outputs Σ_j p_j·v_j fused-multiply-added in j order.
@@ -26,7 +26,9 @@ public final class AttentionKernel {
     static final int ROW_BLOCK = 16;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
     private static final ThreadLocal<float[]> TRANSPOSED_KEYS = ThreadLocal.withInitial(() -> new float[1 << 16]);
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(VectorKernels::lanes);
+    /** Query vectors (row, head) computed together: each key or value vector loaded feeds this many FMAs. */
+    private static final int QUERY_BLOCK = 4;
+    private static final ThreadLocal<QueryBlock> QUERY_BLOCKS = ThreadLocal.withInitial(QueryBlock::new);
 
     private AttentionKernel() {
     }
@@ -74,7 +76,8 @@ public final class AttentionKernel {
 
     /**
      * Query rows [from, to) × the query heads of key/value head {@code kvHead}. Causal: row r sees keys
-     * [0, keyBase + r]; otherwise every row sees keys [0, keyBase).
+     * [0, keyBase + r]; otherwise every row sees keys [0, keyBase). The (row, head) query vectors are taken
+     * {@value #QUERY_BLOCK} at a time, so that every key and value vector loaded feeds that many FMAs.
      */
     private static void attendBlock(float[] out, float[] query, float[] keys, float[] values, Shape s, int kvHead,
                                     int from, int to, int keyBase, boolean causal) {
@@ -89,124 +92,220 @@ public final class AttentionKernel {
                 transposed[d * stride + j] = keys[k + d];
             }
         }
-        float[] scores = scratch(SCORES, stride);
-        float[] lanes = LANES.get();
+        float[] scores = scratch(SCORES, QUERY_BLOCK * stride);
+        QueryBlock block = QUERY_BLOCKS.get();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        for (int r = from; r < to; r++) {
-            int visible = causal ? keyBase + r + 1 : keyBase;
-            for (int h = kvHead * s.groupSize(), end = h + s.groupSize(); h < end; h++) {
-                int qOffset = r * s.qDim() + h * headDim;
-                scoreKeys(query, qOffset, transposed, stride, headDim, visible, scale, scores);
-                float inverseSum = 1f / exponentiate(scores, visible, lanes);
-                weightValues(out, qOffset, values, s.kvDim(), kvOffset, headDim, scores, inverseSum, visible);
+        int group = s.groupSize();
+        int vectors = (to - from) * group;
+        for (int v0 = 0; v0 < vectors; v0 += QUERY_BLOCK) {
+            int count = Math.min(QUERY_BLOCK, vectors - v0);
+            int maxVisible = 0;
+            for (int i = 0; i < QUERY_BLOCK; i++) {
+                int v = v0 + Math.min(i, count - 1); // a short block repeats its last query; results unused
+                int r = from + v / group;
+                block.queryOffsets[i] = r * s.qDim() + (kvHead * group + v % group) * headDim;
+                block.visible[i] = causal ? keyBase + r + 1 : keyBase;
+                maxVisible = Math.max(maxVisible, block.visible[i]);
             }
+            scoreKeys(query, block.queryOffsets, transposed, stride, headDim, maxVisible, scale, scores);
+            for (int i = 0; i < count; i++) {
+                block.inverseSums[i] = 1f / exponentiate(scores, i * stride, block.visible[i], block.lanes);
+            }
+            weightValues(out, block, count, values, s.kvDim(), kvOffset, headDim, scores, stride);
         }
     }
 
-    /** scores[j] = scale · Σ_d q[d]·K[j][d] for j < visible, from keys transposed as [headDim × stride]. */
-    private static void scoreKeys(float[] q, int qOffset, float[] kt, int stride, int headDim, int visible,
+    /** Per-thread bookkeeping of one block of query vectors. */
+    private static final class QueryBlock {
+        final int[] queryOffsets = new int[QUERY_BLOCK];
+        final int[] visible = new int[QUERY_BLOCK];
+        final float[] inverseSums = new float[QUERY_BLOCK];
+        final float[] lanes = VectorKernels.lanes();
+    }
+
+    /**
+     * scores[i·stride + j] = scale · Σ_d q_i[d]·K[j][d] for the four query vectors i and j < visible, from keys
+     * transposed as [headDim × stride]. Each score is the same FMA chain over d whichever loop computes it.
+     */
+    private static void scoreKeys(float[] q, int[] qOffsets, float[] kt, int stride, int headDim, int visible,
                                   float scale, float[] scores) {
+        int q0 = qOffsets[0];
+        int q1 = qOffsets[1];
+        int q2 = qOffsets[2];
+        int q3 = qOffsets[3];
         int j = 0;
-        // Four vectors of keys at a time: four independent FMA chains over d.
-        for (int bound = visible - 4 * VL; j <= bound; j += 4 * VL) {
+        // Two vectors of keys × four queries: eight independent FMA chains, two loads per eight FMAs.
+        for (int bound = visible - 2 * VL; j <= bound; j += 2 * VL) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector d0 = FloatVector.zero(F);
+            FloatVector d1 = FloatVector.zero(F);
             for (int d = 0, row = j; d < headDim; d++, row += stride) {
-                FloatVector qd = FloatVector.broadcast(F, q[qOffset + d]);
-                a0 = FloatVector.fromArray(F, kt, row).fma(qd, a0);
-                a1 = FloatVector.fromArray(F, kt, row + VL).fma(qd, a1);
-                a2 = FloatVector.fromArray(F, kt, row + 2 * VL).fma(qd, a2);
-                a3 = FloatVector.fromArray(F, kt, row + 3 * VL).fma(qd, a3);
+                FloatVector k0 = FloatVector.fromArray(F, kt, row);
+                FloatVector k1 = FloatVector.fromArray(F, kt, row + VL);
+                FloatVector x = FloatVector.broadcast(F, q[q0 + d]);
+                a0 = k0.fma(x, a0);
+                a1 = k1.fma(x, a1);
+                x = FloatVector.broadcast(F, q[q1 + d]);
+                b0 = k0.fma(x, b0);
+                b1 = k1.fma(x, b1);
+                x = FloatVector.broadcast(F, q[q2 + d]);
+                c0 = k0.fma(x, c0);
+                c1 = k1.fma(x, c1);
+                x = FloatVector.broadcast(F, q[q3 + d]);
+                d0 = k0.fma(x, d0);
+                d1 = k1.fma(x, d1);
             }
             a0.mul(scale).intoArray(scores, j);
             a1.mul(scale).intoArray(scores, j + VL);
-            a2.mul(scale).intoArray(scores, j + 2 * VL);
-            a3.mul(scale).intoArray(scores, j + 3 * VL);
+            b0.mul(scale).intoArray(scores, stride + j);
+            b1.mul(scale).intoArray(scores, stride + j + VL);
+            c0.mul(scale).intoArray(scores, 2 * stride + j);
+            c1.mul(scale).intoArray(scores, 2 * stride + j + VL);
+            d0.mul(scale).intoArray(scores, 3 * stride + j);
+            d1.mul(scale).intoArray(scores, 3 * stride + j + VL);
         }
-        for (int bound = F.loopBound(visible); j < bound; j += VL) {
-            FloatVector a = FloatVector.zero(F);
-            for (int d = 0, row = j; d < headDim; d++, row += stride) {
-                a = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOffset + d]), a);
+        for (int i = 0; i < QUERY_BLOCK; i++) {
+            int qOffset = qOffsets[i];
+            int at = i * stride;
+            int jj = j;
+            for (int bound = F.loopBound(visible); jj < bound; jj += VL) {
+                FloatVector a = FloatVector.zero(F);
+                for (int d = 0, row = jj; d < headDim; d++, row += stride) {
+                    a = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOffset + d]), a);
+                }
+                a.mul(scale).intoArray(scores, at + jj);
             }
-            a.mul(scale).intoArray(scores, j);
-        }
-        for (; j < visible; j++) {
-            float a = 0f;
-            for (int d = 0, at = j; d < headDim; d++, at += stride) {
-                a = Math.fma(kt[at], q[qOffset + d], a);
+            for (; jj < visible; jj++) {
+                float a = 0f;
+                for (int d = 0, k = jj; d < headDim; d++, k += stride) {
+                    a = Math.fma(kt[k], q[qOffset + d], a);
+                }
+                scores[at + jj] = a * scale;
             }
-            scores[j] = a * scale;
         }
     }
 
-    /** scores[j] = exp(scores[j] − max) for j < n; returns their sum (fixed order). */
-    private static float exponentiate(float[] scores, int n, float[] lanes) {
+    /** scores[at + j] = exp(scores[at + j] − max) for j < n; returns their sum (fixed order). */
+    private static float exponentiate(float[] scores, int at, int n, float[] lanes) {
         int bound = F.loopBound(n);
         float max = Float.NEGATIVE_INFINITY;
         if (bound > 0) {
-            FloatVector m = FloatVector.fromArray(F, scores, 0);
+            FloatVector m = FloatVector.fromArray(F, scores, at);
             for (int j = VL; j < bound; j += VL) {
-                m = m.max(FloatVector.fromArray(F, scores, j));
+                m = m.max(FloatVector.fromArray(F, scores, at + j));
             }
             max = m.reduceLanes(VectorOperators.MAX); // max is exact in any order
         }
         for (int j = bound; j < n; j++) {
-            max = Math.max(max, scores[j]);
+            max = Math.max(max, scores[at + j]);
         }
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < bound; j += VL) {
-            FloatVector e = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, j);
+            FloatVector e = FloatVector.fromArray(F, scores, at + j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, at + j);
             sum = sum.add(e);
         }
         sum.intoArray(lanes, 0);
         float total = LaneSums.sum(lanes, 0);
         for (int j = bound; j < n; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
+            float e = (float) Math.exp(scores[at + j] - max);
+            scores[at + j] = e;
             total += e;
         }
         return total;
     }
 
-    /** out[o + d] = Σ_j (p[j]·inverseSum)·V[j][d] over j < visible, in j order, for d < headDim. */
-    private static void weightValues(float[] out, int o, float[] values, int kvDim, int kvOffset, int headDim,
-                                     float[] p, float inverseSum, int visible) {
+    /**
+     * out_i[d] = Σ_j (p_i[j]·inverseSum_i)·V[j][d] over j < visible_i, in j order, for the first {@code count}
+     * query vectors of the block (p_i = scores[i·stride ..]). Keys all four queries see are shared: each value
+     * vector loaded feeds four FMAs; the rest of each query's keys follow alone, in the same order.
+     */
+    private static void weightValues(float[] out, QueryBlock block, int count, float[] values, int kvDim,
+                                     int kvOffset, int headDim, float[] p, int stride) {
+        int shared = Integer.MAX_VALUE;
+        for (int i = 0; i < QUERY_BLOCK; i++) {
+            shared = Math.min(shared, block.visible[i]);
+        }
+        float w0 = block.inverseSums[0];
+        float w1 = block.inverseSums[1];
+        float w2 = block.inverseSums[2];
+        float w3 = block.inverseSums[3];
         int d = 0;
-        // Four vectors of headDim at a time, held in registers across all keys.
-        for (; d + 4 * VL <= headDim; d += 4 * VL) {
+        for (; d + 2 * VL <= headDim; d += 2 * VL) {
+            // Two vectors of headDim × four queries: eight accumulators held across the shared keys.
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            for (int j = 0, v = kvOffset + d; j < visible; j++, v += kvDim) {
-                FloatVector pj = FloatVector.broadcast(F, p[j] * inverseSum);
-                a0 = FloatVector.fromArray(F, values, v).fma(pj, a0);
-                a1 = FloatVector.fromArray(F, values, v + VL).fma(pj, a1);
-                a2 = FloatVector.fromArray(F, values, v + 2 * VL).fma(pj, a2);
-                a3 = FloatVector.fromArray(F, values, v + 3 * VL).fma(pj, a3);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector d0 = FloatVector.zero(F);
+            FloatVector d1 = FloatVector.zero(F);
+            for (int j = 0, v = kvOffset + d; j < shared; j++, v += kvDim) {
+                FloatVector v0 = FloatVector.fromArray(F, values, v);
+                FloatVector v1 = FloatVector.fromArray(F, values, v + VL);
+                FloatVector x = FloatVector.broadcast(F, p[j] * w0);
+                a0 = v0.fma(x, a0);
+                a1 = v1.fma(x, a1);
+                x = FloatVector.broadcast(F, p[stride + j] * w1);
+                b0 = v0.fma(x, b0);
+                b1 = v1.fma(x, b1);
+                x = FloatVector.broadcast(F, p[2 * stride + j] * w2);
+                c0 = v0.fma(x, c0);
+                c1 = v1.fma(x, c1);
+                x = FloatVector.broadcast(F, p[3 * stride + j] * w3);
+                d0 = v0.fma(x, d0);
+                d1 = v1.fma(x, d1);
             }
-            a0.intoArray(out, o + d);
-            a1.intoArray(out, o + d + VL);
-            a2.intoArray(out, o + d + 2 * VL);
-            a3.intoArray(out, o + d + 3 * VL);
+            finishValues(out, block, 0, count, values, kvDim, kvOffset, d, p, stride, shared, a0, a1);
+            finishValues(out, block, 1, count, values, kvDim, kvOffset, d, p, stride, shared, b0, b1);
+            finishValues(out, block, 2, count, values, kvDim, kvOffset, d, p, stride, shared, c0, c1);
+            finishValues(out, block, 3, count, values, kvDim, kvOffset, d, p, stride, shared, d0, d1);
         }
-        for (; d + VL <= headDim; d += VL) {
-            FloatVector a = FloatVector.zero(F);
-            for (int j = 0, v = kvOffset + d; j < visible; j++, v += kvDim) {
-                a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, p[j] * inverseSum), a);
+        for (int i = 0; i < count; i++) {
+            int o = block.queryOffsets[i];
+            float w = block.inverseSums[i];
+            int at = i * stride;
+            int visible = block.visible[i];
+            for (int dd = d; dd + VL <= headDim; dd += VL) {
+                FloatVector a = FloatVector.zero(F);
+                for (int j = 0, v = kvOffset + dd; j < visible; j++, v += kvDim) {
+                    a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, p[at + j] * w), a);
+                }
+                a.intoArray(out, o + dd);
             }
-            a.intoArray(out, o + d);
-        }
-        for (; d < headDim; d++) {
-            float a = 0f;
-            for (int j = 0, v = kvOffset + d; j < visible; j++, v += kvDim) {
-                a = Math.fma(values[v], p[j] * inverseSum, a);
+            for (int dd = d + (headDim - d) / VL * VL; dd < headDim; dd++) {
+                float a = 0f;
+                for (int j = 0, v = kvOffset + dd; j < visible; j++, v += kvDim) {
+                    a = Math.fma(values[v], p[at + j] * w, a);
+                }
+                out[o + dd] = a;
             }
-            out[o + d] = a;
         }
+    }
+
+    /** Query i's keys past the shared ones, then its two output vectors at headDim offset d (if i is real). */
+    private static void finishValues(float[] out, QueryBlock block, int i, int count, float[] values, int kvDim,
+                                     int kvOffset, int d, float[] p, int stride, int shared,
+                                     FloatVector a0, FloatVector a1) {
+        if (i >= count) {
+            return;
+        }
+        float w = block.inverseSums[i];
+        int at = i * stride;
+        for (int j = shared, v = kvOffset + d + shared * kvDim; j < block.visible[i]; j++, v += kvDim) {
+            FloatVector x = FloatVector.broadcast(F, p[at + j] * w);
+            a0 = FloatVector.fromArray(F, values, v).fma(x, a0);
+            a1 = FloatVector.fromArray(F, values, v + VL).fma(x, a1);
+        }
+        int o = block.queryOffsets[i];
+        a0.intoArray(out, o + d);
+        a1.intoArray(out, o + d + VL);
     }
 
     /**
