@@ -92,6 +92,9 @@ public final class AttentionKernel {
                 transposed[d * stride + j] = keys[k + d];
             }
         }
+        for (int d = 0; d < headDim; d++) {
+            java.util.Arrays.fill(transposed, d * stride + keyCount, (d + 1) * stride, 0f);
+        }
         float[] scores = scratch(SCORES, QUERY_BLOCK * stride);
         QueryBlock block = QUERY_BLOCKS.get();
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -125,7 +128,8 @@ public final class AttentionKernel {
 
     /**
      * scores[i·stride + j] = scale · Σ_d q_i[d]·K[j][d] for the four query vectors i and j < visible, from keys
-     * transposed as [headDim × stride]. Each score is the same FMA chain over d whichever loop computes it.
+     * transposed as [headDim × stride] (zero past the keys). Each score is the same FMA chain over d whichever loop
+     * computes it.
      */
     private static void scoreKeys(float[] q, int[] qOffsets, float[] kt, int stride, int headDim, int visible,
                                   float scale, float[] scores) {
@@ -169,24 +173,24 @@ public final class AttentionKernel {
             d0.mul(scale).intoArray(scores, 3 * stride + j);
             d1.mul(scale).intoArray(scores, 3 * stride + j + VL);
         }
-        for (int i = 0; i < QUERY_BLOCK; i++) {
-            int qOffset = qOffsets[i];
-            int at = i * stride;
-            int jj = j;
-            for (int bound = F.loopBound(visible); jj < bound; jj += VL) {
-                FloatVector a = FloatVector.zero(F);
-                for (int d = 0, row = jj; d < headDim; d++, row += stride) {
-                    a = FloatVector.fromArray(F, kt, row).fma(FloatVector.broadcast(F, q[qOffset + d]), a);
-                }
-                a.mul(scale).intoArray(scores, at + jj);
+        // The last vectors of keys, the final one partial: lanes past the visible keys read the zeroed padding of
+        // the transposed keys, and their scores are never read.
+        for (; j < visible; j += VL) {
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            FloatVector c = FloatVector.zero(F);
+            FloatVector e = FloatVector.zero(F);
+            for (int d = 0, row = j; d < headDim; d++, row += stride) {
+                FloatVector k = FloatVector.fromArray(F, kt, row);
+                a = k.fma(FloatVector.broadcast(F, q[q0 + d]), a);
+                b = k.fma(FloatVector.broadcast(F, q[q1 + d]), b);
+                c = k.fma(FloatVector.broadcast(F, q[q2 + d]), c);
+                e = k.fma(FloatVector.broadcast(F, q[q3 + d]), e);
             }
-            for (; jj < visible; jj++) {
-                float a = 0f;
-                for (int d = 0, k = jj; d < headDim; d++, k += stride) {
-                    a = Math.fma(kt[k], q[qOffset + d], a);
-                }
-                scores[at + jj] = a * scale;
-            }
+            a.mul(scale).intoArray(scores, j);
+            b.mul(scale).intoArray(scores, stride + j);
+            c.mul(scale).intoArray(scores, 2 * stride + j);
+            e.mul(scale).intoArray(scores, 3 * stride + j);
         }
     }
 
@@ -206,14 +210,14 @@ public final class AttentionKernel {
         }
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < bound; j += VL) {
-            FloatVector e = FloatVector.fromArray(F, scores, at + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Exp.exp(FloatVector.fromArray(F, scores, at + j).sub(max));
             e.intoArray(scores, at + j);
             sum = sum.add(e);
         }
         sum.intoArray(lanes, 0);
         float total = LaneSums.sum(lanes, 0);
         for (int j = bound; j < n; j++) {
-            float e = (float) Math.exp(scores[at + j] - max);
+            float e = Exp.exp(scores[at + j] - max);
             scores[at + j] = e;
             total += e;
         }

@@ -39,17 +39,20 @@ public final class VectorKernels {
         }
     }
 
-    /** {@code a[i] = silu(a[i]) * b[i]}, SwiGLU's gate (silu(x) = x·sigmoid(x)); exp in vector lanes. */
+    /**
+     * {@code a[i] = silu(a[i]) * b[i]}, SwiGLU's gate (silu(x) = x·sigmoid(x)); {@link Exp} in vector lanes, the same
+     * bits in the scalar tail and in every JIT tier.
+     */
     public static void siluMultiply(float[] a, float[] b, int offset, int size) {
         int i = 0;
         for (int upper = F.loopBound(size); i < upper; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, a, offset + i);
-            FloatVector sigmoidDenominator = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            FloatVector sigmoidDenominator = Exp.exp(g.neg()).add(1f);
             g.div(sigmoidDenominator).mul(FloatVector.fromArray(F, b, offset + i)).intoArray(a, offset + i);
         }
         for (; i < size; i++) {
             float g = a[offset + i];
-            a[offset + i] = g / (1f + (float) Math.exp(-g)) * b[offset + i];
+            a[offset + i] = g / (1f + Exp.exp(-g)) * b[offset + i];
         }
     }
 
@@ -139,11 +142,16 @@ public final class VectorKernels {
         }
     }
 
-    /** CLIP's quick_gelu: {@code x · sigmoid(1.702 x)}. */
+    /** CLIP's quick_gelu: {@code x · sigmoid(1.702 x)}, with {@link Exp} (same bits in lanes and tail). */
     public static void quickGelu(float[] x, int offset, int size) {
-        for (int i = offset, end = offset + size; i < end; i++) {
+        int i = offset;
+        for (int upper = offset + F.loopBound(size); i < upper; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            v.div(Exp.exp(v.mul(-1.702f)).add(1f)).intoArray(x, i);
+        }
+        for (int end = offset + size; i < end; i++) {
             float v = x[i];
-            x[i] = v / (1f + (float) Math.exp(-1.702f * v));
+            x[i] = v / (1f + Exp.exp(v * -1.702f));
         }
     }
 
