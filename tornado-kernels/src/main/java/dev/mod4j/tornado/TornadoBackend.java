@@ -1,6 +1,7 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.model.LayerKvCache;
@@ -37,6 +38,9 @@ public final class TornadoBackend implements Backend {
     private final TornadoDevice device;
     private final boolean profile;
     private final boolean halfFloatDevice;
+    /** The checkpoint matrices' common element type (null: mixed) and the precision they have on the device. */
+    private final DType checkpointMatrices;
+    private final WeightPrecision precision;
     private DeviceWeights deviceWeights;
     private DecoderTaskGraphs graphs;
     /**
@@ -74,10 +78,11 @@ public final class TornadoBackend implements Backend {
         this.weights = weights;
         this.device = device;
         this.profile = profile;
-        // Weights are float32 on the device. F16/BF16 checkpoints are widened at load; on a device with fp16 they
-        // could stay half (HalfFloatArray), which the kernels do not do yet, so every device gets float32 for now.
+        // F16 matrices stay half on a device with fp16; otherwise (and for BF16/F32) they are float32 on the device.
         this.halfFloatDevice = Devices.supportsHalfFloat(device);
-        this.deviceWeights = DeviceWeights.widen(config, weights, rope);
+        this.checkpointMatrices = WeightPrecision.checkpointMatrices(weights);
+        this.precision = WeightPrecision.forDevice(halfFloatDevice, checkpointMatrices);
+        this.deviceWeights = DeviceWeights.load(config, weights, rope, precision);
         this.residentCache = new WeakReference<?>[config.numHiddenLayers()];
         this.residentLength = new int[config.numHiddenLayers()];
         this.hostLength = new int[config.numHiddenLayers()];
@@ -85,8 +90,16 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public String name() {
+        // "weights f16", "weights f32" (an F32 checkpoint), "weights f32 from F16" (widened at load) ...
+        boolean widened = checkpointMatrices != null && !checkpointMatrices.name().equalsIgnoreCase(precision.label);
         return "tornadovm (" + Devices.backendName(device) + " " + device.getPhysicalDevice().getDeviceName()
-                + ", weights f32" + (halfFloatDevice ? "" : ", device has no fp16") + ")";
+                + ", weights " + precision.label + (widened ? " from " + checkpointMatrices : "")
+                + (halfFloatDevice ? ", device has fp16" : ", device has no fp16") + ")";
+    }
+
+    /** The precision of the weight matrices on the device. */
+    public WeightPrecision weightPrecision() {
+        return precision;
     }
 
     /** The device the kernels run on. */
