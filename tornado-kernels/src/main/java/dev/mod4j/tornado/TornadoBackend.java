@@ -19,7 +19,8 @@ import java.util.function.Function;
  * The decoder on a TornadoVM device (OpenCL, PTX or SPIR-V): the CPU backend's mathematics, as TornadoVM kernels in
  * {@link DecoderTaskGraphs}.
  *
- * <p>What lives on the device: all weights (uploaded once, float32), the KV cache of every layer and the residual
+ * <p>What lives on the device: all weights (uploaded once; matrices float32, or half for an F16 checkpoint on a device
+ * with fp16, see {@link WeightPrecision}), the KV cache of every layer and the residual
  * stream (the hidden rows of the forward pass). A session's {@link TornadoResidualStream} runs layers, gathers,
  * scatters, scales and compacts rows, and computes the schedules' router and attention scores there; per layer only
  * row indices, positions, gates and scores (a few numbers per row) cross the bus. The host {@link LayerKvCache}
