@@ -24,7 +24,9 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -50,8 +52,8 @@ import java.util.Map;
  *   <li>Row operations on the residual stream: {@code rows_put_1} / {@code rows_put_all} (a forward pass's input
  *       rows), {@code rows_scale}, {@code rows_keep} (compaction after a drop), {@code rows_download} (for analysis
  *       tools, and for saving a session's rows when another one takes the device).</li>
- *   <li>Scores for the schedules: {@code score_projection} (router logits of listed rows, optionally on
- *       input_layernorm'ed rows) with {@code projection_upload} (a router's weights into a slot, once per weight
+ *   <li>Scores for the schedules: {@code score_projection_N} (router logits of up to N listed rows, optionally
+ *       on input_layernorm'ed rows; N by the blocks' buckets) with {@code projection_upload} (a router's weights into a slot, once per weight
  *       array), and {@code attention_score} (head-mean attention probabilities of one query row). Only the scores
  *       go to the host.</li>
  *   <li>{@code kv_restore} / {@code kv_save}: host cache entries into the device cache and back, for when several
@@ -59,8 +61,9 @@ import java.util.Map;
  *   <li>{@code logits}: final norm and {@code lm_head} of one stream row.</li>
  * </ol>
  *
- * <p>TornadoVM copies whole arrays, so every per-call vector is sized for the capacity (or the block's N); the host
- * fills the first entries and the {@link Step} array says how many count.
+ * <p>TornadoVM copies whole arrays, so every per-call vector is sized for the capacity (or the graph's N); the host
+ * fills the first entries and the {@link Step} array says how many count. Weight matrices are float32 or half
+ * ({@link WeightPrecision}); the projections pick the kernel variant from the weights' array type.
  */
 final class DecoderTaskGraphs implements AutoCloseable {
     static final String WEIGHTS = "weights";
@@ -91,7 +94,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
     /** Score projections (router weights) by slot, [slots × MAX_PROJECTION_OUTPUTS × hidden_size], and biases. */
     private final FloatArray projections;
     private final FloatArray projectionBias;
-    private final List<FloatArray> shared = new ArrayList<>();
+    private final List<TornadoNativeArray> shared = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
     private final GridScheduler grids = new GridScheduler();
     private final KernelContext context = new KernelContext();
@@ -126,9 +129,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
     private final IntArray uploadStep = new IntArray(Step.SIZE);
     private final FloatArray uploadWeights;
     private final FloatArray uploadBias;
-    private final IntArray projectStep = new IntArray(Step.SIZE);
-    private final IntArray projectRows;
-    private final FloatArray projectScores;
+    private final List<ScoreProjection> scoreProjections = new ArrayList<>();
     private final IntArray scoreStep = new IntArray(Step.SIZE);
     private final IntArray scoreQueryStep = new IntArray(Step.SIZE);
     private final IntArray scorePositions;
@@ -249,8 +250,6 @@ final class DecoderTaskGraphs implements AutoCloseable {
         this.downloadRows = new FloatArray(capacity * d);
         this.uploadWeights = new FloatArray(MAX_PROJECTION_OUTPUTS * d);
         this.uploadBias = new FloatArray(MAX_PROJECTION_OUTPUTS);
-        this.projectRows = new IntArray(capacity);
-        this.projectScores = new FloatArray(capacity * MAX_PROJECTION_OUTPUTS);
         this.scorePositions = new IntArray(capacity);
         this.scoreMean = new FloatArray(capacity);
         this.logitsOutput = new FloatArray(config.vocabSize());
@@ -264,9 +263,15 @@ final class DecoderTaskGraphs implements AutoCloseable {
             graphs.add(blockGraph(block).snapshot());
             blocks.add(block);
         }
+        for (int rows : bucketSizes(capacity)) {
+            ScoreProjection scores = new ScoreProjection(rows);
+            scores.graphIndex = graphs.size();
+            graphs.add(projectGraph(scores).snapshot());
+            scoreProjections.add(scores);
+        }
         for (TaskGraph g : List.of(restoreGraph(), saveGraph(), putGraph(PUT_ONE, putOneStep, putOneRow),
                 putGraph(PUT_ALL, putAllStep, putAllRows), scaleGraph(), keepGraph(), downloadGraph(),
-                uploadProjectionGraph(), projectGraph(), attentionScoreGraph(), logitsGraph())) {
+                uploadProjectionGraph(), attentionScoreGraph(), logitsGraph())) {
             graphIndex.put(g.getTaskGraphName(), graphs.size());
             graphs.add(g.snapshot());
         }
@@ -295,6 +300,27 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
     int capacity() {
         return capacity;
+    }
+
+    /**
+     * The buffers of one {@code score_projection_N} graph: router logits of up to N listed rows. Sized by the same
+     * buckets as the blocks, since TornadoVM copies whole arrays: a decode step sends one index and gets two scores
+     * back, not {@code capacity} of each.
+     */
+    static final class ScoreProjection {
+        final int maxRows;
+        final String name;
+        final IntArray step = new IntArray(Step.SIZE);
+        final IntArray rowIndex;
+        final FloatArray scores;
+        int graphIndex;
+
+        ScoreProjection(int maxRows) {
+            this.maxRows = maxRows;
+            this.name = PROJECT + "_" + maxRows;
+            this.rowIndex = new IntArray(maxRows);
+            this.scores = new FloatArray(maxRows * MAX_PROJECTION_OUTPUTS);
+        }
     }
 
     /** The smallest block graph that holds {@code rows} rows. */
@@ -391,22 +417,32 @@ final class DecoderTaskGraphs implements AutoCloseable {
                     + MAX_PROJECTION_OUTPUTS);
         }
         int slot = projectionSlot(weight, bias, outputs);
+        ScoreProjection p = scoreProjectionFor(count);
         for (int i = 0; i < count; i++) {
-            projectRows.set(i, rows == null ? i : rows[i]);
+            p.rowIndex.set(i, rows == null ? i : rows[i]);
         }
-        projectStep.set(Step.ROWS, count);
-        projectStep.set(Step.LAYER, normLayer);
-        projectStep.set(Step.BASE, outputs);
-        projectStep.set(Step.ARG, slot);
-        grids.get(PROJECT + ".project_rows").setGlobalWork((long) Math.max(count, 1) * Routing.LOCAL_SIZE, 1, 1);
-        execute(PROJECT);
+        p.step.set(Step.ROWS, count);
+        p.step.set(Step.LAYER, normLayer);
+        p.step.set(Step.BASE, outputs);
+        p.step.set(Step.ARG, slot);
+        grids.get(p.name + ".project_rows").setGlobalWork((long) Math.max(count, 1) * Routing.LOCAL_SIZE, 1, 1);
+        execute(p.graphIndex);
         float[] out = new float[count * outputs];
         for (int i = 0; i < count; i++) {
             for (int o = 0; o < outputs; o++) {
-                out[i * outputs + o] = projectScores.get(i * MAX_PROJECTION_OUTPUTS + o);
+                out[i * outputs + o] = p.scores.get(i * MAX_PROJECTION_OUTPUTS + o);
             }
         }
         return out;
+    }
+
+    private ScoreProjection scoreProjectionFor(int rows) {
+        for (ScoreProjection p : scoreProjections) {
+            if (p.maxRows >= rows) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException(rows + " rows to score exceed the device stream's capacity of " + capacity);
     }
 
     private int projectionSlot(float[] weight, float[] bias, int outputs) {
@@ -531,14 +567,33 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
     private TaskGraph weightsGraph() {
         TaskGraph g = new TaskGraph(WEIGHTS);
-        List<FloatArray> touched = new ArrayList<>(shared);
-        while (touched.size() % 8 != 0) {
-            touched.add(new FloatArray(1));
+        List<FloatArray> floats = new ArrayList<>();
+        List<HalfFloatArray> halves = new ArrayList<>();
+        for (TornadoNativeArray a : shared) {
+            if (a instanceof HalfFloatArray half) {
+                halves.add(half);
+            } else {
+                floats.add((FloatArray) a);
+            }
         }
+        while (floats.size() % 8 != 0) {
+            floats.add(new FloatArray(1));
+        }
+        // Half buffers exist only on a device with fp16 (WeightPrecision.forDevice), so only there is a task that
+        // names them (one TornadoVM compiles to half-precision code) part of the graph.
+        while (!halves.isEmpty() && halves.size() % 8 != 0) {
+            halves.add(new HalfFloatArray(1));
+        }
+        List<Object> touched = new ArrayList<>(floats);
+        touched.addAll(halves);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, touched.toArray());
-        for (int i = 0; i < touched.size(); i += 8) {
-            g.task("touch_" + i / 8, KvCache::touch, touched.get(i), touched.get(i + 1), touched.get(i + 2),
-                    touched.get(i + 3), touched.get(i + 4), touched.get(i + 5), touched.get(i + 6), touched.get(i + 7));
+        for (int i = 0; i < floats.size(); i += 8) {
+            g.task("touch_" + i / 8, KvCache::touch, floats.get(i), floats.get(i + 1), floats.get(i + 2),
+                    floats.get(i + 3), floats.get(i + 4), floats.get(i + 5), floats.get(i + 6), floats.get(i + 7));
+        }
+        for (int i = 0; i < halves.size(); i += 8) {
+            g.task("touch_half_" + i / 8, KvCache::touchHalf, halves.get(i), halves.get(i + 1), halves.get(i + 2),
+                    halves.get(i + 3), halves.get(i + 4), halves.get(i + 5), halves.get(i + 6), halves.get(i + 7));
         }
         g.persistOnDevice(touched.toArray());
         return g;
@@ -607,15 +662,30 @@ final class DecoderTaskGraphs implements AutoCloseable {
         return g;
     }
 
-    private void projection(TaskGraph g, Block b, String name, FloatArray x, FloatArray weight, FloatArray bias,
-                            FloatArray out, int inFeatures, int outFeatures, int epilogue) {
-        int weightStride = inFeatures * outFeatures;
-        if (b.matrixVector) {
-            g.task(name, Matmul::vectorTimesWeights, context, b.step, x, weight, weightStride, bias, outFeatures, out,
-                    b.mlpGate, inFeatures, outFeatures, epilogue);
-        } else {
-            g.task(name, Matmul::rowsTimesWeights, context, b.step, x, weight, weightStride, bias, outFeatures, out,
-                    b.mlpGate, inFeatures, outFeatures, epilogue);
+    private void projection(TaskGraph g, Block b, String name, FloatArray x, TornadoNativeArray weight,
+                            FloatArray bias, FloatArray out, int inFeatures, int outFeatures, int epilogue) {
+        matmul(g, name, b.matrixVector, b.step, x, weight, inFeatures * outFeatures, bias, outFeatures, out, b.mlpGate,
+                inFeatures, outFeatures, epilogue);
+    }
+
+    /**
+     * Task {@code name}: {@code x · Wᵀ + b} with the matrix-vector kernel (one row) or the tiled product, each in the
+     * variant for the weights' precision (float32 or half, see {@link WeightPrecision}).
+     */
+    private void matmul(TaskGraph g, String name, boolean matrixVector, IntArray step, FloatArray x,
+                        TornadoNativeArray weight, int weightStride, FloatArray bias, int biasStride, FloatArray out,
+                        FloatArray gate, int inFeatures, int outFeatures, int epilogue) {
+        switch (weight) {
+            case FloatArray w when matrixVector -> g.task(name, Matmul::vectorTimesWeights, context, step, x, w,
+                    weightStride, bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
+            case FloatArray w -> g.task(name, Matmul::rowsTimesWeights, context, step, x, w, weightStride, bias,
+                    biasStride, out, gate, inFeatures, outFeatures, epilogue);
+            case HalfFloatArray w when matrixVector -> g.task(name, Matmul::vectorTimesHalfWeights, context, step, x,
+                    w, weightStride, bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
+            case HalfFloatArray w -> g.task(name, Matmul::rowsTimesHalfWeights, context, step, x, w, weightStride,
+                    bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
+            default -> throw new IllegalArgumentException(name + ": weights of type "
+                    + weight.getClass().getSimpleName() + " (the kernels take FloatArray or HalfFloatArray)");
         }
     }
 
@@ -693,13 +763,13 @@ final class DecoderTaskGraphs implements AutoCloseable {
         return g;
     }
 
-    private TaskGraph projectGraph() {
-        TaskGraph g = graph(PROJECT, projectStep, projectRows);
-        g.task("project_rows", Routing::projectRows, context, projectStep, projectRows, residual,
-                weights.inputLayernorm(), projections, projectionBias, projectScores, config.hiddenSize(),
+    private TaskGraph projectGraph(ScoreProjection p) {
+        TaskGraph g = graph(p.name, p.step, p.rowIndex);
+        g.task("project_rows", Routing::projectRows, context, p.step, p.rowIndex, residual,
+                weights.inputLayernorm(), projections, projectionBias, p.scores, config.hiddenSize(),
                 MAX_PROJECTION_OUTPUTS, (float) config.rmsNormEps());
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, projectScores);
-        grids.addWorkerGrid(PROJECT + ".project_rows", grid1d(Routing.LOCAL_SIZE, Routing.LOCAL_SIZE));
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, p.scores);
+        grids.addWorkerGrid(p.name + ".project_rows", grid1d(Routing.LOCAL_SIZE, Routing.LOCAL_SIZE));
         return g;
     }
 
@@ -722,11 +792,11 @@ final class DecoderTaskGraphs implements AutoCloseable {
         TaskGraph g = graph(ATTENTION_SCORE, scoreStep, scoreQueryStep, scorePositions, scoreQueryPosition);
         g.task("score_norm", Norms::rmsNorm, context, scoreStep, residual, w.inputLayernorm(), d, normed, d,
                 (float) c.rmsNormEps());
-        g.task("score_k", Matmul::rowsTimesWeights, context, scoreStep, normed, w.kProj(), d * c.kvDim(), w.kBias(),
-                c.kvDim(), keys, noGate, d, c.kvDim(), Matmul.STORE);
+        matmul(g, "score_k", false, scoreStep, normed, w.kProj(), d * c.kvDim(), w.kBias(), c.kvDim(), keys, noGate,
+                d, c.kvDim(), Matmul.STORE);
         g.task("score_query_row", Rows::pickRow, context, scoreStep, normed, queryNormed, d);
-        g.task("score_q", Matmul::vectorTimesWeights, context, scoreQueryStep, queryNormed, w.qProj(), d * c.qDim(),
-                w.qBias(), c.qDim(), query, noGate, d, c.qDim(), Matmul.STORE);
+        matmul(g, "score_q", true, scoreQueryStep, queryNormed, w.qProj(), d * c.qDim(), w.qBias(), c.qDim(), query,
+                noGate, d, c.qDim(), Matmul.STORE);
         g.task("score_rope_k", Rotary::rotateHalf, context, scoreStep, scorePositions, keys, w.ropeCos(), w.ropeSin(),
                 c.numKeyValueHeads(), c.headDim());
         g.task("score_rope_q", Rotary::rotateHalf, context, scoreQueryStep, scoreQueryPosition, query, w.ropeCos(),
@@ -771,8 +841,8 @@ final class DecoderTaskGraphs implements AutoCloseable {
         g.task("logits_row", Rows::pickRow, context, logitsStep, residual, row, d);
         g.task("final_norm", Norms::rmsNorm, context, logitsStep, row, weights.norm(), 0, normed, d,
                 (float) config.rmsNormEps());
-        g.task("lm_head", Matmul::vectorTimesWeights, context, logitsStep, normed, weights.lmHead(), 0, noBias, 0,
-                logitsOutput, noGate, d, vocab, Matmul.STORE);
+        matmul(g, "lm_head", true, logitsStep, normed, weights.lmHead(), 0, noBias, 0, logitsOutput, noGate, d, vocab,
+                Matmul.STORE);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOutput);
         grids.addWorkerGrid(LOGITS + ".logits_row", grid1d(roundUp(d, ELEMENTWISE_LOCAL_SIZE), ELEMENTWISE_LOCAL_SIZE));
         grids.addWorkerGrid(LOGITS + ".final_norm", grid1d(Norms.LOCAL_SIZE, Norms.LOCAL_SIZE));

@@ -1,11 +1,14 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.model.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LlamaWeights;
 import dev.mod4j.runtime.model.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,16 +17,19 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The decoder's weights as the device holds them: float32, one buffer per kind of tensor with all layers back to
- * back ({@code q_proj} of layer L starts at {@code L * qDim * hidden}), so that one task graph serves every layer
- * and picks the layer by offset. F16 and BF16 checkpoints are widened to float here, once, at load.
- * Absent biases are zeros (adding 0 leaves every value unchanged).
+ * The decoder's weights as the device holds them, one buffer per kind of tensor with all layers back to back
+ * ({@code q_proj} of layer L starts at {@code L * qDim * hidden}), so that one task graph serves every layer and
+ * picks the layer by offset. The matrices are in {@link #precision}: a {@code FloatArray} each for F32 (F16 and BF16
+ * checkpoints widened here, once, at load), a {@code HalfFloatArray} each for F16 (the checkpoint's half values as
+ * they are). Norm weights, biases and rotary tables are float32. Absent biases are zeros (adding 0 leaves every value
+ * unchanged).
  */
-record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kProj, FloatArray vProj,
-                     FloatArray oProj, FloatArray postAttentionLayernorm, FloatArray gateProj, FloatArray upProj,
-                     FloatArray downProj, FloatArray qBias, FloatArray kBias, FloatArray vBias, FloatArray oBias,
-                     FloatArray gateBias, FloatArray upBias, FloatArray downBias, FloatArray norm, FloatArray lmHead,
-                     FloatArray ropeCos, FloatArray ropeSin) {
+record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, TornadoNativeArray qProj,
+                     TornadoNativeArray kProj, TornadoNativeArray vProj, TornadoNativeArray oProj,
+                     FloatArray postAttentionLayernorm, TornadoNativeArray gateProj, TornadoNativeArray upProj,
+                     TornadoNativeArray downProj, FloatArray qBias, FloatArray kBias, FloatArray vBias, FloatArray oBias,
+                     FloatArray gateBias, FloatArray upBias, FloatArray downBias, FloatArray norm,
+                     TornadoNativeArray lmHead, FloatArray ropeCos, FloatArray ropeSin) {
 
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -31,25 +37,31 @@ record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kPr
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Every buffer, for the upload graph. */
-    List<FloatArray> all() {
+    List<TornadoNativeArray> all() {
         return List.of(inputLayernorm, qProj, kProj, vProj, oProj, postAttentionLayernorm, gateProj, upProj, downProj,
                 qBias, kBias, vBias, oBias, gateBias, upBias, downBias, norm, lmHead, ropeCos, ropeSin);
     }
 
-    static DeviceWeights widen(LlamaConfig c, LlamaWeights w, RotaryEmbedding rope) {
+    /** The weights in {@code precision} (see {@link WeightPrecision#forDevice}); F16 requires an F16 checkpoint. */
+    static DeviceWeights load(LlamaConfig c, LlamaWeights w, RotaryEmbedding rope, WeightPrecision precision) {
+        if (precision == WeightPrecision.F16 && WeightPrecision.checkpointMatrices(w) != DType.F16) {
+            throw new IllegalArgumentException("half weights on the device need an F16 checkpoint; its matrices are "
+                    + WeightPrecision.checkpointMatrices(w));
+        }
         List<DecoderLayerWeights> layers = w.layers();
         int d = c.hiddenSize();
         int m = c.intermediateSize();
         return new DeviceWeights(
+                precision,
                 vectors(layers, DecoderLayerWeights::inputLayernorm, d),
-                matrices(layers, DecoderLayerWeights::qProj),
-                matrices(layers, DecoderLayerWeights::kProj),
-                matrices(layers, DecoderLayerWeights::vProj),
-                matrices(layers, DecoderLayerWeights::oProj),
+                matrices(layers, DecoderLayerWeights::qProj, precision),
+                matrices(layers, DecoderLayerWeights::kProj, precision),
+                matrices(layers, DecoderLayerWeights::vProj, precision),
+                matrices(layers, DecoderLayerWeights::oProj, precision),
                 vectors(layers, DecoderLayerWeights::postAttentionLayernorm, d),
-                matrices(layers, DecoderLayerWeights::gateProj),
-                matrices(layers, DecoderLayerWeights::upProj),
-                matrices(layers, DecoderLayerWeights::downProj),
+                matrices(layers, DecoderLayerWeights::gateProj, precision),
+                matrices(layers, DecoderLayerWeights::upProj, precision),
+                matrices(layers, DecoderLayerWeights::downProj, precision),
                 vectors(layers, DecoderLayerWeights::qBias, c.qDim()),
                 vectors(layers, DecoderLayerWeights::kBias, c.kvDim()),
                 vectors(layers, DecoderLayerWeights::vBias, c.kvDim()),
@@ -58,13 +70,14 @@ record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kPr
                 vectors(layers, DecoderLayerWeights::upBias, m),
                 vectors(layers, DecoderLayerWeights::downBias, d),
                 FloatArray.fromArray(w.norm()),
-                matrices(List.of(w.lmHead()), x -> x),
+                matrices(List.of(w.lmHead()), x -> x, precision),
                 ropeTable(c, rope, true),
                 ropeTable(c, rope, false));
     }
 
-    /** One matrix per layer, back to back, widened to float. */
-    private static <T> FloatArray matrices(List<T> layers, Function<T, WeightMatrix> pick) {
+    /** One matrix per layer, back to back: widened to float, or F16 values as they are. */
+    private static <T> TornadoNativeArray matrices(List<T> layers, Function<T, WeightMatrix> pick,
+                                                   WeightPrecision precision) {
         WeightMatrix first = pick.apply(layers.getFirst());
         long perLayer = (long) first.outFeatures() * first.inFeatures();
         long total = perLayer * layers.size();
@@ -72,6 +85,14 @@ record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kPr
             throw new UnsupportedOperationException(first.name() + ": " + layers.size() + " layers of [" + first.outFeatures()
                     + " × " + first.inFeatures() + "] = " + total + " floats do not fit one TornadoVM FloatArray (at most "
                     + Integer.MAX_VALUE + " elements)");
+        }
+        if (precision == WeightPrecision.F16) {
+            HalfFloatArray half = new HalfFloatArray((int) total);
+            MemorySegment dst = half.getSegment();
+            for (int l = 0; l < layers.size(); l++) {
+                copyHalf(pick.apply(layers.get(l)), dst, l * perLayer * Short.BYTES);
+            }
+            return half;
         }
         FloatArray out = new FloatArray((int) total);
         MemorySegment dst = out.getSegment();
@@ -93,6 +114,19 @@ record DeviceWeights(FloatArray inputLayernorm, FloatArray qProj, FloatArray kPr
             }
         }
         return out;
+    }
+
+    /** Copies an F16 checkpoint matrix (little-endian) as it is into a half buffer at {@code dstByteOffset}. */
+    static void copyHalf(WeightMatrix m, MemorySegment dst, long dstByteOffset) {
+        MemorySegment src = m.data();
+        long n = (long) m.outFeatures() * m.inFeatures();
+        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            MemorySegment.copy(src, 0, dst, dstByteOffset, n * Short.BYTES);
+        } else {
+            for (long i = 0; i < n; i++) {
+                dst.set(ValueLayout.JAVA_SHORT, dstByteOffset + i * Short.BYTES, src.get(U16_LE, i * Short.BYTES));
+            }
+        }
     }
 
     /** Widens a checkpoint matrix (F32, F16 or BF16, little-endian) into float32 at {@code dstByteOffset}. */

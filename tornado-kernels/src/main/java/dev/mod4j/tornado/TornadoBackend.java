@@ -1,6 +1,7 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.model.LayerKvCache;
@@ -18,7 +19,8 @@ import java.util.function.Function;
  * The decoder on a TornadoVM device (OpenCL, PTX or SPIR-V): the CPU backend's mathematics, as TornadoVM kernels in
  * {@link DecoderTaskGraphs}.
  *
- * <p>What lives on the device: all weights (uploaded once, float32), the KV cache of every layer and the residual
+ * <p>What lives on the device: all weights (uploaded once; matrices float32, or half for an F16 checkpoint on a device
+ * with fp16, see {@link WeightPrecision}), the KV cache of every layer and the residual
  * stream (the hidden rows of the forward pass). A session's {@link TornadoResidualStream} runs layers, gathers,
  * scatters, scales and compacts rows, and computes the schedules' router and attention scores there; per layer only
  * row indices, positions, gates and scores (a few numbers per row) cross the bus. The host {@link LayerKvCache}
@@ -37,6 +39,9 @@ public final class TornadoBackend implements Backend {
     private final TornadoDevice device;
     private final boolean profile;
     private final boolean halfFloatDevice;
+    /** The checkpoint matrices' common element type (null: mixed) and the precision they have on the device. */
+    private final DType checkpointMatrices;
+    private final WeightPrecision precision;
     private DeviceWeights deviceWeights;
     private DecoderTaskGraphs graphs;
     /**
@@ -74,10 +79,11 @@ public final class TornadoBackend implements Backend {
         this.weights = weights;
         this.device = device;
         this.profile = profile;
-        // Weights are float32 on the device. F16/BF16 checkpoints are widened at load; on a device with fp16 they
-        // could stay half (HalfFloatArray), which the kernels do not do yet, so every device gets float32 for now.
+        // F16 matrices stay half on a device with fp16; otherwise (and for BF16/F32) they are float32 on the device.
         this.halfFloatDevice = Devices.supportsHalfFloat(device);
-        this.deviceWeights = DeviceWeights.widen(config, weights, rope);
+        this.checkpointMatrices = WeightPrecision.checkpointMatrices(weights);
+        this.precision = WeightPrecision.forDevice(halfFloatDevice, checkpointMatrices);
+        this.deviceWeights = DeviceWeights.load(config, weights, rope, precision);
         this.residentCache = new WeakReference<?>[config.numHiddenLayers()];
         this.residentLength = new int[config.numHiddenLayers()];
         this.hostLength = new int[config.numHiddenLayers()];
@@ -85,8 +91,16 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public String name() {
+        // "weights f16", "weights f32" (an F32 checkpoint), "weights f32 from F16" (widened at load) ...
+        boolean widened = checkpointMatrices != null && !checkpointMatrices.name().equalsIgnoreCase(precision.label);
         return "tornadovm (" + Devices.backendName(device) + " " + device.getPhysicalDevice().getDeviceName()
-                + ", weights f32" + (halfFloatDevice ? "" : ", device has no fp16") + ")";
+                + ", weights " + precision.label + (widened ? " from " + checkpointMatrices : "")
+                + (halfFloatDevice ? ", device has fp16" : ", device has no fp16") + ")";
+    }
+
+    /** The precision of the weight matrices on the device. */
+    public WeightPrecision weightPrecision() {
+        return precision;
     }
 
     /** The device the kernels run on. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import static dev.mod4j.tornado.TornadoTestSupport.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The TornadoVM backend against the CPU backend on the golden LLaMAs: prefill logits and greedy decoding. */
 class TornadoBackendDenseTest {
@@ -34,7 +37,11 @@ class TornadoBackendDenseTest {
         TornadoTestSupport.assumeTornadoVm();
     }
 
-    /** F32, BF16 and F16 checkpoints (widened to float32 for the device), GQA, tied embeddings, linear rope scaling. */
+    /**
+     * F32, BF16 and F16 checkpoints, GQA, tied embeddings, linear rope scaling. BF16 is widened to float32 on the
+     * device; F16 too on a device without fp16 (PoCL), while on a device with fp16 it stays half and the half-weight
+     * kernels run (see {@link #f16CheckpointKeepsHalfWeightsOnADeviceWithFp16}).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-gqa-f32", "llama-gqa-bf16", "llama-gqa-f16", "llama-tied-rope-f32"})
     void prefillLogitsAndGreedyDecodingMatchTheCpuBackend(String caseName) throws IOException {
@@ -112,6 +119,37 @@ class TornadoBackendDenseTest {
                     + restored + " restored from them");
             assertTrue(restored > 0, "switching sessions must have restored device caches from the host");
             assertTrue(saved > 0, "switching sessions must have saved the device-only entries to the host caches");
+        }
+    }
+
+    /**
+     * On a device with fp16 an F16 checkpoint's matrices stay half on the device, and the logits test above runs the
+     * half-weight kernels. No such device was available for this repository's tests (PoCL has no fp16): skipped there.
+     */
+    @Test
+    void f16CheckpointKeepsHalfWeightsOnADeviceWithFp16() {
+        TornadoDevice device = Devices.select(null);
+        assumeTrue(Devices.supportsHalfFloat(device), device.getPhysicalDevice().getDeviceName()
+                + " has no fp16: the half-weight kernels are not executed on this device");
+        try (LlamaModel tornado = LlamaModel.load(ModelFiles.open(TornadoTestSupport.golden("llama-gqa-f16"), null,
+                LoadMode.MMAP), TornadoBackend.on(null))) {
+            TornadoBackend backend = (TornadoBackend) tornado.backend();
+            assertEquals(WeightPrecision.F16, backend.weightPrecision());
+            assertTrue(backend.name().contains("weights f16"), backend.name());
+        }
+    }
+
+    /** On a device without fp16 (PoCL here) an F16 checkpoint is widened to float32 and the float kernels run. */
+    @Test
+    void f16CheckpointIsWidenedToFloat32OnADeviceWithoutFp16() {
+        TornadoDevice device = Devices.select(null);
+        assumeFalse(Devices.supportsHalfFloat(device), device.getPhysicalDevice().getDeviceName() + " has fp16");
+        try (LlamaModel tornado = LlamaModel.load(ModelFiles.open(TornadoTestSupport.golden("llama-gqa-f16"), null,
+                LoadMode.MMAP), TornadoBackend.on(null))) {
+            TornadoBackend backend = (TornadoBackend) tornado.backend();
+            System.out.println("[tornadovm] llama-gqa-f16 on " + backend.name());
+            assertEquals(WeightPrecision.F32, backend.weightPrecision());
+            assertTrue(backend.name().contains("weights f32 from F16, device has no fp16"), backend.name());
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.mod4j.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -49,6 +51,15 @@ public final class KvCache {
                              FloatArray g, FloatArray h) {
         if (a.getSize() < 0) {
             b.set(0, c.get(0) + d.get(0) + e.get(0) + f.get(0) + g.get(0) + h.get(0));
+        }
+    }
+
+    /** {@link #touch} for half buffers (weights kept in fp16); registered only on a device with fp16. */
+    public static void touchHalf(HalfFloatArray a, HalfFloatArray b, HalfFloatArray c, HalfFloatArray d,
+                                 HalfFloatArray e, HalfFloatArray f, HalfFloatArray g, HalfFloatArray h) {
+        if (a.getSize() < 0) {
+            b.set(0, new HalfFloat(c.get(0).getFloat32() + d.get(0).getFloat32() + e.get(0).getFloat32()
+                    + f.get(0).getFloat32() + g.get(0).getFloat32() + h.get(0).getFloat32()));
         }
     }
 }
