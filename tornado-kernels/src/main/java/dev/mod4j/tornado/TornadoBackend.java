@@ -117,6 +117,8 @@ public final class TornadoBackend implements Backend {
     /** The task graphs, rebuilt with a larger device KV cache and stream when a session needs more than they hold. */
     private DecoderTaskGraphs graphsFor(int maxRows) {
         if (graphs == null || graphs.capacity() < maxRows) {
+            DeviceMemoryPlan.of(config, precision, Math.max(maxRows, 1)).requireFits(device.getMaxGlobalMemory(),
+                    device.getPhysicalDevice().getDeviceName(), maxRows);
             if (graphs != null) {
                 // The device copies are about to go: write what only the device holds back to the host first.
                 evictStream();
