@@ -9,7 +9,11 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.cpu.MemoryReadBandwidth;
 import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.model.DecoderLayerWeights;
+import dev.mod4j.runtime.model.LlamaWeights;
+import dev.mod4j.runtime.tensor.WeightMatrix;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
@@ -19,7 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -87,8 +93,8 @@ final class BenchCommand implements Callable<Integer> {
         Path root = cacheDir != null ? cacheDir : ModelCache.defaultRoot();
         out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
                 decodeTokens, Parallel.common().threads());
-        out.printf("%-6s %-5s %14s %14s %12s %12s %12s%n", "dtype", "load", "prefill tok/s", "decode tok/s",
-                "weights GB", "peak RSS GB", "RSS bound GB");
+        out.printf("%-6s %-5s %14s %14s %11s %11s %9s %11s %12s %12s%n", "dtype", "load", "prefill tok/s",
+                "decode tok/s", "decode GB/s", "read GB/s", "of read", "weights GB", "peak RSS GB", "RSS bound GB");
         for (String dtypeName : dtypes) {
             DType dtype = DType.fromHeaderName(dtypeName.toUpperCase()).orElseThrow(() ->
                     new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
@@ -100,16 +106,38 @@ final class BenchCommand implements Callable<Integer> {
                 try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode), CpuBackend::of)) {
                     Session session = model.newSession(promptTokens + decodeTokens + 1);
                     double[] result = measure(session, model.config().vocabSize());
+                    List<MemorySegment> decodeReads = decodeReads(model.weights());
+                    long decodeBytes = decodeReads.stream().mapToLong(MemorySegment::byteSize).sum();
+                    double readBandwidth = MemoryReadBandwidth.bytesPerSecond(decodeReads, Parallel.common(), 3);
+                    double decodeBandwidth = result[1] * decodeBytes;
                     long weightBytes = model.files().language().tensorBytes();
                     // The issue-9 target: weights touched + KV cache + 300 MB (all weights are touched by a pass).
                     long boundBytes = weightBytes + session.kvCacheBytes() + (300L << 20);
-                    out.printf("%-6s %-5s %14.1f %14.2f %12.2f %12s %12.2f%n", dtype, load, result[0], result[1],
-                            weightBytes / 1e9, gigabytes(PeakResidentMemory.peakBytes()), boundBytes / 1e9);
+                    out.printf("%-6s %-5s %14.1f %14.2f %11.1f %11.1f %8.0f%% %11.2f %12s %12.2f%n", dtype, load,
+                            result[0], result[1], decodeBandwidth / 1e9, readBandwidth / 1e9,
+                            100 * decodeBandwidth / readBandwidth, weightBytes / 1e9,
+                            gigabytes(PeakResidentMemory.peakBytes()), boundBytes / 1e9);
                     out.flush();
                 }
             }
         }
         return 0;
+    }
+
+    /**
+     * The weights one decode step streams: every layer's projections and the LM head (the embedding table is read
+     * one row per token). Decode can be no faster than reading these bytes once.
+     */
+    private static List<MemorySegment> decodeReads(LlamaWeights weights) {
+        List<MemorySegment> reads = new ArrayList<>();
+        for (DecoderLayerWeights layer : weights.layers()) {
+            for (WeightMatrix m : List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(),
+                    layer.gateProj(), layer.upProj(), layer.downProj())) {
+                reads.add(m.data());
+            }
+        }
+        reads.add(weights.lmHead().data());
+        return reads;
     }
 
     private static String gigabytes(java.util.OptionalLong bytes) {

@@ -1,9 +1,9 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +19,9 @@ import java.util.Arrays;
  * of 4 weight rows is widened chunk by chunk into an L1 scratch and applied to all activation rows (4 at a time)
  * from there.
  *
+ * <p>Half-precision weights are read in {@link WeightVectors#pairedBound paired order}, activations rearranged
+ * to match once per call.
+ *
  * <p>An output's arithmetic is the same in every kernel here (lane-wise FMAs over whole vectors in order, a
  * {@link LaneSums fixed-order lane sum}, then the tail in order), so it depends neither on the thread count nor
  * on which kernel shape computed it.
@@ -31,7 +34,6 @@ final class DotProductKernels {
     private static final VectorSpecies<Float> F = WeightVectors.F;
     private static final int VL = WeightVectors.VL;
     private static final VectorSpecies<Integer> INTS = WeightVectors.INTS;
-    private static final VectorSpecies<Short> HALF_SHORTS = WeightVectors.HALF_SHORTS;
     private static final IntVector MAGNITUDE_BITS = WeightVectors.MAGNITUDE_BITS;
     private static final IntVector SIGN_BIT = WeightVectors.SIGN_BIT;
     private static final IntVector FLOAT_EXPONENT_ONES = WeightVectors.FLOAT_EXPONENT_ONES;
@@ -39,6 +41,7 @@ final class DotProductKernels {
     private static final IntVector EXPONENT_REBIAS = WeightVectors.EXPONENT_REBIAS;
     private static final IntVector FLOAT_EXPONENT_LSB = WeightVectors.FLOAT_EXPONENT_LSB;
     private static final FloatVector SMALLEST_NORMAL_HALF = WeightVectors.SMALLEST_NORMAL_HALF;
+    private static final IntVector HIGH_HALF = WeightVectors.HIGH_HALF;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -59,6 +62,8 @@ final class DotProductKernels {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[OUTPUT_GROUP * VL]);
     private static final ThreadLocal<float[]> WIDENED =
             ThreadLocal.withInitial(() -> new float[OUTPUT_GROUP * WIDEN_CHUNK]);
+    /** Per-thread activation rows in paired order (half-precision weights), grown on demand. */
+    private static final ThreadLocal<float[][]> PAIRED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
     private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(
             () -> new float[roundUp(MatmulKernel.PACKING_MIN_ROWS, ROW_GROUP) * OUTPUT_GROUP * VL]);
 
@@ -83,6 +88,19 @@ final class DotProductKernels {
         MemorySegment data = w.data();
         int k = w.inFeatures();
         long stride = w.rowByteStride();
+        if (w.dtype() != DType.F32) {
+            // Half-precision weights are read in paired order (see WeightVectors); the activations follow it.
+            float[][] holder = PAIRED.get();
+            if (holder[0].length < rows * k) {
+                holder[0] = new float[rows * k];
+            }
+            float[] paired = holder[0];
+            for (int r = 0; r < rows; r++) {
+                WeightVectors.toPairedOrder(in, inOffset + r * k, paired, r * k, k);
+            }
+            in = paired;
+            inOffset = 0;
+        }
         // One row: weights widened in registers as they stream. Several rows: widened once into a scratch that
         // all rows reuse.
         if (rows > 1) {
@@ -128,13 +146,13 @@ final class DotProductKernels {
         float[] acc = ACCUMULATORS.get();
         int n = w.outFeatures();
         int k = w.inFeatures();
-        int bound = F.loopBound(k);
+        int bound = w.dtype() == DType.F32 ? F.loopBound(k) : WeightVectors.pairedBound(k);
         int lastChunk = 0;
         for (int c0 = 0; c0 < k; c0 += WIDEN_CHUNK) {
             int chunk = Math.min(WIDEN_CHUNK, k - c0);
             for (int j = 0; j < OUTPUT_GROUP; j++) {
                 if (j < outputs) {
-                    widen(w, o + j, c0, chunk, widened, j * WIDEN_CHUNK);
+                    widen(w, o + j, c0, chunk, Math.clamp(bound - c0, 0, chunk), widened, j * WIDEN_CHUNK);
                 } else if (c0 == 0) {
                     Arrays.fill(widened, j * WIDEN_CHUNK, (j + 1) * WIDEN_CHUNK, 0f);
                 }
@@ -163,12 +181,21 @@ final class DotProductKernels {
         }
     }
 
-    private static void widen(WeightMatrix w, int row, int c0, int count, float[] dst, int at) {
+    /** Widens {@code count} weights of a row from inFeature c0; half precision in paired order for the first
+     * {@code paired} (a multiple of 2·VL), natural order after. */
+    private static void widen(WeightMatrix w, int row, int c0, int count, int paired, float[] dst, int at) {
         long src = row * w.rowByteStride() + (long) c0 * w.dtype().byteSize();
+        long rest = src + (long) paired * w.dtype().byteSize();
         switch (w.dtype()) {
             case F32 -> WeightVectors.widenF32(w.data(), src, dst, at, count);
-            case BF16 -> WeightVectors.widenBF16(w.data(), src, dst, at, count);
-            case F16 -> WeightVectors.widenF16(w.data(), src, dst, at, count);
+            case BF16 -> {
+                WeightVectors.widenBF16Paired(w.data(), src, dst, at, paired);
+                WeightVectors.widenBF16(w.data(), rest, dst, at + paired, count - paired);
+            }
+            case F16 -> {
+                WeightVectors.widenF16Paired(w.data(), src, dst, at, paired);
+                WeightVectors.widenF16(w.data(), rest, dst, at + paired, count - paired);
+            }
             default -> throw new AssertionError(w.dtype());
         }
     }
@@ -274,7 +301,8 @@ final class DotProductKernels {
     // ---------------------------------------------------------------------------------------------------
     // Generated kernels for one activation row: dot1x{outputs}{dtype}. The widening is written out in each (see
     // WeightVectors for the F16 method). Keep every output's arithmetic identical to multiplyOutputGroup's: FMAs
-    // (weight · activation + sum) over whole vectors in order, LaneSums, then the tail in order.
+    // (weight · activation + sum) over whole vectors in order, LaneSums, then the tail in order. Half-precision
+    // kernels read the weights, and the activations prepared by multiplyOutputs, in WeightVectors' paired order.
 
     private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
             int k, boolean accumulate, float[] lanes) {
@@ -335,12 +363,12 @@ final class DotProductKernels {
             int k, boolean accumulate, float[] lanes) {
         FloatVector s0 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            s0 = w0.fma(v, s0);
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+            FloatVector even = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            s0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s0);
+            s0 = p0.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s0);
         }
         s0.intoArray(lanes, 0 * VL);
         float t0 = LaneSums.sum(lanes, 0 * VL);
@@ -351,32 +379,29 @@ final class DotProductKernels {
         store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
-            long stride, int k, boolean accumulate, float[] lanes) {
+    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride,
+            int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
-            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            s0 = w0.fma(v, s0);
-            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row1 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            s1 = w1.fma(v, s1);
-            FloatVector w2 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row2 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            s2 = w2.fma(v, s2);
-            FloatVector w3 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row3 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            s3 = w3.fma(v, s3);
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+            FloatVector even = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            s0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s0);
+            s0 = p0.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s0);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + 2L * c, LE);
+            s1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s1);
+            s1 = p1.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s1);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + 2L * c, LE);
+            s2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s2);
+            s2 = p2.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s2);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + 2L * c, LE);
+            s3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s3);
+            s3 = p3.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s3);
         }
         s0.intoArray(lanes, 0 * VL);
         s1.intoArray(lanes, 1 * VL);
@@ -400,18 +425,28 @@ final class DotProductKernels {
             int k, boolean accumulate, float[] lanes) {
         FloatVector s0 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
-            IntVector h0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector m0 = h0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector e0 = m0.add(EXPONENT_REBIAS);
-            FloatVector w0 = e0
-                    .blend(e0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), m0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(m0.or(FLOAT_EXPONENT_ONES), m0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(h0.and(SIGN_BIT)).reinterpretAsFloats();
-            s0 = w0.fma(v, s0);
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+            FloatVector even = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            IntVector he0 = p0.lanewise(VectorOperators.LSHL, 16);
+            IntVector me0 = he0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector ee0 = me0.add(EXPONENT_REBIAS);
+            FloatVector we0 = ee0
+                    .blend(ee0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), me0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(me0.or(FLOAT_EXPONENT_ONES), me0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(he0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = we0.fma(even, s0);
+            IntVector ho0 = p0.and(HIGH_HALF);
+            IntVector mo0 = ho0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector eo0 = mo0.add(EXPONENT_REBIAS);
+            FloatVector wo0 = eo0
+                    .blend(eo0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), mo0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(mo0.or(FLOAT_EXPONENT_ONES), mo0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(ho0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = wo0.fma(odd, s0);
         }
         s0.intoArray(lanes, 0 * VL);
         float t0 = LaneSums.sum(lanes, 0 * VL);
@@ -422,56 +457,93 @@ final class DotProductKernels {
         store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
-            long stride, int k, boolean accumulate, float[] lanes) {
+    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride,
+            int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
-            FloatVector v = FloatVector.fromArray(F, x, xOff + c);
-            IntVector h0 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row0 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector m0 = h0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector e0 = m0.add(EXPONENT_REBIAS);
-            FloatVector w0 = e0
-                    .blend(e0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), m0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(m0.or(FLOAT_EXPONENT_ONES), m0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(h0.and(SIGN_BIT)).reinterpretAsFloats();
-            s0 = w0.fma(v, s0);
-            IntVector h1 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row1 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector m1 = h1.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector e1 = m1.add(EXPONENT_REBIAS);
-            FloatVector w1 = e1
-                    .blend(e1.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), m1.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(m1.or(FLOAT_EXPONENT_ONES), m1.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(h1.and(SIGN_BIT)).reinterpretAsFloats();
-            s1 = w1.fma(v, s1);
-            IntVector h2 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row2 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector m2 = h2.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector e2 = m2.add(EXPONENT_REBIAS);
-            FloatVector w2 = e2
-                    .blend(e2.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), m2.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(m2.or(FLOAT_EXPONENT_ONES), m2.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(h2.and(SIGN_BIT)).reinterpretAsFloats();
-            s2 = w2.fma(v, s2);
-            IntVector h3 = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, row3 + 2L * c, LE)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector m3 = h3.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector e3 = m3.add(EXPONENT_REBIAS);
-            FloatVector w3 = e3
-                    .blend(e3.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), m3.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(m3.or(FLOAT_EXPONENT_ONES), m3.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(h3.and(SIGN_BIT)).reinterpretAsFloats();
-            s3 = w3.fma(v, s3);
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+            FloatVector even = FloatVector.fromArray(F, x, xOff + c);
+            FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            IntVector he0 = p0.lanewise(VectorOperators.LSHL, 16);
+            IntVector me0 = he0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector ee0 = me0.add(EXPONENT_REBIAS);
+            FloatVector we0 = ee0
+                    .blend(ee0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), me0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(me0.or(FLOAT_EXPONENT_ONES), me0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(he0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = we0.fma(even, s0);
+            IntVector ho0 = p0.and(HIGH_HALF);
+            IntVector mo0 = ho0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector eo0 = mo0.add(EXPONENT_REBIAS);
+            FloatVector wo0 = eo0
+                    .blend(eo0.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), mo0.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(mo0.or(FLOAT_EXPONENT_ONES), mo0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(ho0.and(SIGN_BIT)).reinterpretAsFloats();
+            s0 = wo0.fma(odd, s0);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + 2L * c, LE);
+            IntVector he1 = p1.lanewise(VectorOperators.LSHL, 16);
+            IntVector me1 = he1.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector ee1 = me1.add(EXPONENT_REBIAS);
+            FloatVector we1 = ee1
+                    .blend(ee1.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), me1.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(me1.or(FLOAT_EXPONENT_ONES), me1.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(he1.and(SIGN_BIT)).reinterpretAsFloats();
+            s1 = we1.fma(even, s1);
+            IntVector ho1 = p1.and(HIGH_HALF);
+            IntVector mo1 = ho1.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector eo1 = mo1.add(EXPONENT_REBIAS);
+            FloatVector wo1 = eo1
+                    .blend(eo1.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), mo1.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(mo1.or(FLOAT_EXPONENT_ONES), mo1.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(ho1.and(SIGN_BIT)).reinterpretAsFloats();
+            s1 = wo1.fma(odd, s1);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + 2L * c, LE);
+            IntVector he2 = p2.lanewise(VectorOperators.LSHL, 16);
+            IntVector me2 = he2.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector ee2 = me2.add(EXPONENT_REBIAS);
+            FloatVector we2 = ee2
+                    .blend(ee2.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), me2.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(me2.or(FLOAT_EXPONENT_ONES), me2.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(he2.and(SIGN_BIT)).reinterpretAsFloats();
+            s2 = we2.fma(even, s2);
+            IntVector ho2 = p2.and(HIGH_HALF);
+            IntVector mo2 = ho2.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector eo2 = mo2.add(EXPONENT_REBIAS);
+            FloatVector wo2 = eo2
+                    .blend(eo2.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), mo2.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(mo2.or(FLOAT_EXPONENT_ONES), mo2.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(ho2.and(SIGN_BIT)).reinterpretAsFloats();
+            s2 = wo2.fma(odd, s2);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + 2L * c, LE);
+            IntVector he3 = p3.lanewise(VectorOperators.LSHL, 16);
+            IntVector me3 = he3.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector ee3 = me3.add(EXPONENT_REBIAS);
+            FloatVector we3 = ee3
+                    .blend(ee3.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), me3.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(me3.or(FLOAT_EXPONENT_ONES), me3.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(he3.and(SIGN_BIT)).reinterpretAsFloats();
+            s3 = we3.fma(even, s3);
+            IntVector ho3 = p3.and(HIGH_HALF);
+            IntVector mo3 = ho3.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+            IntVector eo3 = mo3.add(EXPONENT_REBIAS);
+            FloatVector wo3 = eo3
+                    .blend(eo3.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
+                            .reinterpretAsInts(), mo3.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                    .blend(mo3.or(FLOAT_EXPONENT_ONES), mo3.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                    .or(ho3.and(SIGN_BIT)).reinterpretAsFloats();
+            s3 = wo3.fma(odd, s3);
         }
         s0.intoArray(lanes, 0 * VL);
         s1.intoArray(lanes, 1 * VL);

@@ -125,28 +125,33 @@ class MatmulKernelTest {
     @Test
     void aRowsResultDoesNotDependOnTheOtherRowsOfItsPath() {
         SplittableRandom random = new SplittableRandom(5);
-        int out = 70, in = 300;
-        try (Arena arena = Arena.ofShared()) {
-            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
-                // Few rows: a batch below the packing threshold against each row alone.
-                int fewRows = MatmulKernel.PACKING_MIN_ROWS - 1;
-                float[] x = randomFloats(random, 2 * MatmulKernel.PACKING_MIN_ROWS * in);
-                float[] batch = new float[fewRows * out];
-                MatmulKernel.multiply(batch, 0, x, 0, fewRows, w, twoThreads);
-                for (int r = 0; r < fewRows; r++) {
-                    float[] alone = new float[out];
-                    MatmulKernel.multiply(alone, 0, x, r * in, 1, w, twoThreads);
-                    assertArrayEquals(alone, Arrays.copyOfRange(batch, r * out, (r + 1) * out), dtype + " row " + r);
+        int out = 70;
+        // inFeatures with a tail shorter than a vector, one longer (half-precision kernels read two vectors at a
+        // time), and one across the multi-row kernels' widening chunks.
+        for (int in : new int[] {300, 600, 1040}) {
+            try (Arena arena = Arena.ofShared()) {
+                for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                    WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                    // Few rows: a batch below the packing threshold against each row alone.
+                    int fewRows = MatmulKernel.PACKING_MIN_ROWS - 1;
+                    float[] x = randomFloats(random, 2 * MatmulKernel.PACKING_MIN_ROWS * in);
+                    float[] batch = new float[fewRows * out];
+                    MatmulKernel.multiply(batch, 0, x, 0, fewRows, w, twoThreads);
+                    for (int r = 0; r < fewRows; r++) {
+                        float[] alone = new float[out];
+                        MatmulKernel.multiply(alone, 0, x, r * in, 1, w, twoThreads);
+                        assertArrayEquals(alone, Arrays.copyOfRange(batch, r * out, (r + 1) * out),
+                                dtype + " in=" + in + " row " + r);
+                    }
+                    // Many rows: a packed batch against a later, differently aligned packed batch.
+                    int manyRows = 2 * MatmulKernel.PACKING_MIN_ROWS;
+                    float[] big = new float[manyRows * out];
+                    MatmulKernel.multiply(big, 0, x, 0, manyRows, w, twoThreads);
+                    int shift = 1, subRows = MatmulKernel.PACKING_MIN_ROWS + 1;
+                    float[] sub = new float[subRows * out];
+                    MatmulKernel.multiply(sub, 0, x, shift * in, subRows, w, twoThreads);
+                    assertArrayEquals(Arrays.copyOfRange(big, shift * out, (shift + subRows) * out), sub, dtype.name());
                 }
-                // Many rows: a packed batch against a later, differently aligned packed batch.
-                int manyRows = 2 * MatmulKernel.PACKING_MIN_ROWS;
-                float[] big = new float[manyRows * out];
-                MatmulKernel.multiply(big, 0, x, 0, manyRows, w, twoThreads);
-                int shift = 1, subRows = MatmulKernel.PACKING_MIN_ROWS + 1;
-                float[] sub = new float[subRows * out];
-                MatmulKernel.multiply(sub, 0, x, shift * in, subRows, w, twoThreads);
-                assertArrayEquals(Arrays.copyOfRange(big, shift * out, (shift + subRows) * out), sub, dtype.name());
             }
         }
     }
@@ -201,6 +206,19 @@ class MatmulKernelTest {
                             "F16 bits " + Integer.toHexString(bits));
                 }
                 assertEquals(bits << 16, Float.floatToRawIntBits(bf16[3 + bits]), "BF16 bits " + Integer.toHexString(bits));
+            }
+            // The paired forms: the same values, rearranged as toPairedOrder rearranges activations.
+            float[] f16Paired = new float[65536 + 3], bf16Paired = new float[65536 + 3];
+            float[] f16Expected = new float[65536 + 3], bf16Expected = new float[65536 + 3];
+            WeightVectors.widenF16Paired(halves, 2, f16Paired, 3, 65536);
+            WeightVectors.widenBF16Paired(halves, 2, bf16Paired, 3, 65536);
+            WeightVectors.toPairedOrder(f16, 3, f16Expected, 3, 65536);
+            WeightVectors.toPairedOrder(bf16, 3, bf16Expected, 3, 65536);
+            for (int i = 3; i < 65536 + 3; i++) {
+                assertEquals(Float.floatToRawIntBits(f16Expected[i]), Float.floatToRawIntBits(f16Paired[i]),
+                        "paired F16 at " + i);
+                assertEquals(Float.floatToRawIntBits(bf16Expected[i]), Float.floatToRawIntBits(bf16Paired[i]),
+                        "paired BF16 at " + i);
             }
         }
     }
