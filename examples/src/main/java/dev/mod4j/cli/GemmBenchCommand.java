@@ -44,7 +44,8 @@ final class GemmBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N")
     Integer threads;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "Timed runs per shape; best kept.")
+    @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",
+            description = "Timed runs per shape after an untimed one; best kept. Default: ${DEFAULT-VALUE}.")
     int repeats;
 
     @Option(names = "--compare-openblas", arity = "0..1", fallbackValue = "", paramLabel = "LIB",
