@@ -52,13 +52,18 @@ public final class CpuBackend implements Backend {
                 + "-bit vectors)";
     }
 
+    /**
+     * Rows per pass of the MLP block in prefill. Its two intermediate buffers are the largest per-row state (2 ×
+     * intermediate_size floats a row, 84 MiB for 600 rows of a 7B model); in passes of this many rows they stay
+     * small, and the matrix products still run on enough rows to be efficient.
+     */
+    static final int MLP_PASS_ROWS = 128;
+
     /** Scratch buffers of one session, sized for the largest batch; never reallocated in the token loop. */
     static final class CpuWorkspace {
         final int maxRows;
         final float[] normed;
         final float[] query;
-        final float[] key;
-        final float[] value;
         final float[] attention;
         final float[] projected;
         final float[] gate;
@@ -69,12 +74,11 @@ public final class CpuBackend implements Backend {
             int d = c.hiddenSize();
             this.normed = new float[maxRows * d];
             this.query = new float[maxRows * c.qDim()];
-            this.key = new float[maxRows * c.kvDim()];
-            this.value = new float[maxRows * c.kvDim()];
             this.attention = new float[maxRows * c.qDim()];
             this.projected = new float[maxRows * d];
-            this.gate = new float[Math.multiplyExact(maxRows, c.intermediateSize())];
-            this.up = new float[maxRows * c.intermediateSize()];
+            int mlpRows = Math.min(maxRows, MLP_PASS_ROWS);
+            this.gate = new float[Math.multiplyExact(mlpRows, c.intermediateSize())];
+            this.up = new float[mlpRows * c.intermediateSize()];
         }
     }
 
@@ -120,21 +124,23 @@ public final class CpuBackend implements Backend {
 
         // Attention block: h = x + o_proj(attn(rope(q), rope(k), v)) with q, k, v from LN1(x).
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.inputLayernorm(), d, eps));
+        // Keys and values are computed straight into this layer's cache entries.
+        int base = cache.reserve(rows, positions, tokenIndices);
+        float[] keys = cache.keys();
+        float[] values = cache.values();
+        int kvOffset = base * kvDim;
         MatmulKernel.multiply(ws.query, 0, ws.normed, 0, rows, w.qProj(), parallel);
-        MatmulKernel.multiply(ws.key, 0, ws.normed, 0, rows, w.kProj(), parallel);
-        MatmulKernel.multiply(ws.value, 0, ws.normed, 0, rows, w.vProj(), parallel);
+        MatmulKernel.multiply(keys, kvOffset, ws.normed, 0, rows, w.kProj(), parallel);
+        MatmulKernel.multiply(values, kvOffset, ws.normed, 0, rows, w.vProj(), parallel);
         if (w.qBias() != null) {
             VectorKernels.addBias(ws.query, rows, w.qBias());
-            VectorKernels.addBias(ws.key, rows, w.kBias());
-            VectorKernels.addBias(ws.value, rows, w.vBias());
+            VectorKernels.addBias(keys, kvOffset, rows, w.kBias());
+            VectorKernels.addBias(values, kvOffset, rows, w.vBias());
         }
-        int base = cache.reserve(rows, positions, tokenIndices);
         parallel.forEach(rows, r -> {
             rope.rotate(ws.query, r * qDim, config.numAttentionHeads(), positions[r]);
-            rope.rotate(ws.key, r * kvDim, config.numKeyValueHeads(), positions[r]);
+            rope.rotate(keys, kvOffset + r * kvDim, config.numKeyValueHeads(), positions[r]);
         });
-        System.arraycopy(ws.key, 0, cache.keys(), base * kvDim, rows * kvDim);
-        System.arraycopy(ws.value, 0, cache.values(), base * kvDim, rows * kvDim);
         AttentionKernel.attend(ws.attention, ws.query, rows, config.numAttentionHeads(), config.numKeyValueHeads(),
                 config.headDim(), cache, base, parallel);
         MatmulKernel.multiply(ws.projected, 0, ws.attention, 0, rows, w.oProj(), parallel);
@@ -146,14 +152,21 @@ public final class CpuBackend implements Backend {
         // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
                 d, eps));
-        MatmulKernel.multiply(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), parallel);
-        MatmulKernel.multiply(ws.up, 0, ws.normed, 0, rows, w.upProj(), parallel);
-        if (w.gateBias() != null) {
-            VectorKernels.addBias(ws.gate, rows, w.gateBias());
-            VectorKernels.addBias(ws.up, rows, w.upBias());
+        // In passes of about MLP_PASS_ROWS rows, equal in size, so that a pass has fewer rows than the packed
+        // matrix product needs only when the whole batch has: every row takes the same kernel path as unsplit.
+        int passes = ceilDiv(rows, MLP_PASS_ROWS);
+        int passRows = ceilDiv(rows, passes);
+        for (int r0 = 0; r0 < rows; r0 += passRows) {
+            int n = Math.min(passRows, rows - r0);
+            MatmulKernel.multiply(ws.gate, 0, ws.normed, r0 * d, n, w.gateProj(), parallel);
+            MatmulKernel.multiply(ws.up, 0, ws.normed, r0 * d, n, w.upProj(), parallel);
+            if (w.gateBias() != null) {
+                VectorKernels.addBias(ws.gate, n, w.gateBias());
+                VectorKernels.addBias(ws.up, n, w.upBias());
+            }
+            parallel.forEach(n, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
+            MatmulKernel.multiply(ws.projected, r0 * d, ws.gate, 0, n, w.downProj(), parallel);
         }
-        parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
-        MatmulKernel.multiply(ws.projected, 0, ws.gate, 0, rows, w.downProj(), parallel);
         if (w.downBias() != null) {
             VectorKernels.addBias(ws.projected, rows, w.downBias());
         }
@@ -164,6 +177,10 @@ public final class CpuBackend implements Backend {
                 VectorKernels.addScaled(hidden, ws.projected, mlpGate[r], r * d, d);
             }
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     /** Final norm and output projection of hidden row {@code row}; writes vocab_size logits at {@code logitsOffset}. */

@@ -81,9 +81,14 @@ public final class VectorKernels {
 
     /** Adds {@code bias} to each of {@code rows} rows of width bias.length. */
     public static void addBias(float[] x, int rows, float[] bias) {
+        addBias(x, 0, rows, bias);
+    }
+
+    /** Adds {@code bias} to each of {@code rows} rows of length bias.length starting at {@code x[offset]}. */
+    public static void addBias(float[] x, int offset, int rows, float[] bias) {
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < bias.length; i++) {
-                x[r * bias.length + i] += bias[i];
+                x[offset + r * bias.length + i] += bias[i];
             }
         }
     }
