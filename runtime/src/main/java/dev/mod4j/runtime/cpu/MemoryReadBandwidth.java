@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * How fast the cores can read given memory: every byte of the segments summed as floats, split over a thread
- * pool in 1 MiB chunks. Decode streams each weight once per token, so reading the same weights (same load mode,
+ * pool in 1 MiB chunks, each read as four streams. Decode streams each weight once per token, so reading the same weights (same load mode,
  * same pages, same threads, same minute) is the bound a decode step can approach; a benchmark prints the two side
  * by side because this machine's bandwidth varies several-fold from minute to minute.
  */
@@ -19,7 +19,6 @@ public final class MemoryReadBandwidth {
 
     private static final VectorSpecies<Float> F = WeightVectors.F;
     private static final long CHUNK = 1L << 20;
-    private static final long UNROLL = 4L * F.vectorByteSize();
 
     @SuppressWarnings("unused")
     private static volatile float sink;
@@ -52,19 +51,22 @@ public final class MemoryReadBandwidth {
         return total / (best / 1e9);
     }
 
+    /**
+     * The chunk's floats summed as four interleaved streams (its quarters), as a decode kernel reads four weight
+     * rows at once: one sequential stream per core leaves part of the bandwidth unused on these machines.
+     */
     private static float sum(MemorySegment chunk) {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-        long size = chunk.byteSize();
-        long at = 0;
         int vb = F.vectorByteSize();
-        for (; at + UNROLL <= size; at += UNROLL) {
+        long quarter = chunk.byteSize() / 4 / vb * vb;
+        for (long at = 0; at < quarter; at += vb) {
             s0 = s0.add(FloatVector.fromMemorySegment(F, chunk, at, ByteOrder.LITTLE_ENDIAN));
-            s1 = s1.add(FloatVector.fromMemorySegment(F, chunk, at + vb, ByteOrder.LITTLE_ENDIAN));
-            s2 = s2.add(FloatVector.fromMemorySegment(F, chunk, at + 2L * vb, ByteOrder.LITTLE_ENDIAN));
-            s3 = s3.add(FloatVector.fromMemorySegment(F, chunk, at + 3L * vb, ByteOrder.LITTLE_ENDIAN));
+            s1 = s1.add(FloatVector.fromMemorySegment(F, chunk, quarter + at, ByteOrder.LITTLE_ENDIAN));
+            s2 = s2.add(FloatVector.fromMemorySegment(F, chunk, 2 * quarter + at, ByteOrder.LITTLE_ENDIAN));
+            s3 = s3.add(FloatVector.fromMemorySegment(F, chunk, 3 * quarter + at, ByteOrder.LITTLE_ENDIAN));
         }
         float tail = 0;
-        for (; at + 4 <= size; at += 4) {
+        for (long at = 4 * quarter; at + 4 <= chunk.byteSize(); at += 4) {
             tail += chunk.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at);
         }
         return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD) + tail;
