@@ -76,31 +76,40 @@ final class DotProductKernels {
         int targetItems = parallel.threads() * ITEMS_PER_THREAD;
         int block = Math.max(OUTPUT_GROUP, roundUp(ceilDiv(n, targetItems), OUTPUT_GROUP));
         int items = ceilDiv(n, block);
+        float[] x = in;
+        int xOffset = inOffset;
+        if (w.dtype() != DType.F32) {
+            // Half-precision weights are read in paired order (see WeightVectors); the activations are put in it
+            // once here, in the calling thread's scratch, which the workers only read until forEach returns.
+            int k = w.inFeatures();
+            float[][] holder = PAIRED.get();
+            if (holder[0].length < rows * k) {
+                holder[0] = new float[rows * k];
+            }
+            x = holder[0];
+            xOffset = 0;
+            for (int r = 0; r < rows; r++) {
+                WeightVectors.toPairedOrder(in, inOffset + r * k, x, r * k, k);
+            }
+        }
+        float[] activations = x;
+        int activationsOffset = xOffset;
         parallel.forEach(items, item -> {
             int from = item * block;
-            multiplyOutputs(out, outOffset, in, inOffset, rows, w, from, Math.min(n, from + block), accumulate);
+            multiplyOutputs(out, outOffset, activations, activationsOffset, rows, w, from, Math.min(n, from + block),
+                    accumulate);
         });
     }
 
-    /** out[r][o] (+)= dot(W[o], in[r]) for all rows and o in [from, to). */
+    /**
+     * out[r][o] (+)= dot(W[o], in[r]) for all rows and o in [from, to); for half-precision weights {@code in} is
+     * already in paired order.
+     */
     private static void multiplyOutputs(float[] out, int outOffset, float[] in, int inOffset, int rows,
                                         WeightMatrix w, int from, int to, boolean accumulate) {
         MemorySegment data = w.data();
         int k = w.inFeatures();
         long stride = w.rowByteStride();
-        if (w.dtype() != DType.F32) {
-            // Half-precision weights are read in paired order (see WeightVectors); the activations follow it.
-            float[][] holder = PAIRED.get();
-            if (holder[0].length < rows * k) {
-                holder[0] = new float[rows * k];
-            }
-            float[] paired = holder[0];
-            for (int r = 0; r < rows; r++) {
-                WeightVectors.toPairedOrder(in, inOffset + r * k, paired, r * k, k);
-            }
-            in = paired;
-            inOffset = 0;
-        }
         // One row: weights widened in registers as they stream. Several rows: widened once into a scratch that
         // all rows reuse.
         if (rows > 1) {
