@@ -154,8 +154,8 @@ public final class CpuBackend implements Backend {
                 d, eps));
         // In passes of about MLP_PASS_ROWS rows, equal in size, so that a pass has fewer rows than the packed
         // matrix product needs only when the whole batch has: every row takes the same kernel path as unsplit.
-        int passes = ceilDiv(rows, MLP_PASS_ROWS);
-        int passRows = ceilDiv(rows, passes);
+        int passes = Math.ceilDiv(rows, MLP_PASS_ROWS);
+        int passRows = Math.ceilDiv(rows, passes);
         for (int r0 = 0; r0 < rows; r0 += passRows) {
             int n = Math.min(passRows, rows - r0);
             MatmulKernel.multiply(ws.gate, 0, ws.normed, r0 * d, n, w.gateProj(), parallel);
@@ -177,10 +177,6 @@ public final class CpuBackend implements Backend {
                 VectorKernels.addScaled(hidden, ws.projected, mlpGate[r], r * d, d);
             }
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
     }
 
     /** Final norm and output projection of hidden row {@code row}; writes vocab_size logits at {@code logitsOffset}. */

@@ -76,29 +76,29 @@ final class DotProductKernels {
         int targetItems = parallel.threads() * ITEMS_PER_THREAD;
         int block = Math.max(OUTPUT_GROUP, roundUp(ceilDiv(n, targetItems), OUTPUT_GROUP));
         int items = ceilDiv(n, block);
-        float[] x = in;
-        int xOffset = inOffset;
-        if (w.dtype() != DType.F32) {
-            // Half-precision weights are read in paired order (see WeightVectors); the activations are put in it
-            // once here, in the calling thread's scratch, which the workers only read until forEach returns.
-            int k = w.inFeatures();
-            float[][] holder = PAIRED.get();
-            if (holder[0].length < rows * k) {
-                holder[0] = new float[rows * k];
-            }
-            x = holder[0];
-            xOffset = 0;
-            for (int r = 0; r < rows; r++) {
-                WeightVectors.toPairedOrder(in, inOffset + r * k, x, r * k, k);
-            }
-        }
-        float[] activations = x;
-        int activationsOffset = xOffset;
+        // Half-precision weights are read in paired order (see WeightVectors); the activations are put in it once
+        // here, in the calling thread's scratch, which the workers only read until forEach returns.
+        boolean paired = w.dtype() != DType.F32;
+        float[] activations = paired ? pairedActivations(in, inOffset, rows, w.inFeatures()) : in;
+        int activationsOffset = paired ? 0 : inOffset;
         parallel.forEach(items, item -> {
             int from = item * block;
             multiplyOutputs(out, outOffset, activations, activationsOffset, rows, w, from, Math.min(n, from + block),
                     accumulate);
         });
+    }
+
+    /** The calling thread's scratch holding {@code rows} activation rows of length k in paired order. */
+    private static float[] pairedActivations(float[] in, int inOffset, int rows, int k) {
+        float[][] holder = PAIRED.get();
+        if (holder[0].length < rows * k) {
+            holder[0] = new float[rows * k];
+        }
+        float[] paired = holder[0];
+        for (int r = 0; r < rows; r++) {
+            WeightVectors.toPairedOrder(in, inOffset + r * k, paired, r * k, k);
+        }
+        return paired;
     }
 
     /**
@@ -190,8 +190,10 @@ final class DotProductKernels {
         }
     }
 
-    /** Widens {@code count} weights of a row from inFeature c0; half precision in paired order for the first
-     * {@code paired} (a multiple of 2·VL), natural order after. */
+    /**
+     * Widens {@code count} weights of a row from inFeature c0; half precision in paired order for the first
+     * {@code paired} (a multiple of 2·VL), natural order after.
+     */
     private static void widen(WeightMatrix w, int row, int c0, int count, int paired, float[] dst, int at) {
         long src = row * w.rowByteStride() + (long) c0 * w.dtype().byteSize();
         long rest = src + (long) paired * w.dtype().byteSize();
@@ -311,7 +313,7 @@ final class DotProductKernels {
     // Generated kernels for one activation row: dot1x{outputs}{dtype}. The widening is written out in each (see
     // WeightVectors for the F16 method). Keep every output's arithmetic identical to multiplyOutputGroup's: FMAs
     // (weight · activation + sum) over whole vectors in order, LaneSums, then the tail in order. Half-precision
-    // kernels read the weights, and the activations prepared by multiplyOutputs, in WeightVectors' paired order.
+    // kernels read the weights, and the activations prepared by multiply, in WeightVectors' paired order.
 
     private static void dot1x1F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
             int k, boolean accumulate, float[] lanes) {
@@ -388,8 +390,8 @@ final class DotProductKernels {
         store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride,
-            int k, boolean accumulate, float[] lanes) {
+    private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            long stride, int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
@@ -466,8 +468,8 @@ final class DotProductKernels {
         store(out, outOff, accumulate, t0);
     }
 
-    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0, long stride,
-            int k, boolean accumulate, float[] lanes) {
+    private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
+            long stride, int k, boolean accumulate, float[] lanes) {
         long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);

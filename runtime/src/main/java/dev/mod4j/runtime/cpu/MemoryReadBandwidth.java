@@ -5,15 +5,16 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * How fast the cores can read given memory: every byte of the segments summed as floats, split over a thread
- * pool in 1 MiB chunks, each read as four streams. Decode streams each weight once per token, so reading the same weights (same load mode,
- * same pages, same threads, same minute) is the bound a decode step can approach; a benchmark prints the two side
- * by side because this machine's bandwidth varies several-fold from minute to minute.
+ * pool in 1 MiB chunks, each read as four streams. Decode streams each weight once per token, so reading the same
+ * weights (same load mode, same pages, same threads, same minute) is the bound a decode step can approach; a
+ * benchmark prints the two side by side because this machine's bandwidth varies several-fold from minute to minute.
  */
 public final class MemoryReadBandwidth {
 
@@ -67,7 +68,7 @@ public final class MemoryReadBandwidth {
         }
         float tail = 0;
         for (long at = 4 * quarter; at + 4 <= chunk.byteSize(); at += 4) {
-            tail += chunk.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at);
+            tail += chunk.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
         }
         return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD) + tail;
     }
