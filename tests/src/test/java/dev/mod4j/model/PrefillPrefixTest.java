@@ -19,14 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * Causality as an invariant: a prompt's logits at position i do not depend on the tokens after it, so prefilling a
  * prefix gives, bit for bit, the logits of the whole prompt's first positions. Long prompts run the MLP block in
- * passes of rows (and attention in query blocks); prefixes of different lengths split differently, so this checks
- * that no split changes a row's arithmetic. Prefixes start at 6 rows, where batches take the packed matrix product.
+ * passes over slices of the intermediate features (and attention in query blocks); prefixes of different lengths
+ * split differently (intermediate size 700: 1, 2 or 3 passes here), so this checks that no split changes a row's
+ * arithmetic. Prefixes start at 6 rows, where batches take the packed matrix product.
  */
 class PrefillPrefixTest {
 
     @Test
     void aPrefixsLogitsAreTheWholePromptsFirstLogits(@TempDir Path dir) {
-        LlamaConfig config = new LlamaConfig(300, 64, 160, 2, 4, 2, 16, "silu", 512, 1e-5, 10000.0, null, false, 1,
+        LlamaConfig config = new LlamaConfig(300, 64, 700, 2, 4, 2, 16, "silu", 512, 1e-5, 10000.0, null, false, 1,
                 List.of(2), null, false, false, "float32");
         RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, DType.BF16,
                 RandomModelSpec.Routers.NONE, List.of(), 1L << 30, 23, 0.1f), dir);

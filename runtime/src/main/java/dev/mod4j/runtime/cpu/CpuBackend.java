@@ -53,11 +53,12 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Rows per pass of the MLP block in prefill. Its two intermediate buffers are the largest per-row state (2 ×
-     * intermediate_size floats a row, 84 MiB for 600 rows of a 7B model); in passes of this many rows they stay
-     * small, and the matrix products still run on enough rows to be efficient.
+     * Rows of intermediate activations the MLP block holds at a time, in units of intermediate_size floats. Its
+     * two intermediate buffers are the largest per-row state (2 × intermediate_size floats a row, 84 MiB for 600
+     * rows of a 7B model); longer batches run the block in passes over slices of the intermediate features, so
+     * the buffers stay this small.
      */
-    static final int MLP_PASS_ROWS = 128;
+    static final int MLP_BUFFER_ROWS = 128;
 
     /** Scratch buffers of one session, sized for the largest batch; never reallocated in the token loop. */
     static final class CpuWorkspace {
@@ -76,9 +77,10 @@ public final class CpuBackend implements Backend {
             this.query = new float[maxRows * c.qDim()];
             this.attention = new float[maxRows * c.qDim()];
             this.projected = new float[maxRows * d];
-            int mlpRows = Math.min(maxRows, MLP_PASS_ROWS);
-            this.gate = new float[Math.multiplyExact(mlpRows, c.intermediateSize())];
-            this.up = new float[mlpRows * c.intermediateSize()];
+            int buffer = Math.max(Math.min(maxRows, MLP_BUFFER_ROWS) * c.intermediateSize(),
+                    Math.multiplyExact(maxRows, Math.min(c.intermediateSize(), PackedPanelGemm.K_BLOCK)));
+            this.gate = new float[buffer];
+            this.up = new float[buffer];
         }
     }
 
@@ -152,20 +154,35 @@ public final class CpuBackend implements Backend {
         // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
                 d, eps));
-        // In passes of about MLP_PASS_ROWS rows, equal in size, so that a pass has fewer rows than the packed
-        // matrix product needs only when the whole batch has: every row takes the same kernel path as unsplit.
-        int passes = Math.ceilDiv(rows, MLP_PASS_ROWS);
-        int passRows = Math.ceilDiv(rows, passes);
-        for (int r0 = 0; r0 < rows; r0 += passRows) {
-            int n = Math.min(passRows, rows - r0);
-            MatmulKernel.multiply(ws.gate, 0, ws.normed, r0 * d, n, w.gateProj(), parallel);
-            MatmulKernel.multiply(ws.up, 0, ws.normed, r0 * d, n, w.upProj(), parallel);
+        int passWidth = mlpPassWidth(rows, m, ws.gate.length);
+        if (passWidth == m) {
+            MatmulKernel.multiply(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), parallel);
+            MatmulKernel.multiply(ws.up, 0, ws.normed, 0, rows, w.upProj(), parallel);
             if (w.gateBias() != null) {
-                VectorKernels.addBias(ws.gate, n, w.gateBias());
-                VectorKernels.addBias(ws.up, n, w.upBias());
+                VectorKernels.addBias(ws.gate, rows, w.gateBias());
+                VectorKernels.addBias(ws.up, rows, w.upBias());
             }
-            parallel.forEach(n, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
-            MatmulKernel.multiply(ws.projected, r0 * d, ws.gate, 0, n, w.downProj(), parallel);
+            parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
+            MatmulKernel.multiply(ws.projected, 0, ws.gate, 0, rows, w.downProj(), parallel);
+        } else {
+            // Passes over slices of the intermediate features: gate and up produce one slice for all rows, down
+            // adds that slice's share of its k sum. Slices start at multiples of the packed product's k block, so
+            // the down sums come out bit for bit as unsplit, and every weight is packed once per batch (passes
+            // over rows would pack all three matrices again for each pass).
+            for (int c0 = 0; c0 < m; c0 += passWidth) {
+                int width = Math.min(passWidth, m - c0);
+                PackedPanelGemm.multiplyBlock(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), c0, width, 0, d, false,
+                        parallel);
+                PackedPanelGemm.multiplyBlock(ws.up, 0, ws.normed, 0, rows, w.upProj(), c0, width, 0, d, false,
+                        parallel);
+                if (w.gateBias() != null) {
+                    VectorKernels.addBias(ws.gate, rows, w.gateBias(), c0, width);
+                    VectorKernels.addBias(ws.up, rows, w.upBias(), c0, width);
+                }
+                parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
+                PackedPanelGemm.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj(), 0, d, c0, width,
+                        c0 > 0, parallel);
+            }
         }
         if (w.downBias() != null) {
             VectorKernels.addBias(ws.projected, rows, w.downBias());
@@ -177,6 +194,18 @@ public final class CpuBackend implements Backend {
                 VectorKernels.addScaled(hidden, ws.projected, mlpGate[r], r * d, d);
             }
         }
+    }
+
+    /**
+     * Intermediate features per MLP pass for a batch of {@code rows}: all {@code m} when they fit the buffer of
+     * {@code bufferFloats}, else the most whole k blocks that do (at least one: the buffer holds that many).
+     */
+    static int mlpPassWidth(int rows, int m, int bufferFloats) {
+        if ((long) rows * m <= bufferFloats || rows < MatmulKernel.PACKING_MIN_ROWS) {
+            return m;
+        }
+        int kBlock = PackedPanelGemm.K_BLOCK;
+        return Math.max(kBlock, bufferFloats / rows / kBlock * kBlock);
     }
 
     /** Final norm and output projection of hidden row {@code row}; writes vocab_size logits at {@code logitsOffset}. */

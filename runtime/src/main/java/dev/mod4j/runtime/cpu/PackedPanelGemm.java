@@ -52,8 +52,21 @@ final class PackedPanelGemm {
 
     static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
                          boolean accumulate, Parallel parallel) {
-        int n = w.outFeatures();
-        int k = w.inFeatures();
+        multiplyBlock(out, outOffset, in, inOffset, rows, w, 0, w.outFeatures(), 0, w.inFeatures(), accumulate,
+                parallel);
+    }
+
+    /**
+     * {@code out (+)= in · W[outFrom, outFrom+outCount)[inFrom, inFrom+inCount)ᵀ}: the product with one block of
+     * W, {@code in} rows holding inCount values and {@code out} rows outCount. Each output's sum runs over the
+     * block's k in {@link #K_BLOCK} steps from {@code inFrom}; so for inFrom a multiple of K_BLOCK, adding the
+     * blocks of a split k range one after the other (accumulate from the second on) gives the unsplit product
+     * bit for bit.
+     */
+    static void multiplyBlock(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
+                              int outFrom, int outCount, int inFrom, int inCount, boolean accumulate,
+                              Parallel parallel) {
+        int n = outCount;
         int threads = parallel.threads();
         int panels = ceilDiv(n, PANEL_WIDTH);
         // Output blocks: as large as the packed block allows, but at least one per thread, in a multiple of
@@ -79,21 +92,24 @@ final class PackedPanelGemm {
             int cols = Math.min(n - col0, blockCols);
             int row0 = mb * rowsPerBlock;
             int blockRows = Math.min(rows - row0, rowsPerBlock);
-            multiplyTile(out, outOffset + row0 * n + col0, n, in, inOffset + row0 * k, k, blockRows, w, col0, cols,
-                    accumulate);
+            multiplyTile(out, outOffset + row0 * n + col0, n, in, inOffset + row0 * inCount, inCount, blockRows, w,
+                    outFrom + col0, cols, inFrom, inCount, accumulate);
         });
     }
 
-    /** One tile: {@code rows} activation rows × output features [col0, col0 + cols), over all inFeatures. */
+    /**
+     * One tile: {@code rows} activation rows × weight rows [wRow0, wRow0 + cols), over inFeatures [inFrom,
+     * inFrom + inCount), activation row r's value for k at {@code a[aOff + r * lda + k - inFrom]}.
+     */
     private static void multiplyTile(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, int rows,
-                                     WeightMatrix w, int col0, int cols, boolean accumulate) {
+                                     WeightMatrix w, int wRow0, int cols, int inFrom, int inCount,
+                                     boolean accumulate) {
         float[] packed = PACKED_BLOCK.get();
         float[] edgeTile = EDGE_TILE.get();
         float[] rowScratch = ROW_SCRATCH.get();
-        int k = w.inFeatures();
-        for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
-            int kc = Math.min(K_BLOCK, k - k0);
-            packBlock(w, col0, cols, k0, kc, packed, rowScratch);
+        for (int k0 = 0; k0 < inCount; k0 += K_BLOCK) {
+            int kc = Math.min(K_BLOCK, inCount - k0);
+            packBlock(w, wRow0, cols, inFrom + k0, kc, packed, rowScratch);
             boolean addToC = accumulate || k0 > 0;
             for (int r = 0; r < rows; r += MICRO_ROWS) {
                 for (int p = 0, j = 0; j < cols; p++, j += PANEL_WIDTH) {

@@ -93,6 +93,18 @@ public final class VectorKernels {
         }
     }
 
+    /**
+     * Adds {@code bias[biasFrom, biasFrom + width)} to each of {@code rows} rows of width {@code width} starting at
+     * {@code x[0]}: the bias of one block of output features.
+     */
+    public static void addBias(float[] x, int rows, float[] bias, int biasFrom, int width) {
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                x[r * width + i] += bias[biasFrom + i];
+            }
+        }
+    }
+
     /** A scratch row for {@link #dot(float[], int, float[], int, int, float[])}: one per thread, reused. */
     public static float[] lanes() {
         return new float[F.length()];

@@ -156,6 +156,54 @@ class MatmulKernelTest {
         }
     }
 
+    /**
+     * The prefill MLP's passes: products with blocks of output features equal the matching columns of the whole
+     * product, and blocks of input features added up one after the other, split at multiples of the k block,
+     * equal the whole product; both bit for bit.
+     */
+    @Test
+    void blocksOfTheWeightMatrixAddUpToTheWholeProductBitForBit() {
+        SplittableRandom random = new SplittableRandom(11);
+        int rows = 50, out = 300, in = 2 * PackedPanelGemm.K_BLOCK + 77;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
+                float[] x = randomFloats(random, rows * in);
+                float[] whole = new float[rows * out];
+                MatmulKernel.multiply(whole, 0, x, 0, rows, w, twoThreads);
+
+                for (int[] block : new int[][] {{0, 64}, {64, 100}, {164, 136}, {299, 1}}) {
+                    int from = block[0], count = block[1];
+                    float[] columns = new float[rows * count];
+                    PackedPanelGemm.multiplyBlock(columns, 0, x, 0, rows, w, from, count, 0, in, false, twoThreads);
+                    for (int r = 0; r < rows; r++) {
+                        assertArrayEquals(Arrays.copyOfRange(whole, r * out + from, r * out + from + count),
+                                Arrays.copyOfRange(columns, r * count, (r + 1) * count),
+                                dtype + " outputs [" + from + ", " + (from + count) + ") row " + r);
+                    }
+                }
+
+                for (int[] splits : new int[][] {{PackedPanelGemm.K_BLOCK}, {PackedPanelGemm.K_BLOCK,
+                        2 * PackedPanelGemm.K_BLOCK}}) {
+                    float[] summed = new float[rows * out];
+                    int from = 0;
+                    for (int i = 0; i <= splits.length; i++) {
+                        int to = i < splits.length ? splits[i] : in;
+                        int width = to - from;
+                        float[] slice = new float[rows * width];
+                        for (int r = 0; r < rows; r++) {
+                            System.arraycopy(x, r * in + from, slice, r * width, width);
+                        }
+                        PackedPanelGemm.multiplyBlock(summed, 0, slice, 0, rows, w, 0, out, from, width, from > 0,
+                                twoThreads);
+                        from = to;
+                    }
+                    assertArrayEquals(whole, summed, dtype + " inputs split at " + Arrays.toString(splits));
+                }
+            }
+        }
+    }
+
     @Test
     void readsWeightsFromAMemoryMappedFileAtAnOddOffset(@TempDir Path dir) throws IOException {
         SplittableRandom random = new SplittableRandom(11);
