@@ -86,12 +86,7 @@ public final class AttentionKernel {
         int keyCount = causal ? keyBase + to : keyBase;
         int stride = roundUp(keyCount, VL);
         float[] transposed = scratch(TRANSPOSED_KEYS, headDim * stride);
-        for (int j = 0; j < keyCount; j++) {
-            int k = j * s.kvDim() + kvOffset;
-            for (int d = 0; d < headDim; d++) {
-                transposed[d * stride + j] = keys[k + d];
-            }
-        }
+        transposeKeys(keys, s.kvDim(), kvOffset, keyCount, headDim, transposed, stride);
         for (int d = 0; d < headDim; d++) {
             java.util.Arrays.fill(transposed, d * stride + keyCount, (d + 1) * stride, 0f);
         }
@@ -115,6 +110,35 @@ public final class AttentionKernel {
                 block.inverseSums[i] = 1f / exponentiate(scores, i * stride, block.visible[i], block.lanes);
             }
             weightValues(out, block, count, values, s.kvDim(), kvOffset, headDim, scores, stride);
+        }
+    }
+
+    /**
+     * transposed[d · stride + j] = keys[j · kvDim + kvOffset + d] for j < keyCount, d < headDim: in 16×16 register
+     * tiles where they fit, element by element at the edges. In decode this runs once per step and key/value head
+     * over the whole cache, so element-wise scattering (a cache line a store) would cost more than the scores.
+     */
+    private static void transposeKeys(float[] keys, int kvDim, int kvOffset, int keyCount, int headDim,
+                                      float[] transposed, int stride) {
+        int tile = TileTranspose.SIZE;
+        int tiledKeys = TileTranspose.AVAILABLE ? keyCount / tile * tile : 0;
+        int tiledDims = TileTranspose.AVAILABLE ? headDim / tile * tile : 0;
+        for (int j = 0; j < tiledKeys; j += tile) {
+            for (int d = 0; d < tiledDims; d += tile) {
+                TileTranspose.transpose(keys, j * kvDim + kvOffset + d, kvDim, transposed, d * stride + j, stride);
+            }
+            for (int jj = j; jj < j + tile; jj++) {
+                int k = jj * kvDim + kvOffset;
+                for (int d = tiledDims; d < headDim; d++) {
+                    transposed[d * stride + jj] = keys[k + d];
+                }
+            }
+        }
+        for (int j = tiledKeys; j < keyCount; j++) {
+            int k = j * kvDim + kvOffset;
+            for (int d = 0; d < headDim; d++) {
+                transposed[d * stride + j] = keys[k + d];
+            }
         }
     }
 

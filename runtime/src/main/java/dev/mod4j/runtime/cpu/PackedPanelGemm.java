@@ -2,7 +2,6 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -22,7 +21,6 @@ final class PackedPanelGemm {
 
     private static final VectorSpecies<Float> F = WeightVectors.F;
     private static final int VL = WeightVectors.VL;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
 
     /** Float vectors per packed panel: 4 × 6 rows = 24 accumulators, leaving registers for 4 B vectors + 1 A. */
     static final int PANEL_VECTORS = 4;
@@ -38,10 +36,8 @@ final class PackedPanelGemm {
     private static final ThreadLocal<float[]> PACKED_BLOCK =
             ThreadLocal.withInitial(() -> new float[MAX_PANELS_PER_BLOCK * PANEL_WIDTH * K_BLOCK]);
 
-    /** Rows and columns of the register transpose used in packing (one 512-bit vector of floats). */
-    static final int TRANSPOSE = 16;
-    private static final IntVector INTERLEAVE_LOW = interleaveIndexes(0);
-    private static final IntVector INTERLEAVE_HIGH = interleaveIndexes(VL / 2);
+    /** Rows and columns of the register transpose used in packing. */
+    static final int TRANSPOSE = TileTranspose.SIZE;
     private static final ThreadLocal<float[]> ROW_SCRATCH =
             ThreadLocal.withInitial(() -> new float[TRANSPOSE * K_BLOCK]);
     private static final ThreadLocal<float[]> EDGE_TILE =
@@ -245,9 +241,10 @@ final class PackedPanelGemm {
                     }
                 }
                 int k = 0;
-                if (VL == TRANSPOSE) {
+                if (TileTranspose.AVAILABLE) {
                     for (; k + TRANSPOSE <= kc; k += TRANSPOSE) {
-                        transposeTile(rowScratch, k, packed, panel + k * PANEL_WIDTH + g);
+                        TileTranspose.transpose(rowScratch, k, K_BLOCK, packed, panel + k * PANEL_WIDTH + g,
+                                PANEL_WIDTH);
                     }
                 }
                 for (; k < kc; k++) {
@@ -269,88 +266,6 @@ final class PackedPanelGemm {
             case F16 -> WeightVectors.widenF16(w.data(), src, dst, at, kc);
             default -> throw new AssertionError(w.dtype());
         }
-    }
-
-    /**
-     * Transposes the 16×16 tile {@code rows[r * K_BLOCK + k + c]} into {@code packed[dst + c * PANEL_WIDTH + r]}.
-     * Four rounds of interleaving rows i and i+8 (low halves into row 2i, high halves into row 2i+1) move
-     * element (r, c) to (c, r): each round rotates the 4-bit row index left, taking in the column's top bit.
-     */
-    private static void transposeTile(float[] rows, int k, float[] packed, int dst) {
-        IntVector r0 = FloatVector.fromArray(F, rows, 0 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r1 = FloatVector.fromArray(F, rows, 1 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r2 = FloatVector.fromArray(F, rows, 2 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r3 = FloatVector.fromArray(F, rows, 3 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r4 = FloatVector.fromArray(F, rows, 4 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r5 = FloatVector.fromArray(F, rows, 5 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r6 = FloatVector.fromArray(F, rows, 6 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r7 = FloatVector.fromArray(F, rows, 7 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r8 = FloatVector.fromArray(F, rows, 8 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r9 = FloatVector.fromArray(F, rows, 9 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r10 = FloatVector.fromArray(F, rows, 10 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r11 = FloatVector.fromArray(F, rows, 11 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r12 = FloatVector.fromArray(F, rows, 12 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r13 = FloatVector.fromArray(F, rows, 13 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r14 = FloatVector.fromArray(F, rows, 14 * K_BLOCK + k).reinterpretAsInts();
-        IntVector r15 = FloatVector.fromArray(F, rows, 15 * K_BLOCK + k).reinterpretAsInts();
-        IntVector t00 = INTERLEAVE_LOW.selectFrom(r0, r8), t01 = INTERLEAVE_HIGH.selectFrom(r0, r8);
-        IntVector t02 = INTERLEAVE_LOW.selectFrom(r1, r9), t03 = INTERLEAVE_HIGH.selectFrom(r1, r9);
-        IntVector t04 = INTERLEAVE_LOW.selectFrom(r2, r10), t05 = INTERLEAVE_HIGH.selectFrom(r2, r10);
-        IntVector t06 = INTERLEAVE_LOW.selectFrom(r3, r11), t07 = INTERLEAVE_HIGH.selectFrom(r3, r11);
-        IntVector t08 = INTERLEAVE_LOW.selectFrom(r4, r12), t09 = INTERLEAVE_HIGH.selectFrom(r4, r12);
-        IntVector t0a = INTERLEAVE_LOW.selectFrom(r5, r13), t0b = INTERLEAVE_HIGH.selectFrom(r5, r13);
-        IntVector t0c = INTERLEAVE_LOW.selectFrom(r6, r14), t0d = INTERLEAVE_HIGH.selectFrom(r6, r14);
-        IntVector t0e = INTERLEAVE_LOW.selectFrom(r7, r15), t0f = INTERLEAVE_HIGH.selectFrom(r7, r15);
-        IntVector t10 = INTERLEAVE_LOW.selectFrom(t00, t08), t11 = INTERLEAVE_HIGH.selectFrom(t00, t08);
-        IntVector t12 = INTERLEAVE_LOW.selectFrom(t01, t09), t13 = INTERLEAVE_HIGH.selectFrom(t01, t09);
-        IntVector t14 = INTERLEAVE_LOW.selectFrom(t02, t0a), t15 = INTERLEAVE_HIGH.selectFrom(t02, t0a);
-        IntVector t16 = INTERLEAVE_LOW.selectFrom(t03, t0b), t17 = INTERLEAVE_HIGH.selectFrom(t03, t0b);
-        IntVector t18 = INTERLEAVE_LOW.selectFrom(t04, t0c), t19 = INTERLEAVE_HIGH.selectFrom(t04, t0c);
-        IntVector t1a = INTERLEAVE_LOW.selectFrom(t05, t0d), t1b = INTERLEAVE_HIGH.selectFrom(t05, t0d);
-        IntVector t1c = INTERLEAVE_LOW.selectFrom(t06, t0e), t1d = INTERLEAVE_HIGH.selectFrom(t06, t0e);
-        IntVector t1e = INTERLEAVE_LOW.selectFrom(t07, t0f), t1f = INTERLEAVE_HIGH.selectFrom(t07, t0f);
-        IntVector t20 = INTERLEAVE_LOW.selectFrom(t10, t18), t21 = INTERLEAVE_HIGH.selectFrom(t10, t18);
-        IntVector t22 = INTERLEAVE_LOW.selectFrom(t11, t19), t23 = INTERLEAVE_HIGH.selectFrom(t11, t19);
-        IntVector t24 = INTERLEAVE_LOW.selectFrom(t12, t1a), t25 = INTERLEAVE_HIGH.selectFrom(t12, t1a);
-        IntVector t26 = INTERLEAVE_LOW.selectFrom(t13, t1b), t27 = INTERLEAVE_HIGH.selectFrom(t13, t1b);
-        IntVector t28 = INTERLEAVE_LOW.selectFrom(t14, t1c), t29 = INTERLEAVE_HIGH.selectFrom(t14, t1c);
-        IntVector t2a = INTERLEAVE_LOW.selectFrom(t15, t1d), t2b = INTERLEAVE_HIGH.selectFrom(t15, t1d);
-        IntVector t2c = INTERLEAVE_LOW.selectFrom(t16, t1e), t2d = INTERLEAVE_HIGH.selectFrom(t16, t1e);
-        IntVector t2e = INTERLEAVE_LOW.selectFrom(t17, t1f), t2f = INTERLEAVE_HIGH.selectFrom(t17, t1f);
-        IntVector u0 = INTERLEAVE_LOW.selectFrom(t20, t28), u1 = INTERLEAVE_HIGH.selectFrom(t20, t28);
-        IntVector u2 = INTERLEAVE_LOW.selectFrom(t21, t29), u3 = INTERLEAVE_HIGH.selectFrom(t21, t29);
-        IntVector u4 = INTERLEAVE_LOW.selectFrom(t22, t2a), u5 = INTERLEAVE_HIGH.selectFrom(t22, t2a);
-        IntVector u6 = INTERLEAVE_LOW.selectFrom(t23, t2b), u7 = INTERLEAVE_HIGH.selectFrom(t23, t2b);
-        IntVector u8 = INTERLEAVE_LOW.selectFrom(t24, t2c), u9 = INTERLEAVE_HIGH.selectFrom(t24, t2c);
-        IntVector u10 = INTERLEAVE_LOW.selectFrom(t25, t2d), u11 = INTERLEAVE_HIGH.selectFrom(t25, t2d);
-        IntVector u12 = INTERLEAVE_LOW.selectFrom(t26, t2e), u13 = INTERLEAVE_HIGH.selectFrom(t26, t2e);
-        IntVector u14 = INTERLEAVE_LOW.selectFrom(t27, t2f), u15 = INTERLEAVE_HIGH.selectFrom(t27, t2f);
-        u0.reinterpretAsFloats().intoArray(packed, dst + 0 * PANEL_WIDTH);
-        u1.reinterpretAsFloats().intoArray(packed, dst + 1 * PANEL_WIDTH);
-        u2.reinterpretAsFloats().intoArray(packed, dst + 2 * PANEL_WIDTH);
-        u3.reinterpretAsFloats().intoArray(packed, dst + 3 * PANEL_WIDTH);
-        u4.reinterpretAsFloats().intoArray(packed, dst + 4 * PANEL_WIDTH);
-        u5.reinterpretAsFloats().intoArray(packed, dst + 5 * PANEL_WIDTH);
-        u6.reinterpretAsFloats().intoArray(packed, dst + 6 * PANEL_WIDTH);
-        u7.reinterpretAsFloats().intoArray(packed, dst + 7 * PANEL_WIDTH);
-        u8.reinterpretAsFloats().intoArray(packed, dst + 8 * PANEL_WIDTH);
-        u9.reinterpretAsFloats().intoArray(packed, dst + 9 * PANEL_WIDTH);
-        u10.reinterpretAsFloats().intoArray(packed, dst + 10 * PANEL_WIDTH);
-        u11.reinterpretAsFloats().intoArray(packed, dst + 11 * PANEL_WIDTH);
-        u12.reinterpretAsFloats().intoArray(packed, dst + 12 * PANEL_WIDTH);
-        u13.reinterpretAsFloats().intoArray(packed, dst + 13 * PANEL_WIDTH);
-        u14.reinterpretAsFloats().intoArray(packed, dst + 14 * PANEL_WIDTH);
-        u15.reinterpretAsFloats().intoArray(packed, dst + 15 * PANEL_WIDTH);
-    }
-
-    /** Lane indices into the concatenation of two vectors a:b: a0 b0 a1 b1 ... (low halves interleaved). */
-    private static IntVector interleaveIndexes(int firstLane) {
-        int[] indexes = new int[VL];
-        for (int i = 0; i < VL / 2; i++) {
-            indexes[2 * i] = firstLane + i;
-            indexes[2 * i + 1] = firstLane + i + VL;
-        }
-        return IntVector.fromArray(INTS, indexes, 0);
     }
 
     private static int ceilDiv(int a, int b) {
