@@ -111,22 +111,8 @@ final class WeightVectors {
     static void widenF16Paired(MemorySegment w, long offset, float[] dst, int at, int count) {
         for (int i = 0; i < count; i += 2 * VL) {
             IntVector pairs = IntVector.fromMemorySegment(INTS, w, offset + 2L * i, LE);
-            IntVector even = pairs.lanewise(VectorOperators.LSHL, 16);
-            IntVector evenMagnitude = even.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector evenRebiased = evenMagnitude.add(EXPONENT_REBIAS);
-            evenRebiased.blend(evenRebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), evenMagnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(evenMagnitude.or(FLOAT_EXPONENT_ONES),
-                            evenMagnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(even.and(SIGN_BIT)).reinterpretAsFloats().intoArray(dst, at + i);
-            IntVector odd = pairs.and(HIGH_HALF);
-            IntVector oddMagnitude = odd.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector oddRebiased = oddMagnitude.add(EXPONENT_REBIAS);
-            oddRebiased.blend(oddRebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats().sub(SMALLEST_NORMAL_HALF)
-                            .reinterpretAsInts(), oddMagnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(oddMagnitude.or(FLOAT_EXPONENT_ONES),
-                            oddMagnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(odd.and(SIGN_BIT)).reinterpretAsFloats().intoArray(dst, at + i + VL);
+            halfToFloat(pairs.lanewise(VectorOperators.LSHL, 16)).intoArray(dst, at + i);
+            halfToFloat(pairs.and(HIGH_HALF)).intoArray(dst, at + i + VL);
         }
     }
 
@@ -143,16 +129,25 @@ final class WeightVectors {
         for (int bound = F.loopBound(count); i < bound; i += VL) {
             IntVector bits = ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, w, offset + 2L * i, LE)
                     .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
-            IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
-            IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats()
-                    .sub(SMALLEST_NORMAL_HALF).reinterpretAsInts();
-            rebiased.blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
-                    .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
-                    .or(bits.and(SIGN_BIT)).reinterpretAsFloats().intoArray(dst, at + i);
+            halfToFloat(bits).intoArray(dst, at + i);
         }
         for (; i < count; i++) {
             dst[at + i] = Float.float16ToFloat(w.get(U16_LE, offset + 2L * i));
         }
+    }
+
+    /**
+     * The floats of F16 values held in the high 16 bits of each int lane (low bits zero), exactly, by the integer
+     * rebiasing described at {@link #widenF16}. The one-row kernels in DotProductKernels write this sequence out
+     * instead of calling it: inside their larger loops C2 does not inline it and boxes every vector.
+     */
+    static FloatVector halfToFloat(IntVector bits) {
+        IntVector magnitude = bits.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
+        IntVector rebiased = magnitude.add(EXPONENT_REBIAS);
+        IntVector subnormalFixed = rebiased.add(FLOAT_EXPONENT_LSB).reinterpretAsFloats()
+                .sub(SMALLEST_NORMAL_HALF).reinterpretAsInts();
+        return rebiased.blend(subnormalFixed, magnitude.compare(VectorOperators.LT, FLOAT_EXPONENT_LSB))
+                .blend(magnitude.or(FLOAT_EXPONENT_ONES), magnitude.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
+                .or(bits.and(SIGN_BIT)).reinterpretAsFloats();
     }
 }
