@@ -155,34 +155,22 @@ public final class CpuBackend implements Backend {
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
                 d, eps));
         int passWidth = mlpPassWidth(rows, m, ws.gate.length);
-        if (passWidth == m) {
-            MatmulKernel.multiply(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), parallel);
-            MatmulKernel.multiply(ws.up, 0, ws.normed, 0, rows, w.upProj(), parallel);
+        // One pass for short batches; otherwise passes over slices of the intermediate features: gate and up
+        // produce one slice for all rows, down adds that slice's share of its k sum. Slices start at multiples of
+        // the packed product's k block, so the down sums come out bit for bit as unsplit, and every weight is
+        // packed once per batch (passes over rows would pack all three matrices again for each pass).
+        for (int c0 = 0; c0 < m; c0 += passWidth) {
+            int width = Math.min(passWidth, m - c0);
+            MatmulKernel.multiplyBlock(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), c0, width, 0, d, false,
+                    parallel);
+            MatmulKernel.multiplyBlock(ws.up, 0, ws.normed, 0, rows, w.upProj(), c0, width, 0, d, false, parallel);
             if (w.gateBias() != null) {
-                VectorKernels.addBias(ws.gate, rows, w.gateBias());
-                VectorKernels.addBias(ws.up, rows, w.upBias());
+                VectorKernels.addBias(ws.gate, rows, w.gateBias(), c0, width);
+                VectorKernels.addBias(ws.up, rows, w.upBias(), c0, width);
             }
-            parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * m, m));
-            MatmulKernel.multiply(ws.projected, 0, ws.gate, 0, rows, w.downProj(), parallel);
-        } else {
-            // Passes over slices of the intermediate features: gate and up produce one slice for all rows, down
-            // adds that slice's share of its k sum. Slices start at multiples of the packed product's k block, so
-            // the down sums come out bit for bit as unsplit, and every weight is packed once per batch (passes
-            // over rows would pack all three matrices again for each pass).
-            for (int c0 = 0; c0 < m; c0 += passWidth) {
-                int width = Math.min(passWidth, m - c0);
-                PackedPanelGemm.multiplyBlock(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), c0, width, 0, d, false,
-                        parallel);
-                PackedPanelGemm.multiplyBlock(ws.up, 0, ws.normed, 0, rows, w.upProj(), c0, width, 0, d, false,
-                        parallel);
-                if (w.gateBias() != null) {
-                    VectorKernels.addBias(ws.gate, rows, w.gateBias(), c0, width);
-                    VectorKernels.addBias(ws.up, rows, w.upBias(), c0, width);
-                }
-                parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
-                PackedPanelGemm.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj(), 0, d, c0, width,
-                        c0 > 0, parallel);
-            }
+            parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
+            MatmulKernel.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj(), 0, d, c0, width, c0 > 0,
+                    parallel);
         }
         if (w.downBias() != null) {
             VectorKernels.addBias(ws.projected, rows, w.downBias());

@@ -56,6 +56,25 @@ public final class MatmulKernel {
         run(out, outOffset, in, inOffset, rows, w, true, parallel);
     }
 
+    /**
+     * The product with the block {@code W[outFrom, outFrom+outCount)[inFrom, inFrom+inCount)} (see
+     * {@link PackedPanelGemm#multiplyBlock}); the whole matrix takes the usual path for its row count, a proper block
+     * needs at least {@link #PACKING_MIN_ROWS} rows.
+     */
+    static void multiplyBlock(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
+                              int outFrom, int outCount, int inFrom, int inCount, boolean accumulate,
+                              Parallel parallel) {
+        if (outFrom == 0 && outCount == w.outFeatures() && inFrom == 0 && inCount == w.inFeatures()) {
+            run(out, outOffset, in, inOffset, rows, w, accumulate, parallel);
+        } else if (rows >= PACKING_MIN_ROWS) {
+            PackedPanelGemm.multiplyBlock(out, outOffset, in, inOffset, rows, w, outFrom, outCount, inFrom, inCount,
+                    accumulate, parallel);
+        } else {
+            throw new IllegalArgumentException("a block of " + w.name() + " needs at least " + PACKING_MIN_ROWS
+                    + " rows, got " + rows);
+        }
+    }
+
     private static void run(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
                             boolean accumulate, Parallel parallel) {
         Objects.requireNonNull(out, "out");
