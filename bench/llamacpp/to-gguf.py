@@ -123,4 +123,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyError as e:
+        raise SystemExit(f"to-gguf: {sys.argv[1]}: a required field is missing from config.json or a header: {e}")
+    except (OSError, ValueError) as e:  # missing or unreadable file, malformed JSON or header
+        raise SystemExit(f"to-gguf: {sys.argv[1]}: {type(e).__name__}: {e}")
