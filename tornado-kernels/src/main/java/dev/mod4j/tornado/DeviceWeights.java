@@ -10,6 +10,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -118,6 +119,12 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
 
     /** Copies an F16 checkpoint matrix (little-endian) as it is into a half buffer at {@code dstByteOffset}. */
     static void copyHalf(WeightMatrix m, MemorySegment dst, long dstByteOffset) {
+        if (m.interleaved()) { // weights loaded into memory are interleaved for the CPU's decode kernels
+            try (Arena scratch = Arena.ofConfined()) {
+                copyHalf(m.rowMajor(scratch), dst, dstByteOffset);
+            }
+            return;
+        }
         MemorySegment src = m.data();
         long n = (long) m.outFeatures() * m.inFeatures();
         if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
@@ -131,6 +138,12 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
 
     /** Widens a checkpoint matrix (F32, F16 or BF16, little-endian) into float32 at {@code dstByteOffset}. */
     static void widenInto(WeightMatrix m, MemorySegment dst, long dstByteOffset) {
+        if (m.interleaved()) { // weights loaded into memory are interleaved for the CPU's decode kernels
+            try (Arena scratch = Arena.ofConfined()) {
+                widenInto(m.rowMajor(scratch), dst, dstByteOffset);
+            }
+            return;
+        }
         MemorySegment src = m.data();
         long n = (long) m.outFeatures() * m.inFeatures();
         switch (m.dtype()) {

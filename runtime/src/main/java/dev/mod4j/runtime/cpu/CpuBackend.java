@@ -20,6 +20,12 @@ public final class CpuBackend implements Backend {
     private static final java.util.Set<dev.mod4j.loaders.safetensors.DType> WARMED =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * The chunk in which weights copied into memory are {@link dev.mod4j.runtime.tensor.WeightMatrix interleaved}
+     * for the decode kernels: one vector, so that a vector step over 4 rows reads 4 consecutive chunks.
+     */
+    public static final int WEIGHT_CHUNK_BYTES = WeightVectors.VECTOR_BYTES;
+
     /** The CPU backend for a model's parts, on the shared thread pool; compiles the kernels for its dtypes once. */
     public static CpuBackend of(dev.mod4j.runtime.model.LlamaModel.Parts parts) {
         var dtypes = new java.util.HashSet<dev.mod4j.loaders.safetensors.DType>();

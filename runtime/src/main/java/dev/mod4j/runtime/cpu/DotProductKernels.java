@@ -46,8 +46,8 @@ final class DotProductKernels {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
-    /** Weight rows per kernel call. */
-    private static final int OUTPUT_GROUP = 4;
+    /** Weight rows per kernel call: an interleaved matrix's group, so that each call reads one stream. */
+    private static final int OUTPUT_GROUP = WeightMatrix.GROUP_ROWS;
     /** Activation rows per kernel call when there are several. */
     private static final int ROW_GROUP = 4;
     /** Work items per thread, so that a core slowed by other work can leave items to the others. */
@@ -72,6 +72,10 @@ final class DotProductKernels {
 
     static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
                          boolean accumulate, Parallel parallel) {
+        if (w.interleaved() && w.chunkBytes() != WeightVectors.VECTOR_BYTES) {
+            throw new IllegalArgumentException("weight matrix " + w.name() + ": interleaved " + w.chunkBytes()
+                    + " bytes at a time, but the decode kernels read " + WeightVectors.VECTOR_BYTES);
+        }
         int n = w.outFeatures();
         int targetItems = parallel.threads() * ITEMS_PER_THREAD;
         int block = Math.max(OUTPUT_GROUP, roundUp(ceilDiv(n, targetItems), OUTPUT_GROUP));
@@ -120,14 +124,19 @@ final class DotProductKernels {
             return;
         }
         float[] lanes = LANES.get();
+        // A vector step of 4 rows reads one chunk of each: 4 streams in a row-major matrix, one in an interleaved.
+        long rowStep = w.interleaved() ? w.chunkBytes() : stride;
+        long chunkStep = w.interleaved() ? (long) OUTPUT_GROUP * w.chunkBytes() : WeightVectors.VECTOR_BYTES;
         int o = from;
         for (; o + OUTPUT_GROUP <= to; o += OUTPUT_GROUP) {
             int outOff = outOffset + o;
-            long row = o * stride;
+            long row = w.offset(o, 0);
             switch (w.dtype()) {
-                case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
-                case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, stride, k, accumulate, lanes);
+                case F32 -> dot1x4F32(out, outOff, in, inOffset, data, row, rowStep, chunkStep, k, accumulate, lanes);
+                case BF16 -> dot1x4BF16(out, outOff, in, inOffset, data, row, rowStep, chunkStep, k, accumulate,
+                        lanes);
+                case F16 -> dot1x4F16(out, outOff, in, inOffset, data, row, rowStep, chunkStep, k, accumulate,
+                        lanes);
                 default -> throw new AssertionError(w.dtype());
             }
         }
@@ -159,11 +168,16 @@ final class DotProductKernels {
         int lastChunk = 0;
         for (int c0 = 0; c0 < k; c0 += WIDEN_CHUNK) {
             int chunk = Math.min(WIDEN_CHUNK, k - c0);
-            for (int j = 0; j < OUTPUT_GROUP; j++) {
-                if (j < outputs) {
-                    widen(w, o + j, c0, chunk, Math.clamp(bound - c0, 0, chunk), widened, j * WIDEN_CHUNK);
-                } else if (c0 == 0) {
-                    Arrays.fill(widened, j * WIDEN_CHUNK, (j + 1) * WIDEN_CHUNK, 0f);
+            if (w.interleaved() && outputs == OUTPUT_GROUP && bound == k) {
+                // The group's chunks are consecutive: widened in one run rather than a call per row chunk.
+                WeightVectors.widenGroup(w, o, c0, chunk, w.dtype() != DType.F32, widened, 0, WIDEN_CHUNK);
+            } else {
+                for (int j = 0; j < OUTPUT_GROUP; j++) {
+                    if (j < outputs) {
+                        widen(w, o + j, c0, chunk, Math.clamp(bound - c0, 0, chunk), widened, j * WIDEN_CHUNK);
+                    } else if (c0 == 0) {
+                        Arrays.fill(widened, j * WIDEN_CHUNK, (j + 1) * WIDEN_CHUNK, 0f);
+                    }
                 }
             }
             int vectorPart = Math.clamp(bound - c0, 0, chunk);
@@ -195,19 +209,11 @@ final class DotProductKernels {
      * {@code paired} (a multiple of 2·VL), natural order after.
      */
     private static void widen(WeightMatrix w, int row, int c0, int count, int paired, float[] dst, int at) {
-        long src = row * w.rowByteStride() + (long) c0 * w.dtype().byteSize();
-        long rest = src + (long) paired * w.dtype().byteSize();
-        switch (w.dtype()) {
-            case F32 -> WeightVectors.widenF32(w.data(), src, dst, at, count);
-            case BF16 -> {
-                WeightVectors.widenBF16Paired(w.data(), src, dst, at, paired);
-                WeightVectors.widenBF16(w.data(), rest, dst, at + paired, count - paired);
-            }
-            case F16 -> {
-                WeightVectors.widenF16Paired(w.data(), src, dst, at, paired);
-                WeightVectors.widenF16(w.data(), rest, dst, at + paired, count - paired);
-            }
-            default -> throw new AssertionError(w.dtype());
+        if (w.dtype() == DType.F32) {
+            WeightVectors.widenRow(w, row, c0, count, false, dst, at);
+        } else {
+            WeightVectors.widenRow(w, row, c0, paired, true, dst, at);
+            WeightVectors.widenRow(w, row, c0 + paired, count - paired, false, dst, at + paired);
         }
     }
 
@@ -334,22 +340,23 @@ final class DotProductKernels {
     }
 
     private static void dot1x4F32(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
-            long stride, int k, boolean accumulate, float[] lanes) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
+            long rowStep, long chunkStep, int k, boolean accumulate, float[] lanes) {
+        long row1 = row0 + rowStep, row2 = row1 + rowStep, row3 = row2 + rowStep;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = F.loopBound(k); c < bound; c += VL) {
+        long a = 0;
+        for (int bound = F.loopBound(k); c < bound; c += VL, a += chunkStep) {
             FloatVector v = FloatVector.fromArray(F, x, xOff + c);
-            FloatVector w0 = FloatVector.fromMemorySegment(F, w, row0 + 4L * c, LE);
+            FloatVector w0 = FloatVector.fromMemorySegment(F, w, row0 + a, LE);
             s0 = w0.fma(v, s0);
-            FloatVector w1 = FloatVector.fromMemorySegment(F, w, row1 + 4L * c, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, w, row1 + a, LE);
             s1 = w1.fma(v, s1);
-            FloatVector w2 = FloatVector.fromMemorySegment(F, w, row2 + 4L * c, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, w, row2 + a, LE);
             s2 = w2.fma(v, s2);
-            FloatVector w3 = FloatVector.fromMemorySegment(F, w, row3 + 4L * c, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, w, row3 + a, LE);
             s3 = w3.fma(v, s3);
         }
         s0.intoArray(lanes, 0 * VL);
@@ -391,26 +398,27 @@ final class DotProductKernels {
     }
 
     private static void dot1x4BF16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
-            long stride, int k, boolean accumulate, float[] lanes) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
+            long rowStep, long chunkStep, int k, boolean accumulate, float[] lanes) {
+        long row1 = row0 + rowStep, row2 = row1 + rowStep, row3 = row2 + rowStep;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+        long a = 0;
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL, a += chunkStep) {
             FloatVector even = FloatVector.fromArray(F, x, xOff + c);
             FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
-            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + a, LE);
             s0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s0);
             s0 = p0.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s0);
-            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + 2L * c, LE);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + a, LE);
             s1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s1);
             s1 = p1.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s1);
-            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + 2L * c, LE);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + a, LE);
             s2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s2);
             s2 = p2.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s2);
-            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + 2L * c, LE);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + a, LE);
             s3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s3);
             s3 = p3.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s3);
         }
@@ -469,17 +477,18 @@ final class DotProductKernels {
     }
 
     private static void dot1x4F16(float[] out, int outOff, float[] x, int xOff, MemorySegment w, long row0,
-            long stride, int k, boolean accumulate, float[] lanes) {
-        long row1 = row0 + stride, row2 = row1 + stride, row3 = row2 + stride;
+            long rowStep, long chunkStep, int k, boolean accumulate, float[] lanes) {
+        long row1 = row0 + rowStep, row2 = row1 + rowStep, row3 = row2 + rowStep;
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         int c = 0;
-        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL) {
+        long a = 0;
+        for (int bound = WeightVectors.pairedBound(k); c < bound; c += 2 * VL, a += chunkStep) {
             FloatVector even = FloatVector.fromArray(F, x, xOff + c);
             FloatVector odd = FloatVector.fromArray(F, x, xOff + c + VL);
-            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + 2L * c, LE);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, row0 + a, LE);
             IntVector he0 = p0.lanewise(VectorOperators.LSHL, 16);
             IntVector me0 = he0.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
             IntVector ee0 = me0.add(EXPONENT_REBIAS);
@@ -498,7 +507,7 @@ final class DotProductKernels {
                     .blend(mo0.or(FLOAT_EXPONENT_ONES), mo0.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
                     .or(ho0.and(SIGN_BIT)).reinterpretAsFloats();
             s0 = wo0.fma(odd, s0);
-            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + 2L * c, LE);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, w, row1 + a, LE);
             IntVector he1 = p1.lanewise(VectorOperators.LSHL, 16);
             IntVector me1 = he1.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
             IntVector ee1 = me1.add(EXPONENT_REBIAS);
@@ -517,7 +526,7 @@ final class DotProductKernels {
                     .blend(mo1.or(FLOAT_EXPONENT_ONES), mo1.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
                     .or(ho1.and(SIGN_BIT)).reinterpretAsFloats();
             s1 = wo1.fma(odd, s1);
-            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + 2L * c, LE);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, w, row2 + a, LE);
             IntVector he2 = p2.lanewise(VectorOperators.LSHL, 16);
             IntVector me2 = he2.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
             IntVector ee2 = me2.add(EXPONENT_REBIAS);
@@ -536,7 +545,7 @@ final class DotProductKernels {
                     .blend(mo2.or(FLOAT_EXPONENT_ONES), mo2.compare(VectorOperators.GE, HALF_EXPONENT_ONES))
                     .or(ho2.and(SIGN_BIT)).reinterpretAsFloats();
             s2 = wo2.fma(odd, s2);
-            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + 2L * c, LE);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, w, row3 + a, LE);
             IntVector he3 = p3.lanewise(VectorOperators.LSHL, 16);
             IntVector me3 = he3.and(MAGNITUDE_BITS).lanewise(VectorOperators.LSHR, 3);
             IntVector ee3 = me3.add(EXPONENT_REBIAS);

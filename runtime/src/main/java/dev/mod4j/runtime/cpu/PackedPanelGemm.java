@@ -229,13 +229,22 @@ final class PackedPanelGemm {
      * stride ran at about a nanosecond per element, as long as the 600-row multiply it feeds.
      */
     static void packBlock(WeightMatrix w, int col0, int cols, int k0, int kc, float[] packed, float[] rowScratch) {
+        // An interleaved matrix's tiles are read a group at a time where the block starts and ends on chunks.
+        int perChunk = w.interleaved() ? w.chunkBytes() / w.dtype().byteSize() : 0;
+        boolean groupTiles = TileTranspose.AVAILABLE && perChunk > 0 && perChunk % TRANSPOSE == 0
+                && k0 % perChunk == 0 && kc % perChunk == 0;
         for (int p = 0, j0 = 0; j0 < cols; p++, j0 += PANEL_WIDTH) {
             int panel = p * kc * PANEL_WIDTH;
             for (int g = 0; g < PANEL_WIDTH; g += TRANSPOSE) {
                 int validRows = Math.clamp(cols - j0 - g, 0, TRANSPOSE);
+                int tileRow0 = col0 + j0 + g;
+                if (groupTiles && validRows == TRANSPOSE && tileRow0 % WeightMatrix.GROUP_ROWS == 0) {
+                    packInterleavedTile(w, tileRow0, k0, kc, perChunk, packed, panel + g, rowScratch);
+                    continue;
+                }
                 for (int r = 0; r < TRANSPOSE; r++) {
                     if (r < validRows) {
-                        widenRow(w, col0 + j0 + g + r, k0, kc, rowScratch, r * K_BLOCK);
+                        widenRow(w, tileRow0 + r, k0, kc, rowScratch, r * K_BLOCK);
                     } else {
                         Arrays.fill(rowScratch, r * K_BLOCK, r * K_BLOCK + kc, 0f);
                     }
@@ -257,15 +266,27 @@ final class PackedPanelGemm {
         }
     }
 
+    /**
+     * {@link #packBlock}'s step for {@link #TRANSPOSE} rows of an interleaved matrix, starting at a group: each
+     * group's chunks are one contiguous run, widened in one pass so that the scratch holds, per chunk, the tile's
+     * rows one after the other ({@code [chunk][row][perChunk]}); the 16×16 transposes then read rows perChunk apart.
+     */
+    private static void packInterleavedTile(WeightMatrix w, int row0, int k0, int kc, int perChunk, float[] packed,
+                                            int panelColumn, float[] scratch) {
+        int run = WeightMatrix.GROUP_ROWS * perChunk;
+        for (int group = 0; group < TRANSPOSE; group += WeightMatrix.GROUP_ROWS) {
+            WeightVectors.widenGroupRuns(w, row0 + group, k0, kc, scratch, group * perChunk, run,
+                    TRANSPOSE * perChunk);
+        }
+        for (int k = 0; k < kc; k += TRANSPOSE) {
+            int src = k / perChunk * TRANSPOSE * perChunk + k % perChunk;
+            TileTranspose.transpose(scratch, src, perChunk, packed, panelColumn + k * PANEL_WIDTH, PANEL_WIDTH);
+        }
+    }
+
     /** W[row][k0 .. k0+kc) widened to float into {@code dst[at ..]}. */
     private static void widenRow(WeightMatrix w, int row, int k0, int kc, float[] dst, int at) {
-        long src = row * w.rowByteStride() + (long) k0 * w.dtype().byteSize();
-        switch (w.dtype()) {
-            case F32 -> WeightVectors.widenF32(w.data(), src, dst, at, kc);
-            case BF16 -> WeightVectors.widenBF16(w.data(), src, dst, at, kc);
-            case F16 -> WeightVectors.widenF16(w.data(), src, dst, at, kc);
-            default -> throw new AssertionError(w.dtype());
-        }
+        WeightVectors.widenRow(w, row, k0, kc, false, dst, at);
     }
 
     private static int ceilDiv(int a, int b) {

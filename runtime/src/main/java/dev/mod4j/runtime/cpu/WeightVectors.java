@@ -1,5 +1,7 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -16,6 +18,8 @@ final class WeightVectors {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int VL = F.length();
+    /** Bytes of one vector: a vector step of a row reads this many (VL F32 or 2·VL half-precision weights). */
+    static final int VECTOR_BYTES = F.vectorByteSize();
     static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     /** Shorts in half the preferred width: one load of them widens to one float vector. */
     static final VectorSpecies<Short> HALF_SHORTS =
@@ -68,6 +72,95 @@ final class WeightVectors {
     /** The float with these BF16 bits (exact). */
     static float bf16(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /**
+     * {@code W[row][c0 .. c0 + count)} widened into {@code dst[at ..]}, in paired order when {@code paired} (half
+     * precision; c0 and count are then multiples of 2·VL). An interleaved matrix is read chunk by chunk.
+     */
+    static void widenRow(WeightMatrix w, int row, int c0, int count, boolean paired, float[] dst, int at) {
+        if (!w.interleaved()) {
+            widenRun(w.dtype(), w.data(), w.offset(row, c0), count, paired, dst, at);
+            return;
+        }
+        // Chunk by chunk, the offset stepping from one chunk of the row to its next (no division per chunk).
+        int perChunk = w.chunkBytes() / w.dtype().byteSize();
+        long chunkStep = (long) WeightMatrix.GROUP_ROWS * w.chunkBytes();
+        int end = c0 + count;
+        int c = c0;
+        int first = Math.min(end - c, perChunk - c % perChunk);
+        widenRun(w.dtype(), w.data(), w.offset(row, c), first, paired, dst, at);
+        c += first;
+        for (long offset = c < end ? w.offset(row, c) : 0; c < end; c += perChunk, offset += chunkStep) {
+            widenRun(w.dtype(), w.data(), offset, Math.min(perChunk, end - c), paired, dst, at + c - c0);
+        }
+    }
+
+    /** Per-thread scratch for {@link #widenGroup}, grown on demand. */
+    private static final ThreadLocal<float[][]> GROUP_SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Like {@link #widenRow} for the {@link WeightMatrix#GROUP_ROWS} rows of one group of an interleaved matrix
+     * (row0 its first row; c0 and count whole chunks), row j into {@code dst[at + j·dstRowStride ..]}. The group's
+     * chunks are one contiguous run: it is widened in one pass into a scratch, then dealt to the rows. Widening
+     * chunk by chunk costs a call per 64 bytes, which doubled the time of a short prompt's packing.
+     */
+    static void widenGroup(WeightMatrix w, int row0, int c0, int count, boolean paired, float[] dst, int at,
+                           int dstRowStride) {
+        int rows = WeightMatrix.GROUP_ROWS;
+        float[][] holder = GROUP_SCRATCH.get();
+        if (holder[0].length < rows * count) {
+            holder[0] = new float[rows * count];
+        }
+        float[] scratch = holder[0];
+        widenRun(w.dtype(), w.data(), w.offset(row0, c0), rows * count, paired, scratch, 0);
+        int perChunk = w.chunkBytes() / w.dtype().byteSize();
+        // A chunk is a whole number of vectors; copied in registers (System.arraycopy per chunk costs more).
+        for (int c = 0, src = 0; c < count; c += perChunk) {
+            for (int j = 0; j < rows; j++) {
+                int to = at + j * dstRowStride + c;
+                for (int v = 0; v < perChunk; v += VL, src += VL) {
+                    FloatVector.fromArray(F, scratch, src).intoArray(dst, to + v);
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@link WeightMatrix#GROUP_ROWS} rows of one group of an interleaved matrix (row0 its first row, c0 and
+     * count whole chunks), widened in the order memory holds them: run i (chunk i of each row in turn,
+     * {@code runLength} values) into {@code dst[at + i·dstRunStride ..]}.
+     */
+    static void widenGroupRuns(WeightMatrix w, int row0, int c0, int count, float[] dst, int at, int runLength,
+                               int dstRunStride) {
+        long offset = w.offset(row0, c0);
+        long runBytes = (long) runLength * w.dtype().byteSize();
+        for (int i = 0, values = WeightMatrix.GROUP_ROWS * count; i * runLength < values; i++) {
+            widenRun(w.dtype(), w.data(), offset + i * runBytes, runLength, false, dst, at + i * dstRunStride);
+        }
+    }
+
+    private static void widenRun(DType dtype, MemorySegment data, long offset, int count, boolean paired,
+                                 float[] dst, int at) {
+        switch (dtype) {
+            case F32 -> widenF32(data, offset, dst, at, count);
+            case BF16 -> {
+                if (paired) {
+                    widenBF16Paired(data, offset, dst, at, count);
+                } else {
+                    widenBF16(data, offset, dst, at, count);
+                }
+            }
+            case F16 -> {
+                if (paired) {
+                    widenF16Paired(data, offset, dst, at, count);
+                } else {
+                    widenF16(data, offset, dst, at, count);
+                }
+            }
+            default -> throw new AssertionError(dtype);
+        }
     }
 
     // Bulk widening into a float array, one method per dtype. The conversions are written out in the loops, not

@@ -9,15 +9,24 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * The weight of a HuggingFace {@code nn.Linear}: row-major {@code [outFeatures][inFeatures]}, little-endian,
- * with F32, F16 or BF16 elements that kernels widen to float as they read them.
+ * The weight of a HuggingFace {@code nn.Linear}: {@code [outFeatures][inFeatures]}, little-endian, with F32, F16
+ * or BF16 elements that kernels widen to float as they read them.
+ *
+ * <p>Row-major as in the checkpoint ({@code chunkBytes == 0}), or <em>interleaved</em>: rows in groups of
+ * {@link #GROUP_ROWS}, each group's rows stored {@code chunkBytes} at a time in turn (chunk 0 of rows 0..3, chunk
+ * 1 of rows 0..3, ...). A decode kernel reading 4 rows together then reads one sequential stream instead of 4,
+ * which memory streams faster (see {@link #interleaveInPlace}). Read elements through {@link #offset}.
  *
  * <p>{@code data} is usually a read-only slice of a memory-mapped safetensors file, so it may sit at any
  * offset: only the element size's alignment (2 bytes for F16/BF16, 4 for F32) can be relied on, and the
  * layouts used here are the unaligned ones for that reason. Kernels read it from several threads, so it must
  * come from a shared, global or automatic arena, not a confined one.
  */
-public record WeightMatrix(String name, MemorySegment data, DType dtype, int outFeatures, int inFeatures) {
+public record WeightMatrix(String name, MemorySegment data, DType dtype, int outFeatures, int inFeatures,
+                           int chunkBytes) {
+
+    /** Rows per interleaved group. */
+    public static final int GROUP_ROWS = 4;
 
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -42,13 +51,92 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
                     + " bytes of data for shape [" + outFeatures + ", " + inFeatures + "] of " + dtype
                     + " (expected " + expected + ")");
         }
+        if (chunkBytes != 0 && !canInterleave(dtype, outFeatures, inFeatures, chunkBytes)) {
+            throw new IllegalArgumentException("weight matrix " + name + ": shape [" + outFeatures + ", " + inFeatures
+                    + "] of " + dtype + " cannot be interleaved " + chunkBytes + " bytes at a time (rows must come in"
+                    + " groups of " + GROUP_ROWS + " and a row's bytes be a multiple of the chunk)");
+        }
+    }
+
+    /** A row-major matrix, as the checkpoint stores it. */
+    public WeightMatrix(String name, MemorySegment data, DType dtype, int outFeatures, int inFeatures) {
+        this(name, data, dtype, outFeatures, inFeatures, 0);
+    }
+
+    /** Whether rows are {@link WeightMatrix interleaved} in groups (else row-major). */
+    public boolean interleaved() {
+        return chunkBytes != 0;
+    }
+
+    /** Whether a matrix of this shape can be interleaved {@code chunkBytes} at a time. */
+    public static boolean canInterleave(DType dtype, int outFeatures, int inFeatures, int chunkBytes) {
+        return chunkBytes > 0 && outFeatures % GROUP_ROWS == 0
+                && (long) inFeatures * dtype.byteSize() % chunkBytes == 0;
+    }
+
+    /** The byte offset in {@code data} of element {@code [row][col]}, in either layout (no bounds check). */
+    public long offset(int row, int col) {
+        long inRow = (long) col * dtype.byteSize();
+        if (chunkBytes == 0) {
+            return row * rowByteStride() + inRow;
+        }
+        long group = (long) (row / GROUP_ROWS) * GROUP_ROWS * rowByteStride();
+        return group + inRow / chunkBytes * GROUP_ROWS * chunkBytes + (long) (row % GROUP_ROWS) * chunkBytes
+                + inRow % chunkBytes;
+    }
+
+    /**
+     * This matrix interleaved {@code chunkBytes} at a time, rearranged in place: {@code data} must be writable
+     * memory that nothing else reads as row-major any more (weights copied into memory at load). Each group of rows
+     * occupies the same bytes in both layouts, so this needs only one group's worth of scratch.
+     */
+    public WeightMatrix interleaveInPlace(int chunkBytes) {
+        if (interleaved()) {
+            throw new IllegalStateException("weight matrix " + name + " is already interleaved");
+        }
+        if (data.isReadOnly()) {
+            throw new IllegalArgumentException("weight matrix " + name + " is read-only (memory-mapped) and cannot be"
+                    + " rearranged in place");
+        }
+        WeightMatrix result = new WeightMatrix(name, data, dtype, outFeatures, inFeatures, chunkBytes);
+        long groupBytes = GROUP_ROWS * rowByteStride();
+        long chunksPerRow = rowByteStride() / chunkBytes;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment group = scratch.allocate(groupBytes, 64);
+            for (long start = 0; start < data.byteSize(); start += groupBytes) {
+                MemorySegment rows = data.asSlice(start, groupBytes);
+                group.copyFrom(rows);
+                for (long c = 0; c < chunksPerRow; c++) {
+                    for (int r = 0; r < GROUP_ROWS; r++) {
+                        MemorySegment.copy(group, r * rowByteStride() + c * chunkBytes, rows,
+                                (c * GROUP_ROWS + r) * chunkBytes, chunkBytes);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /** This matrix if row-major, else a row-major copy of it in {@code arena} (for consumers of the plain layout). */
+    public WeightMatrix rowMajor(Arena arena) {
+        if (!interleaved()) {
+            return this;
+        }
+        MemorySegment copy = arena.allocate(data.byteSize(), 64);
+        for (int row = 0; row < outFeatures; row++) {
+            for (long b = 0; b < rowByteStride(); b += chunkBytes) {
+                MemorySegment.copy(data, offset(row, 0) + b / chunkBytes * GROUP_ROWS * chunkBytes, copy,
+                        row * rowByteStride() + b, chunkBytes);
+            }
+        }
+        return new WeightMatrix(name, copy, dtype, outFeatures, inFeatures);
     }
 
     /** The element at {@code [row][col]} widened to float; for tests and debugging, not for hot loops. */
     public float get(int row, int col) {
         Objects.checkIndex(row, outFeatures);
         Objects.checkIndex(col, inFeatures);
-        long offset = ((long) row * inFeatures + col) * dtype.byteSize();
+        long offset = offset(row, col);
         return switch (dtype) {
             case F32 -> data.get(F32_LE, offset);
             case BF16 -> Float.intBitsToFloat((data.get(U16_LE, offset) & 0xFFFF) << 16);
@@ -57,7 +145,7 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
         };
     }
 
-    /** Bytes between the starts of two consecutive rows. */
+    /** Bytes of one row (in row-major order, also the distance between the starts of consecutive rows). */
     public long rowByteStride() {
         return (long) inFeatures * dtype.byteSize();
     }

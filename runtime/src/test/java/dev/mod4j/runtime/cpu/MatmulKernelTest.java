@@ -300,24 +300,68 @@ class MatmulKernelTest {
         MatmulKernel.warmUp(DType.F32, DType.F16, DType.BF16);
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         SplittableRandom random = new SplittableRandom(9);
-        int out = 200, in = 300;
+        int out = 200;
         try (Arena arena = Arena.ofShared(); Parallel callingThread = new Parallel(1)) {
             for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-                WeightMatrix w = WeightMatrix.ofFloats("w", randomFloats(random, out * in), dtype, out, in, arena);
-                for (int rows : new int[] {1, MatmulKernel.PACKING_MIN_ROWS - 1, 40}) {
-                    float[] x = randomFloats(random, rows * in);
-                    float[] y = new float[rows * out];
-                    // Earlier tests' shapes may have made C2 deoptimise a kernel; give it time to recompile.
-                    long fewest = Long.MAX_VALUE;
-                    long deadline = System.nanoTime() + 20_000_000_000L;
-                    while (fewest > 1024 && System.nanoTime() < deadline) {
-                        long before = threads.getCurrentThreadAllocatedBytes();
-                        for (int call = 0; call < 4; call++) {
-                            MatmulKernel.multiply(y, 0, x, 0, rows, w, callingThread);
+                int chunkIn = 5 * WeightVectors.VECTOR_BYTES / dtype.byteSize();
+                WeightMatrix rowMajor = WeightMatrix.ofFloats("row-major", randomFloats(random, out * 300), dtype,
+                        out, 300, arena);
+                WeightMatrix interleaved = WeightMatrix.ofFloats("interleaved", randomFloats(random, out * chunkIn),
+                        dtype, out, chunkIn, arena).interleaveInPlace(WeightVectors.VECTOR_BYTES);
+                for (WeightMatrix w : new WeightMatrix[] {rowMajor, interleaved}) {
+                    for (int rows : new int[] {1, MatmulKernel.PACKING_MIN_ROWS - 1, 40}) {
+                        float[] x = randomFloats(random, rows * w.inFeatures());
+                        float[] y = new float[rows * out];
+                        // Earlier tests' shapes may have made C2 deoptimise a kernel; give it time to recompile.
+                        long fewest = Long.MAX_VALUE;
+                        long deadline = System.nanoTime() + 20_000_000_000L;
+                        while (fewest > 1024 && System.nanoTime() < deadline) {
+                            long before = threads.getCurrentThreadAllocatedBytes();
+                            for (int call = 0; call < 4; call++) {
+                                MatmulKernel.multiply(y, 0, x, 0, rows, w, callingThread);
+                            }
+                            fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / 4);
                         }
-                        fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / 4);
+                        assertTrue(fewest <= 1024, w.name() + " " + dtype + " rows=" + rows + ": " + fewest
+                                + " bytes allocated per call");
                     }
-                    assertTrue(fewest <= 1024, dtype + " rows=" + rows + ": " + fewest + " bytes allocated per call");
+                }
+            }
+        }
+    }
+
+    /**
+     * Interleaved weights (as loaded into memory for decode) give every product bit for bit as the row-major ones:
+     * decode with one activation row and with a few, the packed prefill product, and blocks of it.
+     */
+    @Test
+    void interleavedWeightsGiveTheSameProductsBitForBit() {
+        SplittableRandom random = new SplittableRandom(12);
+        int chunk = WeightVectors.VECTOR_BYTES;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                int perChunk = chunk / dtype.byteSize();
+                for (int[] shape : new int[][] {{4, perChunk}, {12, 7 * perChunk}, {300, 2048}, {64, 5 * perChunk},
+                        {260, PackedPanelGemm.K_BLOCK + 3 * perChunk}}) {
+                    int out = shape[0], in = shape[1];
+                    float[] values = randomFloats(random, out * in);
+                    WeightMatrix w = WeightMatrix.ofFloats("w", values, dtype, out, in, arena);
+                    WeightMatrix wi = WeightMatrix.ofFloats("w", values, dtype, out, in, arena)
+                            .interleaveInPlace(chunk);
+                    for (int rows : new int[] {1, 2, 5, MatmulKernel.PACKING_MIN_ROWS, 40}) {
+                        String what = dtype + " rows=" + rows + " out=" + out + " in=" + in;
+                        float[] x = randomFloats(random, rows * in);
+                        float[] y = randomFloats(random, rows * out), yi = y.clone();
+                        MatmulKernel.multiplyAccumulate(y, 0, x, 0, rows, w, twoThreads);
+                        MatmulKernel.multiplyAccumulate(yi, 0, x, 0, rows, wi, twoThreads);
+                        assertArrayEquals(y, yi, what);
+                        if (rows >= MatmulKernel.PACKING_MIN_ROWS && out > 8) {
+                            float[] b = new float[rows * 8], bi = new float[rows * 8];
+                            PackedPanelGemm.multiplyBlock(b, 0, x, 0, rows, w, 4, 8, 0, in, false, twoThreads);
+                            PackedPanelGemm.multiplyBlock(bi, 0, x, 0, rows, wi, 4, 8, 0, in, false, twoThreads);
+                            assertArrayEquals(b, bi, what + " outputs [4, 12)");
+                        }
+                    }
                 }
             }
         }

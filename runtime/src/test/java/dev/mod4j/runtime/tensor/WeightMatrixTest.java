@@ -34,6 +34,55 @@ class WeightMatrixTest {
     }
 
     @Test
+    void interleavingKeepsEveryElementAndRowMajorRestoresTheBytes() {
+        int out = 8, in = 96, chunk = 64;
+        float[] values = new float[out * in];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i * 0.25f - 7f;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                WeightMatrix plain = WeightMatrix.ofFloats("w", values, dtype, out, in, arena);
+                WeightMatrix interleaved = WeightMatrix.ofFloats("w", values, dtype, out, in, arena)
+                        .interleaveInPlace(chunk);
+                assertTrue(interleaved.interleaved());
+                for (int row = 0; row < out; row++) {
+                    for (int col = 0; col < in; col++) {
+                        assertEquals(plain.get(row, col), interleaved.get(row, col),
+                                dtype + " [" + row + "][" + col + "]");
+                    }
+                }
+                // Row 5 is row 1 of the second group: its chunk 2 comes after chunks 0 and 1 of the group's 4
+                // rows and chunk 2 of its row 0.
+                int perChunk = chunk / dtype.byteSize();
+                long expected = 4L * in * dtype.byteSize() + (2 * 4 + 1) * chunk;
+                assertEquals(expected, interleaved.offset(5, 2 * perChunk), dtype.toString());
+                assertEquals(-1L, plain.data().mismatch(interleaved.rowMajor(arena).data()), dtype + " round trip");
+                assertEquals(-1L, plain.data().mismatch(plain.rowMajor(arena).data()));
+            }
+        }
+    }
+
+    @Test
+    void interleavingRejectsShapesReadOnlyMemoryAndASecondPass() {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix sixRows = WeightMatrix.ofFloats("model.layers.0.mlp.up_proj.weight", new float[6 * 32],
+                    DType.BF16, 6, 32, arena);
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> sixRows.interleaveInPlace(64));
+            assertTrue(shape.getMessage().contains("up_proj") && shape.getMessage().contains("[6, 32]"),
+                    shape.getMessage());
+            WeightMatrix readOnly = new WeightMatrix("head", arena.allocate(4 * 32 * 2).asReadOnly(), DType.BF16, 4,
+                    32);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> readOnly.interleaveInPlace(64)).getMessage()
+                    .contains("read-only"));
+            WeightMatrix once = WeightMatrix.ofFloats("w", new float[4 * 32], DType.BF16, 4, 32, arena)
+                    .interleaveInPlace(64);
+            assertThrows(IllegalStateException.class, () -> once.interleaveInPlace(64));
+        }
+    }
+
+    @Test
     void ofFloatsRoundsAndGetWidens() {
         float[] values = {1f, -2.5f, 3.1415927f, 1e-3f, 65504f, -0f};
         try (Arena arena = Arena.ofConfined()) {
