@@ -17,7 +17,8 @@ import java.util.List;
  * A LLaMA decoder's weights, views into the checkpoint's memory (nothing large is copied). Weights read into memory
  * ({@link dev.mod4j.loaders.safetensors.LoadMode#COPY}) are ours: the projections and the LM head are
  * {@link WeightMatrix interleaved} there in place for the CPU's decode kernels, so the checkpoint's own tensors
- * for them no longer read as row-major. Memory-mapped weights stay as the file has them.
+ * for them no longer read as row-major. Memory-mapped weights stay as the file has them. Load once per opened
+ * {@link ModelFiles} ({@link LlamaModel} does): a second load over the same copied memory would rearrange it again.
  */
 public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> layers, float[] norm,
                            WeightMatrix lmHead) {
