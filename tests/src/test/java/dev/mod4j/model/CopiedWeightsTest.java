@@ -8,6 +8,7 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.generate.Sampler;
 import dev.mod4j.runtime.model.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
@@ -61,20 +62,10 @@ class CopiedWeightsTest {
             float[] last = session.prefill(prompt, all);
             logits.add(all);
             for (int step = 0; step < 8; step++) {
-                last = session.decode(argmax(last));
+                last = session.decode(Sampler.argmax(last));
                 logits.add(last.clone());
             }
             return logits;
         }
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
