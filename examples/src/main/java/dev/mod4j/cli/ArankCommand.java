@@ -4,7 +4,7 @@ import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.runtime.accounting.GammaModLayerMode;
 import dev.mod4j.runtime.arank.AttentionRank;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -10,7 +10,7 @@ import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.RoutingTrace;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
@@ -152,7 +152,7 @@ final class CompareCommand implements Callable<Integer> {
         ScheduleRun dense = runs.getFirst();
         out.printf("prompt: %d positions (%d image tokens); reference for agreement, FLOPs and KV ratios: %s%n",
                 prompt.length(), prompt.imageRows().length == 0 ? 0 : (int) Arrays.stream(prompt.roles())
-                        .filter(r -> r == dev.mod4j.runtime.model.TokenRole.IMAGE).count(), dense.spec());
+                        .filter(r -> r == dev.mod4j.runtime.prompt.TokenRole.IMAGE).count(), dense.spec());
         out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", ComparisonTable.HEADERS.toArray());
         List<String> texts = runs.stream().map(r -> shorten(text(tokenizer, r.generation().tokens()), 40)).toList();
         for (ComparisonTable.Row row : ComparisonTable.rows(runs, texts, convention, shape)) {

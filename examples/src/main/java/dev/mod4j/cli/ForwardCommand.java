@@ -2,7 +2,7 @@ package dev.mod4j.cli;
 
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

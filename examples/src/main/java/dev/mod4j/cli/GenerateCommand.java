@@ -7,7 +7,7 @@ import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

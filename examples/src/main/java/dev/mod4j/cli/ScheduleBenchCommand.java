@@ -17,7 +17,7 @@ import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.DenseSchedule;
 import dev.mod4j.runtime.schedule.FastVSchedule;
 import dev.mod4j.runtime.schedule.GammaModSchedule;

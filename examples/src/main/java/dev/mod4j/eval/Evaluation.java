@@ -7,7 +7,7 @@ import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.Llava;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.runtime.generate.PromptEncoder;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 

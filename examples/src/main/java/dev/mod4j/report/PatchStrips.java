@@ -2,8 +2,8 @@ package dev.mod4j.report;
 
 import dev.mod4j.api.RgbImage;
 import dev.mod4j.runtime.compare.ScheduleRun;
-import dev.mod4j.runtime.model.PromptRows;
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
 
 import java.awt.Color;

@@ -2,7 +2,7 @@ package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.generate.Sampler;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.LayerRecord;
 import dev.mod4j.runtime.schedule.Phase;

@@ -9,7 +9,7 @@ import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.generate.Sampler;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
 import org.junit.jupiter.params.ParameterizedTest;

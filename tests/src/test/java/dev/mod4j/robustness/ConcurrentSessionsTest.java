@@ -3,7 +3,7 @@ package dev.mod4j.robustness;
 import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.Schedules;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.mod4j.schedule;
 import dev.mod4j.loaders.synthetic.RandomModelSpec.Routers;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.GammaModSchedule;
 import dev.mod4j.runtime.schedule.PModRouters;

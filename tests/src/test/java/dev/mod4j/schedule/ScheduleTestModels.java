@@ -5,7 +5,7 @@ import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 
 import java.nio.file.Path;
 import java.util.List;

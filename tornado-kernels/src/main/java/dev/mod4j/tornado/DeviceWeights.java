@@ -2,9 +2,9 @@ package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.safetensors.DType;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
-import dev.mod4j.runtime.model.LlamaWeights;
-import dev.mod4j.runtime.model.RotaryEmbedding;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
+import dev.mod4j.runtime.weights.LlamaWeights;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;

@@ -9,10 +9,10 @@ import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.cpu.CpuBackend;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
-import dev.mod4j.runtime.model.LayerKvCache;
-import dev.mod4j.runtime.model.LlamaWeights;
-import dev.mod4j.runtime.model.RotaryEmbedding;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
+import dev.mod4j.runtime.backend.LayerKvCache;
+import dev.mod4j.runtime.weights.LlamaWeights;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 

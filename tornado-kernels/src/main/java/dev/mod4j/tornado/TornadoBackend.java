@@ -4,10 +4,10 @@ import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.model.LlamaWeights;
-import dev.mod4j.runtime.model.RotaryEmbedding;
+import dev.mod4j.runtime.weights.LlamaWeights;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 

@@ -2,7 +2,7 @@ package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.ResidualStream;
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 
 /**
  * A session's residual stream on the device. The rows live in the backend's device buffer while this stream is the

@@ -1,8 +1,8 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.safetensors.DType;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
-import dev.mod4j.runtime.model.LlamaWeights;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
+import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.util.ArrayList;

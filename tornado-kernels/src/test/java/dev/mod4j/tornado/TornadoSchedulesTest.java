@@ -7,7 +7,7 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.generate.Sampler;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.LayerRecord;
 import dev.mod4j.runtime.schedule.Schedules;

@@ -3,7 +3,7 @@ package dev.mod4j.tornado;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.safetensors.LoadMode;
-import dev.mod4j.runtime.model.LlamaWeights;
+import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.accounting;
 
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 
 /**
  * Token counts split by {@link TokenRole}. The split matters because the papers count different tokens:

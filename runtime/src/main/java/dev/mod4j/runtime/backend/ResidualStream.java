@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.backend;
 
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 
 /**
  * One session's residual stream: the hidden-state rows of the tokens in the current forward pass, held where the

@@ -4,7 +4,7 @@ import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 

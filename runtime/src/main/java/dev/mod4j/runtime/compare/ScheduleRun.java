@@ -7,7 +7,7 @@ import dev.mod4j.runtime.accounting.LayerTokenCounts;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.accounting.TokensByRole;
 import dev.mod4j.runtime.generate.GenerationResult;
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
 import dev.mod4j.runtime.schedule.RoutingTrace;
 

@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

@@ -1,8 +1,8 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.LlamaConfig;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
-import dev.mod4j.runtime.model.RotaryEmbedding;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 
 /**
  * One query row's attention over the rows before it, with a given layer's input norm and q/k projections — the

@@ -3,10 +3,10 @@ package dev.mod4j.runtime.cpu;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
-import dev.mod4j.runtime.model.DecoderLayerWeights;
-import dev.mod4j.runtime.model.LayerKvCache;
-import dev.mod4j.runtime.model.LlamaWeights;
-import dev.mod4j.runtime.model.RotaryEmbedding;
+import dev.mod4j.runtime.weights.DecoderLayerWeights;
+import dev.mod4j.runtime.backend.LayerKvCache;
+import dev.mod4j.runtime.weights.LlamaWeights;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import jdk.incubator.vector.FloatVector;
 
 /** The decoder on the CPU: Vector API kernels, matrix products over all rows of a batch, all cores. */

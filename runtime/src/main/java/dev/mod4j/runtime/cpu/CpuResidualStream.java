@@ -2,7 +2,7 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.ResidualStream;
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 
 /**
  * The residual stream on the host: a [capacity × hidden_size] float array. A layer over some rows copies them into a

@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.generate;
 
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 
 import java.util.Arrays;

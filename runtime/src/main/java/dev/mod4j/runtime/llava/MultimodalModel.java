@@ -12,9 +12,9 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.model.PromptRows;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.vision.ClipVisionTower;
-import dev.mod4j.runtime.vision.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ClipVisionWeights;
 
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import dev.mod4j.loaders.safetensors.Checkpoint;
 import dev.mod4j.runtime.cpu.MatmulKernel;
 import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.cpu.VectorKernels;
-import dev.mod4j.runtime.model.LlamaWeights;
+import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.util.ArrayList;

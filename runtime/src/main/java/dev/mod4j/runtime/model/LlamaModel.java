@@ -1,5 +1,8 @@
 package dev.mod4j.runtime.model;
 
+import dev.mod4j.runtime.backend.RotaryEmbedding;
+import dev.mod4j.runtime.weights.LlamaWeights;
+
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;

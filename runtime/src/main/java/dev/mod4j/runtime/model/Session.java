@@ -1,5 +1,9 @@
 package dev.mod4j.runtime.model;
 
+import dev.mod4j.runtime.prompt.TokenRole;
+import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.backend.LayerKvCache;
+
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.accounting.ExactMacs;

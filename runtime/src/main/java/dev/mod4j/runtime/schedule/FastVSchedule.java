@@ -1,7 +1,7 @@
 package dev.mod4j.runtime.schedule;
 
 import dev.mod4j.runtime.accounting.FastVPruning;
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 
 import java.util.Arrays;
 

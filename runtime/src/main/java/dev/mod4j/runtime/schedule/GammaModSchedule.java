@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.schedule;
 
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 
 import java.util.Arrays;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.schedule;
 
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 
 /**
  * What one decoder layer did in one forward pass (a prefill, or one decode step): which tokens it processed, with

@@ -1,7 +1,7 @@
 package dev.mod4j.runtime.schedule;
 
 import dev.mod4j.loaders.config.LlamaConfig;
-import dev.mod4j.runtime.model.TokenRole;
+import dev.mod4j.runtime.prompt.TokenRole;
 
 /**
  * What a schedule may look at when it plans a layer: the current rows (tokens still in the residual stream), their

@@ -1,5 +1,8 @@
 package dev.mod4j.runtime.vision;
 
+import dev.mod4j.runtime.weights.ClipLayerWeights;
+import dev.mod4j.runtime.weights.ClipVisionWeights;
+
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.runtime.cpu.AttentionKernel;

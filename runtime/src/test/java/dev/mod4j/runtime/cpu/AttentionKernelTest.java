@@ -1,6 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
-import dev.mod4j.runtime.model.LayerKvCache;
+import dev.mod4j.runtime.backend.LayerKvCache;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

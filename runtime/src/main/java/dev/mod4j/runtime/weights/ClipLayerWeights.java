@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.vision;
+package dev.mod4j.runtime.weights;
 
 import dev.mod4j.runtime.tensor.WeightMatrix;
 

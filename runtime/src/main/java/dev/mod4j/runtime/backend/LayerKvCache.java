@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.model;
+package dev.mod4j.runtime.backend;
 
 /**
  * One decoder layer's key/value cache. It holds only the tokens this layer processed, in sequence order, and

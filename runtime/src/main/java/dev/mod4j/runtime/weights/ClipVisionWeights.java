@@ -1,9 +1,9 @@
-package dev.mod4j.runtime.vision;
+package dev.mod4j.runtime.weights;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.safetensors.Checkpoint;
-import dev.mod4j.runtime.model.LlamaWeights;
+import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.util.ArrayList;

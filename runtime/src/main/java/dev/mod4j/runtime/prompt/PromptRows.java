@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.model;
+package dev.mod4j.runtime.prompt;
 
 import dev.mod4j.loaders.InvalidInputException;
 

@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.model;
+package dev.mod4j.runtime.prompt;
 
 /**
  * What a position of the sequence is. Schedules need it: PyramidDrop ranks image tokens by the last instruction

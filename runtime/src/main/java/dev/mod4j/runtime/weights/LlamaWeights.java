@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.model;
+package dev.mod4j.runtime.weights;
 
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;

@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.model;
+package dev.mod4j.runtime.backend;
 
 import dev.mod4j.loaders.config.ConfigException;
 import dev.mod4j.loaders.config.LlamaConfig;
