@@ -5,43 +5,26 @@
 import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
-import dev.mod4j.runtime.backend.Backend;
-import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.backend.BackendProvider;
+import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.model.LlamaModel;
 import java.util.*;
-import java.util.function.Function;
 
-// mod4j's TornadoVM backend: a class with a static of(LlamaModel.Parts) factory, as CpuBackend has.
-String backendClassName = "dev.mod4j.tornado.TornadoBackend";
+// Backends are found at run time (java.util.ServiceLoader): tornado-kernels registers "tornadovm" when its jar is
+// on the class path, and says why it cannot run when TornadoVM itself is missing.
 String missing = null;
-try {
-    Class.forName("uk.ac.manchester.tornado.api.TaskGraph");
-} catch (ClassNotFoundException e) {
-    missing = "the TornadoVM API (tornado-api) is not on the class path";
-}
-if (missing == null) {
-    try {
-        Class.forName(backendClassName);
-    } catch (ClassNotFoundException e) {
-        missing = backendClassName + " is not on the class path (build with ./mvnw -Ptornadovm)";
-    }
+Optional<BackendProvider> tornado = Backends.providers().stream().filter(p -> p.name().equals("tornadovm")).findFirst();
+if (tornado.isEmpty()) {
+    missing = "the tornadovm backend is not on the class path (build with ./mvnw -Ptornadovm)";
+} else if (tornado.get().unavailableReason() != null) {
+    missing = tornado.get().unavailableReason();
 }
 
-Function<LlamaModel.Parts, Backend> tornadoFactory(String className) {
-    return parts -> {
-        try {
-            return (Backend) Class.forName(className).getMethod("of", LlamaModel.Parts.class).invoke(null, parts);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create the TornadoVM backend", e);
-        }
-    };
-}
-
-void runOnDevice(String className) {
+void runOnDevice() {
     var dir = DemoAssets.model();
     int[] prompt = {1, 450, 4996, 17354, 1701};
-    try (var cpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), CpuBackend::of);
-         var gpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), tornadoFactory(className))) {
+    try (var cpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), Backends.factory("cpu", null));
+         var gpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), Backends.factory("tornadovm", null))) {
         System.out.println("device backend: " + gpu.backend().name());
         float[] a = cpu.newSession(16).prefill(prompt, null);
         float[] b = gpu.newSession(16).prefill(prompt, null);
@@ -56,6 +39,6 @@ if (missing != null) {
     System.out.println("To run it: install TornadoVM, build mod4j with ./mvnw -Ptornadovm package, and start jshell with");
     System.out.println("TornadoVM's JVM options and the tornado-kernels jar on the class path.");
 } else {
-    runOnDevice(backendClassName);
+    runOnDevice();
 }
 /exit

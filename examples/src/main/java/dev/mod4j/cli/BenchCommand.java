@@ -15,7 +15,7 @@ import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.model.Session;
-import dev.mod4j.runtime.tensor.WeightMatrix;
+import dev.mod4j.runtime.tensor.Linear;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -106,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
                 try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode), CpuBackend::of)) {
                     Session session = model.newSession(promptTokens + decodeTokens + 1);
                     double[] result = measure(session, model.config().vocabSize());
-                    List<MemorySegment> decodeReads = decodeReads(model.weights());
+                    List<MemorySegment> decodeReads = decodeReads(model.backend().hostWeights());
                     long decodeBytes = decodeReads.stream().mapToLong(MemorySegment::byteSize).sum();
                     double readBandwidth = MemoryReadBandwidth.bytesPerSecond(decodeReads, Parallel.common(), 3);
                     double decodeBandwidth = result[1] * decodeBytes;
@@ -131,9 +131,9 @@ final class BenchCommand implements Callable<Integer> {
     private static List<MemorySegment> decodeReads(LlamaWeights weights) {
         List<MemorySegment> reads = new ArrayList<>();
         for (DecoderLayerWeights layer : weights.layers()) {
-            for (WeightMatrix m : List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(),
+            for (Linear m : List.of(layer.qProj(), layer.kProj(), layer.vProj(), layer.oProj(),
                     layer.gateProj(), layer.upProj(), layer.downProj())) {
-                reads.add(m.data());
+                reads.add(m.weight().data());
             }
         }
         reads.add(weights.lmHead().data());

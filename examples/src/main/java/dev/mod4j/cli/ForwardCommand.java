@@ -73,7 +73,7 @@ final class ForwardCommand implements Callable<Integer> {
                     int rows = model.rowsPerImage();
                     new NpyArray(new long[]{rows, features.length / rows}, features)
                             .write(dumpDir.resolve("vision_features.npy"));
-                    float[] projected = model.projector().project(features, rows);
+                    float[] projected = model.project(features, rows);
                     new NpyArray(new long[]{rows, projected.length / rows}, projected)
                             .write(dumpDir.resolve("projector_output.npy"));
                 }

@@ -8,6 +8,7 @@ import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.generate.PromptEncoder;
 import dev.mod4j.runtime.generate.PromptTemplate;
+import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import picocli.CommandLine.Option;
 
@@ -29,11 +30,14 @@ final class ModelOptions {
             description = "mmap (instant start) or copy (read weights into memory once; faster on some machines). Default: ${DEFAULT-VALUE}.")
     String load;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
-            description = "cpu (default) or tornadovm (GPUs and other OpenCL/PTX devices; needs TornadoVM, see README).")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = Backends.DEFAULT,
+            completionCandidates = BackendNames.class,
+            description = "Where the model runs: ${COMPLETION-CANDIDATES} (the backends on the class path; tornadovm"
+                    + " needs TornadoVM, see README). Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    @Option(names = "--device", paramLabel = "B:D", description = "TornadoVM device (see mod4j devices); default: TornadoVM's.")
+    @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices, e.g. TornadoVM's"
+            + " B:D); default: the backend's own.")
     String device;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")

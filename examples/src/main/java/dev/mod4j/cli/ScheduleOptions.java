@@ -21,7 +21,8 @@ final class ScheduleOptions {
     Path traceOut;
 
     void apply(Session session, MultimodalModel model) {
-        session.schedule(Schedules.create(schedule, model.decoder().files()));
+        // Only a trace that will be written is recorded: plain generation allocates nothing for it per step.
+        session.schedule(Schedules.create(schedule, model.decoder().files())).tracing(traceOut != null);
     }
 
     void writeTrace(Session session) {

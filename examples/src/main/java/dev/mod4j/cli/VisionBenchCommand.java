@@ -2,7 +2,10 @@ package dev.mod4j.cli;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.runtime.backend.VisionParts;
+import dev.mod4j.runtime.cpu.CpuVisionEncoder;
 import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import dev.mod4j.runtime.weights.ClipLayerWeights;
 import dev.mod4j.runtime.vision.ClipVisionTower;
@@ -53,15 +56,19 @@ final class VisionBenchCommand implements Callable<Integer> {
             int m = c.intermediateSize();
             List<ClipLayerWeights> layers = new ArrayList<>();
             for (int i = 0; i < c.numHiddenLayers(); i++) {
-                layers.add(new ClipLayerWeights(ones(h), zeros(h), matrix("q", h, h, type, arena, random), zeros(h),
-                        matrix("k", h, h, type, arena, random), zeros(h), matrix("v", h, h, type, arena, random), zeros(h),
-                        matrix("o", h, h, type, arena, random), zeros(h), ones(h), zeros(h),
-                        matrix("fc1", m, h, type, arena, random), zeros(m), matrix("fc2", h, m, type, arena, random), zeros(h)));
+                layers.add(new ClipLayerWeights(ones(h), zeros(h),
+                        new Linear(matrix("q", h, h, type, arena, random), zeros(h)),
+                        new Linear(matrix("k", h, h, type, arena, random), zeros(h)),
+                        new Linear(matrix("v", h, h, type, arena, random), zeros(h)),
+                        new Linear(matrix("o", h, h, type, arena, random), zeros(h)), ones(h), zeros(h),
+                        new Linear(matrix("fc1", m, h, type, arena, random), zeros(m)),
+                        new Linear(matrix("fc2", h, m, type, arena, random), zeros(h))));
             }
             int patch = c.numChannels() * c.patchSize() * c.patchSize();
             ClipVisionWeights weights = new ClipVisionWeights(zeros(h), matrix("patch", h, patch, type, arena, random),
                     new float[(c.patchCount() + 1) * h], ones(h), zeros(h), layers);
-            ClipVisionTower tower = new ClipVisionTower(c, weights);
+            ClipVisionTower tower = new ClipVisionTower(c,
+                    new CpuVisionEncoder(new VisionParts(c, weights, null), Parallel.common()));
             float[] pixels = new float[3 * c.imageSize() * c.imageSize()];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) random.nextDouble() * 2 - 1;

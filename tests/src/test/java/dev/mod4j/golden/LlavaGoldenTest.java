@@ -35,7 +35,7 @@ class LlavaGoldenTest {
                     java.util.Arrays.copyOfRange(hiddenStates.data(), index * perState, (index + 1) * perState), state,
                     TOLERANCE, caseName + " vision hidden state " + index));
             assertClose(c.array("vision_features.npy").data(), features, TOLERANCE, caseName + " vision features");
-            float[] projected = model.projector().project(features, model.rowsPerImage());
+            float[] projected = model.project(features, model.rowsPerImage());
             assertClose(c.array("projector_output.npy").data(), projected, TOLERANCE, caseName + " projector");
 
             PromptRows prompt = model.prompt(c.ints("input_ids"), List.of(pixels));

@@ -50,11 +50,11 @@ class CopiedWeightsTest {
     /** Prefill logits, then the logits of 8 greedy decode steps. */
     private static List<float[]> run(Path dir, LoadMode mode, int[] prompt, boolean expectInterleaved) {
         try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode), CpuBackend::of)) {
-            DecoderLayerWeights layer = model.weights().layers().get(0);
-            assertTrue(layer.qProj().interleaved() == expectInterleaved, mode + ": q_proj layout");
-            assertTrue(layer.gateProj().interleaved() == expectInterleaved, mode + ": gate_proj layout");
-            assertTrue(model.weights().lmHead().interleaved() == expectInterleaved, mode + ": lm_head layout");
-            assertFalse(layer.downProj().interleaved(), "down_proj's rows are not a whole number of chunks");
+            DecoderLayerWeights layer = model.backend().hostWeights().layers().get(0);
+            assertTrue(layer.qProj().weight().interleaved() == expectInterleaved, mode + ": q_proj layout");
+            assertTrue(layer.gateProj().weight().interleaved() == expectInterleaved, mode + ": gate_proj layout");
+            assertTrue(model.backend().hostWeights().lmHead().interleaved() == expectInterleaved, mode + ": lm_head layout");
+            assertFalse(layer.downProj().weight().interleaved(), "down_proj's rows are not a whole number of chunks");
             int vocab = model.config().vocabSize();
             Session session = model.newSession(prompt.length + 8);
             List<float[]> logits = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.mod4j.robustness;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.runtime.backend.LayerKvCache;
+import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.model.ContextLengthException;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
@@ -20,8 +22,13 @@ class LimitsTest {
         // LLaVA-1.5-7B: 32 layers × 4096 × 2 (K, V) × 4 bytes = 1 MiB of float32 KV per token.
         LlamaConfig llava7b = new LlamaConfig(32000, 4096, 11008, 32, 32, 32, 128, "silu", 4096, 1e-5, 10000.0, null,
                 false, 1, List.of(2), null, false, false, "float16");
-        long perToken = Session.heapBytes(llava7b, 1001) - Session.heapBytes(llava7b, 1000);
+        long perToken = sessionHeapBytes(llava7b, 1001) - sessionHeapBytes(llava7b, 1000);
         assertEquals(1L << 20, perToken - (4L * 4096 + 2 * 4096 + 2 * 4096 + 2 * 11008) * 4);
+    }
+
+    /** What a CPU session allocates on the heap: the host KV caches and the stream's buffers. */
+    private static long sessionHeapBytes(LlamaConfig config, int capacity) {
+        return LayerKvCache.heapBytes(config, capacity) + CpuBackend.streamHeapBytes(config, capacity);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.mod4j.runtime.arank;
 
 import dev.mod4j.loaders.config.LlamaConfig;
-import dev.mod4j.runtime.cpu.MatmulKernel;
+import dev.mod4j.runtime.cpu.AttentionProbabilities;
 import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.cpu.VectorKernels;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
@@ -52,26 +52,11 @@ public final class AttentionRank {
 
     static int[] layerRank(LlamaModel model, int layer, float[] hidden, int n) {
         LlamaConfig c = model.config();
-        DecoderLayerWeights w = model.weights().layers().get(layer);
-        int d = c.hiddenSize();
+        DecoderLayerWeights w = model.backend().hostWeights().layers().get(layer);
         int headDim = c.headDim();
-        float[] normed = new float[n * d];
-        for (int r = 0; r < n; r++) {
-            VectorKernels.rmsNorm(normed, r * d, hidden, r * d, w.inputLayernorm(), d, c.rmsNormEps());
-        }
-        float[] q = new float[n * c.qDim()];
-        float[] k = new float[n * c.kvDim()];
-        MatmulKernel.multiply(q, 0, normed, 0, n, w.qProj(), Parallel.common());
-        MatmulKernel.multiply(k, 0, normed, 0, n, w.kProj(), Parallel.common());
-        if (w.qBias() != null) {
-            VectorKernels.addBias(q, n, w.qBias());
-            VectorKernels.addBias(k, n, w.kBias());
-        }
-        for (int r = 0; r < n; r++) {
-            model.rope().rotate(q, r * c.qDim(), c.numAttentionHeads(), r);
-            model.rope().rotate(k, r * c.kvDim(), c.numKeyValueHeads(), r);
-        }
-        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int[] positions = new int[n];
+        Arrays.setAll(positions, r -> r);
+        float[][] qk = AttentionProbabilities.queriesAndKeys(c, w, model.rope(), hidden, n, 0, positions);
         int[] ranks = new int[c.numAttentionHeads()];
         Parallel.common().forEach(c.numAttentionHeads(), h -> {
             int kvOffset = (h / c.queryGroupSize()) * headDim;
@@ -79,17 +64,8 @@ public final class AttentionRank {
             float[] row = new float[n];
             float[] lanes = VectorKernels.lanes();
             for (int i = 0; i < n; i++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= i; j++) {
-                    row[j] = VectorKernels.dot(q, i * c.qDim() + h * headDim, k, j * c.kvDim() + kvOffset, headDim,
-                            lanes) * scale;
-                    max = Math.max(max, row[j]);
-                }
-                float sum = 0;
-                for (int j = 0; j <= i; j++) {
-                    row[j] = (float) Math.exp(row[j] - max);
-                    sum += row[j];
-                }
+                float sum = AttentionProbabilities.softmaxNumerators(qk[0], i * c.qDim() + h * headDim, qk[1],
+                        c.kvDim(), kvOffset, i + 1, headDim, lanes, row);
                 for (int j = 0; j < i; j++) {
                     a[i * n + j] = row[j] / sum; // diagonal (j = i) left at 0, as the reference code does
                 }

@@ -1,5 +1,7 @@
 package dev.mod4j.runtime.backend;
 
+import dev.mod4j.loaders.config.LlamaConfig;
+
 /**
  * One decoder layer's key/value cache. It holds only the tokens this layer processed, in sequence order, and
  * stores for each entry the rotary position its key was rotated with and the sequence index of its token: under
@@ -21,6 +23,11 @@ public final class LayerKvCache {
         this.values = new float[kvDim * capacity];
         this.positions = new int[capacity];
         this.tokenIndices = new int[capacity];
+    }
+
+    /** Heap bytes of the float32 caches of every layer of a session of {@code capacity} tokens. */
+    public static long heapBytes(LlamaConfig c, int capacity) {
+        return 2L * c.numHiddenLayers() * capacity * c.kvDim() * Float.BYTES;
     }
 
     /** Entry index where the next appended row goes; rows appended in one call attend causally among themselves. */

@@ -3,52 +3,104 @@ package dev.mod4j.runtime.cpu;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.runtime.backend.VisionEncoder;
+import dev.mod4j.runtime.backend.VisionParts;
+import dev.mod4j.runtime.tensor.Linear;
+import dev.mod4j.runtime.tensor.WeightMatrix;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.backend.LayerKvCache;
 import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.backend.RotaryEmbedding;
 import jdk.incubator.vector.FloatVector;
 
-/** The decoder on the CPU: Vector API kernels, matrix products over all rows of a batch, all cores. */
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The model on the CPU: Vector API kernels, matrix products over all rows of a batch, all cores. Weights read into
+ * memory are interleaved for the decode kernels when the backend is built (see {@link #prepare}).
+ */
 public final class CpuBackend implements Backend {
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final RotaryEmbedding rope;
     private final Parallel parallel;
+    private final VisionParts vision;
 
     /** Weight dtypes whose kernels this JVM has already compiled (see {@link MatmulKernel#warmUp}). */
-    private static final java.util.Set<dev.mod4j.loaders.safetensors.DType> WARMED =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<DType> WARMED = ConcurrentHashMap.newKeySet();
 
     /**
-     * The chunk in which weights copied into memory are {@link dev.mod4j.runtime.tensor.WeightMatrix interleaved}
-     * for the decode kernels: one vector, so that a vector step over 4 rows reads 4 consecutive chunks.
+     * The chunk in which weights copied into memory are {@link WeightMatrix interleaved} for the decode kernels: one
+     * vector, so that a vector step over 4 rows reads 4 consecutive chunks.
      */
     public static final int WEIGHT_CHUNK_BYTES = WeightVectors.VECTOR_BYTES;
 
-    /** The CPU backend for a model's parts, on the shared thread pool; compiles the kernels for its dtypes once. */
-    public static CpuBackend of(dev.mod4j.runtime.model.LlamaModel.Parts parts) {
-        var dtypes = new java.util.HashSet<dev.mod4j.loaders.safetensors.DType>();
-        dtypes.add(parts.weights().lmHead().dtype());
-        parts.weights().layers().forEach(l -> dtypes.add(l.qProj().dtype()));
+    /**
+     * The CPU backend for a model's parts, on the shared thread pool; compiles the kernels for its dtypes once.
+     * Takes over the parts' weight memory: matrices read into memory are rearranged in place.
+     */
+    public static CpuBackend of(ModelParts parts) {
+        LlamaWeights prepared = prepare(parts.weights());
+        Set<DType> dtypes = new HashSet<>();
+        dtypes.add(prepared.lmHead().dtype());
+        prepared.layers().forEach(l -> dtypes.add(l.qProj().weight().dtype()));
         dtypes.removeAll(WARMED);
         if (!dtypes.isEmpty()) {
             // Without this the first long prompt runs the Vector API interpreted, thousands of times slower.
-            MatmulKernel.warmUp(dtypes.toArray(new dev.mod4j.loaders.safetensors.DType[0]));
+            MatmulKernel.warmUp(dtypes.toArray(new DType[0]));
             AttentionKernel.warmUp();
             WARMED.addAll(dtypes);
         }
-        return new CpuBackend(parts.config(), parts.weights(), parts.rope());
+        return new CpuBackend(parts.config(), prepared, parts.rope(), parts.vision(), Parallel.common());
     }
 
-    public CpuBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope) {
-        this(config, weights, rope, Parallel.common());
+    /**
+     * The decoder's weights in this backend's layout: every projection and the LM head (the embedding too when it
+     * is the LM head) interleaved in place where the memory is ours (read into memory, not mapped) and the shape
+     * allows; the embedding otherwise stays as it is. Call once per opened checkpoint: a second call would
+     * rearrange the same memory again.
+     */
+    public static LlamaWeights prepare(LlamaWeights views) {
+        WeightMatrix embed = views.tiedEmbeddings() ? forDecoding(views.embedTokens()) : views.embedTokens();
+        List<DecoderLayerWeights> layers = new ArrayList<>();
+        for (DecoderLayerWeights l : views.layers()) {
+            layers.add(new DecoderLayerWeights(l.index(), l.inputLayernorm(), forDecoding(l.qProj()),
+                    forDecoding(l.kProj()), forDecoding(l.vProj()), forDecoding(l.oProj()),
+                    l.postAttentionLayernorm(), forDecoding(l.gateProj()), forDecoding(l.upProj()),
+                    forDecoding(l.downProj())));
+        }
+        WeightMatrix head = views.tiedEmbeddings() ? embed : forDecoding(views.lmHead());
+        return new LlamaWeights(embed, List.copyOf(layers), views.norm(), head);
     }
 
+    private static Linear forDecoding(Linear l) {
+        return l.withWeight(forDecoding(l.weight()));
+    }
+
+    /** {@code m} interleaved in place for the decode kernels when its memory is ours and its shape allows. */
+    private static WeightMatrix forDecoding(WeightMatrix m) {
+        boolean owned = !m.data().isReadOnly();
+        return owned && WeightMatrix.canInterleave(m.dtype(), m.outFeatures(), m.inFeatures(), WEIGHT_CHUNK_BYTES)
+                ? m.interleaveInPlace(WEIGHT_CHUNK_BYTES) : m;
+    }
+
+    /** A backend over weights already in this backend's layout ({@link #prepare}), without vision parts. */
     public CpuBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope, Parallel parallel) {
+        this(config, weights, rope, null, parallel);
+    }
+
+    private CpuBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope, VisionParts vision,
+                       Parallel parallel) {
         this.config = config;
         this.weights = weights;
         this.rope = rope;
+        this.vision = vision;
         this.parallel = parallel;
     }
 
@@ -95,6 +147,35 @@ public final class CpuBackend implements Backend {
         return new CpuResidualStream(this, capacity);
     }
 
+    /** Heap bytes of a stream of {@code capacity} rows: hidden and gathered rows, q/attention and MLP scratch. */
+    public static long streamHeapBytes(LlamaConfig c, int capacity) {
+        long perRow = 4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize();
+        return perRow * capacity * Float.BYTES;
+    }
+
+    @Override
+    public long streamHeapBytes(int capacity) {
+        return streamHeapBytes(config, capacity);
+    }
+
+    @Override
+    public long sessionDeviceBytes(int capacity) {
+        return LayerKvCache.heapBytes(config, capacity) + streamHeapBytes(capacity);
+    }
+
+    @Override
+    public VisionEncoder vision() {
+        if (vision == null) {
+            throw new IllegalStateException("this model has no vision tower");
+        }
+        return new CpuVisionEncoder(vision, parallel);
+    }
+
+    @Override
+    public LlamaWeights hostWeights() {
+        return weights;
+    }
+
     LlamaConfig config() {
         return config;
     }
@@ -137,24 +218,16 @@ public final class CpuBackend implements Backend {
         float[] keys = cache.keys();
         float[] values = cache.values();
         int kvOffset = base * kvDim;
-        MatmulKernel.multiply(ws.query, 0, ws.normed, 0, rows, w.qProj(), parallel);
-        MatmulKernel.multiply(keys, kvOffset, ws.normed, 0, rows, w.kProj(), parallel);
-        MatmulKernel.multiply(values, kvOffset, ws.normed, 0, rows, w.vProj(), parallel);
-        if (w.qBias() != null) {
-            VectorKernels.addBias(ws.query, rows, w.qBias());
-            VectorKernels.addBias(keys, kvOffset, rows, w.kBias());
-            VectorKernels.addBias(values, kvOffset, rows, w.vBias());
-        }
+        MatmulKernel.linear(ws.query, 0, ws.normed, 0, rows, w.qProj(), parallel);
+        MatmulKernel.linear(keys, kvOffset, ws.normed, 0, rows, w.kProj(), parallel);
+        MatmulKernel.linear(values, kvOffset, ws.normed, 0, rows, w.vProj(), parallel);
         parallel.forEach(rows, r -> {
             rope.rotate(ws.query, r * qDim, config.numAttentionHeads(), positions[r]);
             rope.rotate(keys, kvOffset + r * kvDim, config.numKeyValueHeads(), positions[r]);
         });
         AttentionKernel.attend(ws.attention, ws.query, rows, config.numAttentionHeads(), config.numKeyValueHeads(),
                 config.headDim(), cache, base, parallel);
-        MatmulKernel.multiply(ws.projected, 0, ws.attention, 0, rows, w.oProj(), parallel);
-        if (w.oBias() != null) {
-            VectorKernels.addBias(ws.projected, rows, w.oBias());
-        }
+        MatmulKernel.linear(ws.projected, 0, ws.attention, 0, rows, w.oProj(), parallel);
         VectorKernels.add(hidden, ws.projected, 0, rows * d);
 
         // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
@@ -167,19 +240,22 @@ public final class CpuBackend implements Backend {
         // packed once per batch (passes over rows would pack all three matrices again for each pass).
         for (int c0 = 0; c0 < m; c0 += passWidth) {
             int width = Math.min(passWidth, m - c0);
-            MatmulKernel.multiplyBlock(ws.gate, 0, ws.normed, 0, rows, w.gateProj(), c0, width, 0, d, false,
+            MatmulKernel.multiplyBlock(ws.gate, 0, ws.normed, 0, rows, w.gateProj().weight(), c0, width, 0, d, false,
                     parallel);
-            MatmulKernel.multiplyBlock(ws.up, 0, ws.normed, 0, rows, w.upProj(), c0, width, 0, d, false, parallel);
-            if (w.gateBias() != null) {
-                VectorKernels.addBias(ws.gate, rows, w.gateBias(), c0, width);
-                VectorKernels.addBias(ws.up, rows, w.upBias(), c0, width);
+            MatmulKernel.multiplyBlock(ws.up, 0, ws.normed, 0, rows, w.upProj().weight(), c0, width, 0, d, false,
+                    parallel);
+            if (w.gateProj().bias() != null) {
+                VectorKernels.addBias(ws.gate, rows, w.gateProj().bias(), c0, width);
+            }
+            if (w.upProj().bias() != null) {
+                VectorKernels.addBias(ws.up, rows, w.upProj().bias(), c0, width);
             }
             parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
-            MatmulKernel.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj(), 0, d, c0, width, c0 > 0,
-                    parallel);
+            MatmulKernel.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj().weight(), 0, d, c0, width,
+                    c0 > 0, parallel);
         }
-        if (w.downBias() != null) {
-            VectorKernels.addBias(ws.projected, rows, w.downBias());
+        if (w.downProj().bias() != null) {
+            VectorKernels.addBias(ws.projected, rows, w.downProj().bias());
         }
         if (mlpGate == null) {
             VectorKernels.add(hidden, ws.projected, 0, rows * d);

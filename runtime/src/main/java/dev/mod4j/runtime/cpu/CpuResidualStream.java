@@ -128,7 +128,7 @@ final class CpuResidualStream implements ResidualStream {
 
     @Override
     public float[] attentionFrom(int queryRow, int layer, int[] positions) {
-        return AttentionScoring.headMeanProbabilities(config, backend.weights().layers().get(layer), backend.rope(),
+        return AttentionProbabilities.headMean(config, backend.weights().layers().get(layer), backend.rope(),
                 hidden, queryRow, positions);
     }
 

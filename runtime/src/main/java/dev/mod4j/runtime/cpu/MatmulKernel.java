@@ -1,6 +1,7 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.lang.foreign.Arena;
@@ -42,6 +43,15 @@ public final class MatmulKernel {
     public static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
                                 Parallel parallel) {
         run(out, outOffset, in, inOffset, rows, w, false, parallel);
+    }
+
+    /** A {@link Linear} over {@code rows} rows: {@link #multiply}, then the bias (if any) added to each row. */
+    public static void linear(float[] out, int outOffset, float[] in, int inOffset, int rows, Linear linear,
+                              Parallel parallel) {
+        multiply(out, outOffset, in, inOffset, rows, linear.weight(), parallel);
+        if (linear.bias() != null) {
+            VectorKernels.addBias(out, outOffset, rows, linear.bias());
+        }
     }
 
     /** {@code out[...] += in · Wᵀ}: as {@link #multiply}, adding to what {@code out} holds (e.g. a residual). */

@@ -10,11 +10,14 @@ import dev.mod4j.loaders.image.PreprocessorConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.Backend;
-import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.backend.Backends;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.vision.ClipVisionTower;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,12 +32,12 @@ import java.util.function.Function;
 public final class MultimodalModel implements AutoCloseable {
     private final LlamaModel decoder;
     private final ClipVisionTower tower;
-    private final Projector projector;
+    private final ProjectorWeights projector;
     private final MultimodalConfig multimodal;
     private final ImagePreprocessor preprocessor;
 
-    private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, Projector projector, MultimodalConfig multimodal,
-                            ImagePreprocessor preprocessor) {
+    private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
+                            MultimodalConfig multimodal, ImagePreprocessor preprocessor) {
         this.decoder = decoder;
         this.tower = tower;
         this.projector = projector;
@@ -48,35 +51,40 @@ public final class MultimodalModel implements AutoCloseable {
 
     /** @param visionTower the CLIP checkpoint of an original-layout LLaVA, when mm_vision_tower is not on disk */
     public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode) {
-        return load(directory, visionTower, mode, CpuBackend::of);
+        return load(directory, visionTower, mode, Backends.defaultFactory());
     }
 
     /**
-     * As {@link #load(Path, Path, LoadMode)} with the decoder on the given backend (e.g. TornadoVM's); the vision
-     * tower and projector run on the CPU.
+     * As {@link #load(Path, Path, LoadMode)} on the given backend (e.g. {@code Backends.factory("tornadovm", null)}),
+     * which runs the vision tower and projector as well as the decoder.
      */
     public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode,
-                                       Function<LlamaModel.Parts, Backend> backendFactory) {
+                                       Function<ModelParts, Backend> backendFactory) {
         ModelFiles files = ModelFiles.open(directory, visionTower, mode);
-        LlamaModel decoder = LlamaModel.load(files, backendFactory);
+        ModelConfig config = files.config();
+        if (!config.isMultimodal()) {
+            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null);
+        }
+        ProjectorWeights projector;
+        VisionParts vision = null;
+        ImagePreprocessor preprocessor = null;
         try {
-            ModelConfig config = files.config();
-            if (!config.isMultimodal()) {
-                return new MultimodalModel(decoder, null, null, null, null);
-            }
-            ClipVisionTower tower = null;
-            ImagePreprocessor preprocessor = null;
             if (files.vision() != null) {
-                tower = new ClipVisionTower(config.vision(),
-                        ClipVisionWeights.load(files.vision(), files.layout(), config.vision()));
+                vision = new VisionParts(config.vision(),
+                        ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
                 preprocessor = new ImagePreprocessor(preprocessorConfig(directory, config));
             }
-            Projector projector = Projector.load(files.language(), files.layout(), config.multimodal());
-            return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor);
+            projector = ProjectorWeights.load(files.language(), files.layout(), config.multimodal());
         } catch (RuntimeException e) {
-            decoder.close();
+            files.close();
             throw e;
         }
+        if (vision != null) {
+            vision = new VisionParts(vision.config(), vision.tower(), projector);
+        }
+        LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
+        ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
+        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor);
     }
 
     /**
@@ -126,8 +134,14 @@ public final class MultimodalModel implements AutoCloseable {
         return tower == null ? null : tower.config();
     }
 
-    public Projector projector() {
+    public ProjectorWeights projector() {
         return projector;
+    }
+
+    /** The projector over {@code rows} selected vision feature rows, on the model's backend. */
+    public float[] project(float[] features, int rows) {
+        requireVision();
+        return decoder.backend().vision().project(features, rows);
     }
 
     /** Feature rows one image becomes in the decoder (patches, plus the class token with the "full" strategy). */
@@ -155,7 +169,7 @@ public final class MultimodalModel implements AutoCloseable {
 
     /** Vision tower + projector: the decoder-ready rows of one preprocessed image. */
     public float[] imageEmbeddings(float[] pixelValues) {
-        return projector.project(visionFeatures(pixelValues, null), rowsPerImage());
+        return project(visionFeatures(pixelValues, null), rowsPerImage());
     }
 
     /** Input ids with image placeholders plus preprocessed images → the decoder's prompt rows. */
@@ -178,10 +192,12 @@ public final class MultimodalModel implements AutoCloseable {
 
     private void requireVision() {
         if (tower == null) {
-            throw new InvalidInputException(decoder.files().language().directory().toString(),
-                    multimodal == null ? "is a text-only model; it cannot take images"
-                            : "the vision tower was not found (" + multimodal.visionTower()
-                            + "); pass --vision-tower DIR with the CLIP checkpoint");
+            if (multimodal == null) {
+                throw new InvalidInputException(decoder.files().language().directory().toString(),
+                        "is a text-only model; it cannot take images");
+            }
+            throw new InvalidInputException("vision tower", "the vision tower was not found (" + multimodal.visionTower()
+                    + "); give the directory of the CLIP checkpoint");
         }
     }
 

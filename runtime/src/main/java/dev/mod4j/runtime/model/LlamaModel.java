@@ -1,49 +1,53 @@
 package dev.mod4j.runtime.model;
 
-import dev.mod4j.runtime.backend.RotaryEmbedding;
-import dev.mod4j.runtime.weights.LlamaWeights;
-
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.Backend;
-import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.backend.Backends;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
+import dev.mod4j.runtime.backend.VisionParts;
+import dev.mod4j.runtime.weights.LlamaWeights;
 
 import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
- * A loaded LLaMA decoder: config, weights (views into the checkpoint) and the backend that runs them.
- * Immutable and shareable between threads; each {@link Session} owns its own run state.
+ * A loaded LLaMA decoder: config, rotary tables and the backend that holds the weights and runs them. Immutable and
+ * shareable between threads; each {@link Session} owns its own run state.
  */
 public final class LlamaModel implements AutoCloseable {
     private final ModelFiles files;
     private final LlamaConfig config;
-    private final LlamaWeights weights;
     private final RotaryEmbedding rope;
     private final Backend backend;
 
-    /** The parts a backend is built from. */
-    public record Parts(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope) {
-    }
-
-    private LlamaModel(ModelFiles files, Function<Parts, Backend> backendFactory) {
+    private LlamaModel(ModelFiles files, VisionParts vision, Function<ModelParts, Backend> backendFactory) {
         this.files = files;
         this.config = files.config().text();
-        this.weights = LlamaWeights.load(files);
+        LlamaWeights weights = LlamaWeights.load(files);
         this.rope = new RotaryEmbedding(config, files.config().file().toString());
-        this.backend = backendFactory.apply(new Parts(config, weights, rope));
+        this.backend = backendFactory.apply(new ModelParts(config, weights, rope, vision));
     }
 
-    /** Loads a model directory (mmap, CPU backend). */
+    /** Loads a model directory (mmap, the default backend). */
     public static LlamaModel load(Path directory) {
-        return load(ModelFiles.open(directory, null, LoadMode.MMAP), CpuBackend::of);
+        return load(ModelFiles.open(directory, null, LoadMode.MMAP), Backends.defaultFactory());
     }
 
     /** Loads the decoder of already opened model files; the model takes ownership of them. */
-    public static LlamaModel load(ModelFiles files, Function<Parts, Backend> backendFactory) {
+    public static LlamaModel load(ModelFiles files, Function<ModelParts, Backend> backendFactory) {
+        return load(files, null, backendFactory);
+    }
+
+    /**
+     * As {@link #load(ModelFiles, Function)}, with a model's vision side for the backend to run too (null: none);
+     * the model takes ownership of the files.
+     */
+    public static LlamaModel load(ModelFiles files, VisionParts vision, Function<ModelParts, Backend> backendFactory) {
         try {
-            return new LlamaModel(files, backendFactory);
+            return new LlamaModel(files, vision, backendFactory);
         } catch (RuntimeException e) {
             files.close();
             throw e;
@@ -52,10 +56,6 @@ public final class LlamaModel implements AutoCloseable {
 
     public LlamaConfig config() {
         return config;
-    }
-
-    public LlamaWeights weights() {
-        return weights;
     }
 
     public RotaryEmbedding rope() {

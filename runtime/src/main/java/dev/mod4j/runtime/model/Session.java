@@ -46,7 +46,8 @@ public final class Session {
     private final int[] rowSequenceIndex;
     private final TokenRole[] rowRole;
     private final TokenRole[] roles;
-    private final RoutingTrace trace = new RoutingTrace();
+    private final RoutingTrace trace;
+    private boolean tracing = true;
     private final Context context = new Context();
     private TokenSchedule schedule = new DenseSchedule();
     private int[] lastPrefillSequenceIndices = new int[0];
@@ -62,7 +63,7 @@ public final class Session {
             throw new ContextLengthException("session", capacity + " tokens exceed the model's context of "
                     + config.maxPositionEmbeddings() + " (max_position_embeddings)");
         }
-        requireMemory(config, capacity);
+        requireMemory(model, capacity);
         this.capacity = capacity;
         this.hiddenSize = config.hiddenSize();
         this.shape = ModelShape.of(config);
@@ -79,26 +80,19 @@ public final class Session {
         this.rowSequenceIndex = new int[capacity];
         this.rowRole = new TokenRole[capacity];
         this.roles = new TokenRole[capacity];
+        // A request makes at most `capacity` forward passes (a prefill, then one per token): reserve their records.
+        this.trace = new RoutingTrace((int) Math.min((long) caches.length * capacity, 1 << 20));
     }
 
-    /**
-     * Bytes a session of {@code capacity} tokens allocates on the heap: float32 KV caches of every layer plus the
-     * activation buffers (hidden rows, gathered rows, q/k/v/attention and MLP scratch).
-     */
-    public static long heapBytes(LlamaConfig c, int capacity) {
-        long kv = 2L * c.numHiddenLayers() * capacity * c.kvDim() * Float.BYTES;
-        long perRow = 4L * c.hiddenSize() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize();
-        return kv + perRow * capacity * Float.BYTES;
-    }
-
-    private static void requireMemory(LlamaConfig c, int capacity) {
+    private static void requireMemory(LlamaModel model, int capacity) {
         Runtime rt = Runtime.getRuntime();
         long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        long needed = heapBytes(c, capacity);
+        // The host KV caches are the session's own on every backend; the stream's buffers are the backend's.
+        long needed = LayerKvCache.heapBytes(model.config(), capacity) + model.backend().streamHeapBytes(capacity);
         if (needed > available) {
             throw new ContextLengthException("session", String.format("%d tokens need %.2f GiB of heap for the KV cache"
-                            + " and buffers, but only %.2f GiB is free (raise -Xmx, e.g. MOD4J_JAVA_OPTS=-Xmx%dg, or"
-                            + " use fewer tokens)", capacity, needed / (double) (1L << 30), available / (double) (1L << 30),
+                            + " and buffers, but only %.2f GiB is free (raise the heap, e.g. -Xmx%dg, or use fewer"
+                            + " tokens)", capacity, needed / (double) (1L << 30), available / (double) (1L << 30),
                     (long) Math.ceil((rt.maxMemory() + needed - available) / (double) (1L << 30)) + 1));
         }
     }
@@ -116,9 +110,21 @@ public final class Session {
         return schedule;
     }
 
-    /** What every layer did so far in this request. */
+    /** What every layer did so far in this request (empty while {@link #tracing(boolean) tracing} is off). */
     public RoutingTrace trace() {
         return trace;
+    }
+
+    /**
+     * Whether the forward passes record a {@link RoutingTrace} (on by default: comparisons, reports and analysis
+     * read it). Off, the token loop allocates nothing for it; set before {@link #prefill} on an empty session.
+     */
+    public Session tracing(boolean on) {
+        if (length > 0) {
+            throw new IllegalStateException("switch tracing before the prefill (or after reset())");
+        }
+        this.tracing = on;
+        return this;
     }
 
     public int length() {
@@ -231,7 +237,9 @@ public final class Session {
             context.tracedScores = null;
             LayerPlan plan = schedule.plan(layer, context);
             long macs = execute(layer, plan, context.rows);
-            record(layer, phase, plan, macs);
+            if (tracing) {
+                record(layer, phase, plan, macs);
+            }
             int[] survivors = schedule.survivors(layer, context);
             if (survivors != null) {
                 compact(survivors);
@@ -406,6 +414,9 @@ public final class Session {
 
         @Override
         public void traceScores(float[] scorePerRow) {
+            if (!tracing) {
+                return;
+            }
             LayerRecord last = trace.records().get(lastRecordIndex);
             trace.replaceLast(new LayerRecord(last.layer(), last.phase(), last.step(), last.rowsIn(), last.processed(),
                     last.processedByRole(), last.gates(), Arrays.copyOf(rowSequenceIndex, rows), scorePerRow.clone(),

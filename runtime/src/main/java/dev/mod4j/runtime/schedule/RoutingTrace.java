@@ -6,7 +6,16 @@ import java.util.List;
 
 /** Per-request record of every layer's decision, in execution order (prefill layers first, then each decode step). */
 public final class RoutingTrace {
-    private final List<LayerRecord> records = new ArrayList<>();
+    private final List<LayerRecord> records;
+
+    public RoutingTrace() {
+        this(0);
+    }
+
+    /** A trace with room for {@code expectedRecords} records reserved up front (layers × forward passes). */
+    public RoutingTrace(int expectedRecords) {
+        this.records = new ArrayList<>(expectedRecords);
+    }
 
     public void add(LayerRecord record) {
         records.add(record);

@@ -7,18 +7,18 @@ import dev.mod4j.loaders.safetensors.Checkpoint;
 import dev.mod4j.loaders.safetensors.CheckpointFormatException;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.safetensors.Tensor;
-import dev.mod4j.runtime.cpu.CpuBackend;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * A LLaMA decoder's weights, views into the checkpoint's memory (nothing large is copied). Weights read into memory
- * ({@link dev.mod4j.loaders.safetensors.LoadMode#COPY}) are ours: the projections and the LM head are
- * {@link WeightMatrix interleaved} there in place for the CPU's decode kernels, so the checkpoint's own tensors
- * for them no longer read as row-major. Memory-mapped weights stay as the file has them. Load once per opened
- * {@link ModelFiles} ({@link LlamaModel} does): a second load over the same copied memory would rearrange it again.
+ * A LLaMA decoder's weights as the checkpoint holds them: views into its memory (nothing large is copied),
+ * row-major. A backend prepares its own layout from these views when it is built (the CPU backend interleaves
+ * weights read into memory for its decode kernels, in place), so after that only the backend's copy of the
+ * record describes the memory correctly ({@link dev.mod4j.runtime.backend.Backend#hostWeights()}).
  */
 public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> layers, float[] norm,
                            WeightMatrix lmHead) {
@@ -28,42 +28,34 @@ public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> l
         Checkpoint ckpt = files.language();
         CheckpointLayout layout = files.layout();
         WeightMatrix embed = matrix(ckpt.tensor(layout.embedTokens()));
-        if (c.tieWordEmbeddings()) {
-            embed = forDecoding(embed); // it is the LM head too
-        }
         List<DecoderLayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             int layer = i;
-            java.util.function.Function<String, Tensor> t = suffix -> files.layerTensor(layer, suffix);
-            java.util.function.Function<String, WeightMatrix> projection =
-                    suffix -> forDecoding(matrix(t.apply(suffix)));
-            java.util.function.Function<String, float[]> bias = suffix -> ckpt.contains(layout.layerTensor(ckpt, layer, suffix))
-                    ? t.apply(suffix).toFloatArray() : null;
+            Function<String, Tensor> t = suffix -> files.layerTensor(layer, suffix);
+            Function<String, Linear> projection = name -> {
+                String bias = name + ".bias";
+                return new Linear(matrix(t.apply(name + ".weight")),
+                        ckpt.contains(layout.layerTensor(ckpt, layer, bias)) ? t.apply(bias).toFloatArray() : null);
+            };
             layers.add(new DecoderLayerWeights(i,
                     t.apply("input_layernorm.weight").toFloatArray(),
-                    projection.apply("self_attn.q_proj.weight"),
-                    projection.apply("self_attn.k_proj.weight"),
-                    projection.apply("self_attn.v_proj.weight"),
-                    projection.apply("self_attn.o_proj.weight"),
+                    projection.apply("self_attn.q_proj"),
+                    projection.apply("self_attn.k_proj"),
+                    projection.apply("self_attn.v_proj"),
+                    projection.apply("self_attn.o_proj"),
                     t.apply("post_attention_layernorm.weight").toFloatArray(),
-                    projection.apply("mlp.gate_proj.weight"),
-                    projection.apply("mlp.up_proj.weight"),
-                    projection.apply("mlp.down_proj.weight"),
-                    bias.apply("self_attn.q_proj.bias"), bias.apply("self_attn.k_proj.bias"),
-                    bias.apply("self_attn.v_proj.bias"), bias.apply("self_attn.o_proj.bias"),
-                    bias.apply("mlp.gate_proj.bias"), bias.apply("mlp.up_proj.bias"), bias.apply("mlp.down_proj.bias")));
+                    projection.apply("mlp.gate_proj"),
+                    projection.apply("mlp.up_proj"),
+                    projection.apply("mlp.down_proj")));
         }
         float[] norm = ckpt.tensor(layout.finalNorm()).toFloatArray();
-        WeightMatrix head = c.tieWordEmbeddings() ? embed : forDecoding(matrix(ckpt.tensor(layout.lmHead())));
+        WeightMatrix head = c.tieWordEmbeddings() ? embed : matrix(ckpt.tensor(layout.lmHead()));
         return new LlamaWeights(embed, List.copyOf(layers), norm, head);
     }
 
-    /** {@code m} interleaved in place for the decode kernels when its memory is ours and its shape allows. */
-    private static WeightMatrix forDecoding(WeightMatrix m) {
-        int chunk = CpuBackend.WEIGHT_CHUNK_BYTES;
-        boolean owned = !m.data().isReadOnly();
-        return owned && WeightMatrix.canInterleave(m.dtype(), m.outFeatures(), m.inFeatures(), chunk)
-                ? m.interleaveInPlace(chunk) : m;
+    /** Whether the LM head is the embedding matrix itself ({@code tie_word_embeddings}). */
+    public boolean tiedEmbeddings() {
+        return lmHead == embedTokens;
     }
 
     /** A checkpoint tensor as a projection matrix, with the tensor's name in any error. */
