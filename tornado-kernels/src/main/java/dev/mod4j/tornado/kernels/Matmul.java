@@ -14,7 +14,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>Each product comes twice: weights as float32 ({@code FloatArray}) and as half ({@code HalfFloatArray}, on devices
  * with fp16: each weight is read as half, converted to float, and accumulated in float, so only the weights' storage
  * and bandwidth are halved). The two differ in the weight load only; TornadoVM kernels cannot be generic over the
- * array type, so the loop is written out for each.
+ * array type, so each loop is written out by hand twice (not generated): a fix to {@link #rowsTimesWeights} or
+ * {@link #vectorTimesWeights} must be made in its half-weight twin too.
  */
 public final class Matmul {
     /** Edge of the square tiles of {@link #rowsTimesWeights}. */
