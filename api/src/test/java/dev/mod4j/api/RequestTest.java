@@ -1,8 +1,11 @@
 package dev.mod4j.api;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.runtime.compare.ScheduleComparison;
+import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.schedule.LayerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +74,30 @@ class RequestTest {
         // PyramidDrop keeps fewer than the 64 image tokens in its later stages, dense keeps them all.
         assertEquals(64, both.runs().getFirst().imageTokensPerLayer()[7]);
         assertTrue(pdrop.imageTokensPerLayer()[7] < 64, Arrays.toString(pdrop.imageTokensPerLayer()));
+    }
+
+    @Test
+    void greedyComparisonEqualsTheRuntimesScheduleComparison() {
+        String specs = "dense,fastv,pdrop,gmod:skip=0.5";
+        Comparison viaRequest = llava.request(image, QUESTION).maxNewTokens(5).compare(specs);
+        List<ScheduleRun> viaRuntime = ScheduleComparison.run(llava.model().decoder(), llava.prompt(image, QUESTION),
+                llava.schedules(specs, null), 5);
+        assertEquals(viaRuntime.size(), viaRequest.runs().size());
+        for (int i = 0; i < viaRuntime.size(); i++) {
+            ScheduleRun expected = viaRuntime.get(i);
+            ScheduleRun actual = viaRequest.runs().get(i);
+            assertEquals(expected.spec(), actual.spec());
+            assertArrayEquals(expected.generation().tokens(), actual.generation().tokens(), expected.spec());
+            assertEquals(expected.trace().records().size(), actual.trace().records().size(), expected.spec());
+            for (int r = 0; r < expected.trace().records().size(); r++) {
+                LayerRecord e = expected.trace().records().get(r);
+                LayerRecord a = actual.trace().records().get(r);
+                assertArrayEquals(e.processed(), a.processed(), expected.spec() + " record " + r);
+                assertArrayEquals(e.gates(), a.gates(), expected.spec() + " record " + r);
+            }
+            assertEquals(expected.totalMacs(), actual.totalMacs(), expected.spec());
+            assertEquals(expected.kvCacheBytes(), actual.kvCacheBytes(), expected.spec());
+        }
     }
 
     @Test
