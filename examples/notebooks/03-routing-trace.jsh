@@ -1,7 +1,6 @@
 // Inspect a routing trace: what every decoder layer processed, with which gates and scores, and which image patches.
 // Run: bin/notebook examples/notebooks/03-routing-trace.jsh
 import dev.mod4j.api.*;
-import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.report.PatchStrips;
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.*;
@@ -11,7 +10,7 @@ import java.util.*;
 var llava = Llava.open(DemoAssets.model());
 var image = DemoAssets.image();
 var question = "What is shown in this picture?";
-var answer = llava.ask(image, question, "gmod:skip=0.5", 4);
+var answer = llava.request(image, question).schedule("gmod:skip=0.5").maxNewTokens(4).ask();
 
 // One LayerRecord per layer and forward pass: the prefill first (step 0), then each decode step.
 System.out.println("layer  rows-in  processed  image  kv-entries      MACs  gates");

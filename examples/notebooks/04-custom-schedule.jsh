@@ -1,7 +1,6 @@
 // A token schedule of your own: implement TokenSchedule (one method) and compare it with the built-in ones.
 // Run: bin/notebook examples/notebooks/04-custom-schedule.jsh
 import dev.mod4j.api.*;
-import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.report.*;
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.*;
@@ -26,7 +25,7 @@ class EveryOtherPatch implements TokenSchedule {
 
 var llava = Llava.open(DemoAssets.model());
 var schedules = List.<TokenSchedule>of(llava.schedule("dense"), new EveryOtherPatch(2), llava.schedule("pdrop"));
-var comparison = llava.compare(DemoAssets.image(), "What is shown in this picture?", schedules, List.of(), 8);
+var comparison = llava.request(DemoAssets.image(), "What is shown in this picture?").maxNewTokens(8).compare(schedules);
 for (var run : comparison.runs()) {
     System.out.println(String.format("%-44s image tokens %-28s prefill MACs %,d", run.spec(), run.imageTokensCompact(),
             run.prefillMacs()));

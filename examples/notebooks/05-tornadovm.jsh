@@ -2,7 +2,7 @@
 // Needs TornadoVM (https://github.com/beehive-lab/TornadoVM) and mod4j built with -Ptornadovm, run under TornadoVM's
 // JVM with the tornado-kernels jar on the class path. Without them this notebook says so and does nothing else.
 // Run: bin/notebook examples/notebooks/05-tornadovm.jsh
-import dev.mod4j.cli.DemoAssets;
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.BackendProvider;

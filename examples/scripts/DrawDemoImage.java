@@ -10,7 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.File;
 
 /**
- * Draws the demo image bundled with mod4j (examples/src/main/resources/dev/mod4j/cli/demo/demo-image.png): a 336×336
+ * Draws the demo image bundled with mod4j (api/src/main/resources/dev/mod4j/api/demo/demo-image.png): a 336×336
  * landscape with a house, a tree, a sun and a boat, so that a patch grid laid over it shows which regions a schedule
  * kept. Run: {@code java -Djava.awt.headless=true examples/scripts/DrawDemoImage.java OUT.png}.
  */

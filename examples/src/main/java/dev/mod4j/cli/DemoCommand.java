@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
 import picocli.CommandLine.Command;
@@ -36,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path dir = DemoModel.ensure(cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot());
+        Path dir = DemoAssets.model(cacheDir != null ? cacheDir : DemoAssets.cacheRoot());
         out.println("mod4j demo: a small LLaVA-layout model with RANDOM, UNTRAINED weights (γ-MoD routers included),");
         out.println("written to " + dir + ". Its outputs are meaningless; it shows the machinery, offline.");
         out.println();
@@ -44,14 +45,14 @@ final class DemoCommand implements Callable<Integer> {
             InspectCommand.print(out, CheckpointSummary.of(files));
         }
         out.println();
-        Path root = cacheDir != null ? cacheDir : DemoModel.defaultCacheRoot();
+        Path root = cacheDir != null ? cacheDir : DemoAssets.cacheRoot();
         Path page = DemoComparison.run(out, dir, reportDir != null ? reportDir : root.resolve("demo-report"), maxNewTokens);
         out.println();
         out.println("report: " + page.toAbsolutePath().toUri() + "  (open it in a browser; no server needed)");
         out.println("Reminder: the demo model is UNTRAINED; its answers and routing are noise.");
         out.println();
         out.println("To use a real checkpoint, download it yourself (mod4j never downloads) and point --model at it:");
-        DemoModel.realCheckpointHints().forEach(h -> out.println("  " + h));
+        DemoAssets.realCheckpoints().forEach(h -> out.println("  " + h));
         out.println("  e.g. bin/mod4j inspect --model ~/models/llava-1.5-7b-hf");
         out.println("       bin/mod4j compare --model ~/models/llava-1.5-7b-hf --image photo.jpg \\");
         out.println("           --prompt \"What is shown in this picture?\" --report report/");

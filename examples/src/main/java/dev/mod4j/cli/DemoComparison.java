@@ -1,6 +1,7 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.api.Comparison;
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.api.Llava;
 import dev.mod4j.report.ComparisonReport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
@@ -34,9 +35,10 @@ final class DemoComparison {
     static Comparison withPModTwin(Comparison comparison, Path model, int maxNewTokens) {
         Path twin = PModDemoModel.ensure(model);
         try (Llava pmod = Llava.open(twin)) {
-            pmod.compare(DemoAssets.image(), DemoAssets.QUESTION, List.of(pmod.schedule("pmod")), List.of(), 2);
-            Comparison run = pmod.compare(DemoAssets.image(), DemoAssets.QUESTION, List.of(pmod.schedule("pmod")),
-                    List.of(), maxNewTokens);
+            pmod.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(2)
+                    .compare(List.of(pmod.schedule("pmod")));
+            Comparison run = pmod.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
+                    .compare(List.of(pmod.schedule("pmod")));
             List<ScheduleRun> runs = new ArrayList<>(comparison.runs());
             runs.add(run.reference());
             List<String> texts = new ArrayList<>(comparison.texts());
@@ -55,9 +57,9 @@ final class DemoComparison {
             List<String> skipped = new ArrayList<>();
             List<TokenSchedule> schedules = llava.schedules(SCHEDULES, skipped);
             // An untimed round first: on a model this small, the first run of each code path is mostly JIT compilation.
-            llava.compare(DemoAssets.image(), DemoAssets.QUESTION, schedules, skipped, 2);
-            Comparison comparison = llava.compare(DemoAssets.image(), DemoAssets.QUESTION,
-                    llava.schedules(SCHEDULES, new ArrayList<>()), skipped, maxNewTokens);
+            llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(2).compare(schedules, skipped);
+            Comparison comparison = llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
+                    .compare(llava.schedules(SCHEDULES, new ArrayList<>()), skipped);
             String twinNote = null;
             if (skipped.stream().anyMatch(s -> s.startsWith("pmod"))) {
                 comparison = withPModTwin(comparison, model, maxNewTokens);

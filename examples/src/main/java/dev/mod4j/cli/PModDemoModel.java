@@ -8,6 +8,7 @@ import dev.mod4j.loaders.safetensors.SafetensorsFile;
 import dev.mod4j.loaders.safetensors.SafetensorsWriter;
 import dev.mod4j.loaders.safetensors.SafetensorsWriter.TensorData;
 import dev.mod4j.loaders.safetensors.Tensor;
+import dev.mod4j.loaders.synthetic.ModelCache;
 import dev.mod4j.runtime.accounting.ProgressiveRatioDecay;
 
 import java.io.IOException;

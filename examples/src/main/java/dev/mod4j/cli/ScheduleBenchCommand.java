@@ -5,6 +5,7 @@ import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.loaders.synthetic.ModelCache;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.accounting.FlopsConvention;

@@ -138,8 +138,10 @@ public final class Evaluation {
                         ImageInput image = q.image() == null ? null : ImageInput.of(imageFolder.resolve(q.image()));
                         prompt = llava.prompt(image, questionText(q));
                     }
-                    Answer answer = llava.ask(q.text(), prompt, Schedules.create(specs.get(s),
-                            llava.model().decoder().files()), maxNewTokens);
+                    Answer answer = llava.request(prompt, q.text())
+                            .schedule(Schedules.create(specs.get(s), llava.model().decoder().files()))
+                            .maxNewTokens(maxNewTokens)
+                            .ask();
                     file.append(answerLine(q, answer, names.get(s)));
                     written++;
                     bar.step();

@@ -24,7 +24,7 @@ import java.util.Map;
  * (CSV) and routing trace (Arrow IPC) beside it. Open {@code index.html} in any browser; no server, no network.
  *
  * <pre>{@code
- * Comparison c = llava.compare(image, "What is in the picture?", 16);
+ * Comparison c = llava.request(image, "What is in the picture?").maxNewTokens(16).compare();
  * Path page = ComparisonReport.of(c).note("Random weights: outputs are noise.").write(Path.of("report"));
  * }</pre>
  * Files written into the directory: {@value #PAGE}, {@code image-tokens-per-layer.png}, {@code macs-per-layer.png},

@@ -1,6 +1,7 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.api.Answer;
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.api.Llava;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.report.DemoFixture;
@@ -20,10 +21,10 @@ class PModDemoModelTest {
         Path twin = PModDemoModel.ensure(demo);
         String q = DemoAssets.QUESTION;
         try (Llava gmod = Llava.open(demo); Llava pmod = Llava.open(twin)) {
-            Answer a = gmod.ask(q, gmod.prompt(DemoAssets.image(), q), gmod.schedule("dense"), 4);
-            Answer b = pmod.ask(q, pmod.prompt(DemoAssets.image(), q), pmod.schedule("dense"), 4);
+            Answer a = gmod.request(DemoAssets.image(), q).maxNewTokens(4).ask();
+            Answer b = pmod.request(DemoAssets.image(), q).maxNewTokens(4).ask();
             assertArrayEquals(a.tokens(), b.tokens(), "same weights, same dense answer");
-            Answer p = pmod.ask(q, pmod.prompt(DemoAssets.image(), q), pmod.schedule("pmod"), 4);
+            Answer p = pmod.request(DemoAssets.image(), q).schedule("pmod").maxNewTokens(4).ask();
             assertTrue(Arrays.stream(p.imageTokensPerLayer()).min().orElseThrow() < 64,
                     Arrays.toString(p.imageTokensPerLayer()));
             assertThrows(InvalidInputException.class, () -> gmod.schedule("pmod"), "the demo model has γ-MoD routers only");

@@ -2,8 +2,8 @@ package dev.mod4j.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.cli.Mod4j;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.report.DemoFixture;

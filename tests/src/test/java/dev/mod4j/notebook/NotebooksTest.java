@@ -44,6 +44,14 @@ class NotebooksTest {
     @TempDir
     Path tmp;
 
+    /** Notebooks are written against the library (mod4j-api, runtime, loaders) and the report, not the CLI. */
+    @ParameterizedTest
+    @MethodSource("notebooks")
+    void notebookDoesNotImportTheCli(String name) throws IOException {
+        String source = Files.readString(NOTEBOOKS.resolve(name));
+        assertFalse(source.contains("dev.mod4j.cli"), name + " uses dev.mod4j.cli; use dev.mod4j.api (e.g. DemoAssets)");
+    }
+
     @ParameterizedTest
     @MethodSource("notebooks")
     void notebookRunsToTheEnd(String name) throws Exception {

@@ -1,8 +1,8 @@
 package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
+import dev.mod4j.api.DemoAssets;
 import dev.mod4j.api.Llava;
-import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VarCharVector;
@@ -38,7 +38,7 @@ class ComparisonReportTest {
     @BeforeAll
     static void compare() {
         try (Llava llava = Llava.open(DemoFixture.model())) {
-            comparison = llava.compare(DemoAssets.image(), DemoAssets.QUESTION, SCHEDULES, 3);
+            comparison = llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(3).compare(SCHEDULES);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.mod4j.report;
 
-import dev.mod4j.cli.DemoAssets;
+import dev.mod4j.api.DemoAssets;
 
 import java.nio.file.Path;
 

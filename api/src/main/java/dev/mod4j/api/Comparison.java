@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * One request run under several schedules (the first is the reference for agreement and cost ratios): what
- * {@link Llava#compare} returns and what {@link dev.mod4j.report.ComparisonReport} draws.
+ * {@link Request#compare} returns and what the examples' {@code ComparisonReport} draws.
  *
  * @param model    the model's name (its directory)
  * @param question the user's prompt as text (or the input ids, when given as ids)

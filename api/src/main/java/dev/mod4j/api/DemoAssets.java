@@ -1,7 +1,4 @@
-package dev.mod4j.cli;
-
-import dev.mod4j.api.ImageInput;
-import dev.mod4j.api.RgbImage;
+package dev.mod4j.api;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -44,7 +41,7 @@ public final class DemoAssets {
         try (InputStream in = DemoAssets.class.getResourceAsStream("demo/demo-image.png")) {
             if (in == null) {
                 throw new IllegalStateException("the demo image is missing from the class path"
-                        + " (dev/mod4j/cli/demo/demo-image.png)");
+                        + " (dev/mod4j/api/demo/demo-image.png)");
             }
             BufferedImage image = ImageIO.read(in);
             return RgbImage.of(image);

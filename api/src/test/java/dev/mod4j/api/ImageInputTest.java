@@ -1,9 +1,5 @@
-package dev.mod4j.report;
+package dev.mod4j.api;
 
-import dev.mod4j.api.ImageInput;
-import dev.mod4j.api.PixelValues;
-import dev.mod4j.api.RgbImage;
-import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import org.junit.jupiter.api.Test;
@@ -22,7 +18,7 @@ class ImageInputTest {
 
     @Test
     void pngAndItsPixelValuesAsNpyGiveTheSameInputAndPicture() throws Exception {
-        try (MultimodalModel model = MultimodalModel.load(DemoFixture.model())) {
+        try (MultimodalModel model = MultimodalModel.load(DemoModelFixture.model())) {
             Path png = tmp.resolve("scene.png");
             ImageIO.write(DemoAssets.picture().toBufferedImage(), "png", png.toFile());
             float[] fromPng = ImageInput.of(png).pixelValues(model);

@@ -4,7 +4,7 @@ import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.RoutingTrace;
 
 /**
- * What {@link Llava#ask} returns: the answer's text and the run behind it (tokens, timings, routing trace, MACs,
+ * What {@link Request#ask} returns: the answer's text and the run behind it (tokens, timings, routing trace, MACs,
  * KV-cache size).
  */
 public record Answer(String question, String text, ScheduleRun run) {

@@ -1,7 +1,8 @@
-package dev.mod4j.cli;
+package dev.mod4j.api;
 
 import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.loaders.synthetic.ModelCache;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
 import dev.mod4j.loaders.synthetic.RandomModelWriter;
 

@@ -1,4 +1,4 @@
-package dev.mod4j.cli;
+package dev.mod4j.loaders.synthetic;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,12 +8,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.function.Consumer;
 
 /** Generated models (demo, benchmarks) kept in a cache directory, written once and moved into place atomically. */
-final class ModelCache {
+public final class ModelCache {
     private ModelCache() {
     }
 
     /** {@code root/name}, written by {@code writer} into a staging directory first if it does not exist yet. */
-    static Path ensure(Path root, String name, Consumer<Path> writer) {
+    public static Path ensure(Path root, String name, Consumer<Path> writer) {
         Path dir = root.resolve(name);
         if (Files.isRegularFile(dir.resolve("config.json"))) {
             return dir;
@@ -36,7 +36,8 @@ final class ModelCache {
         }
     }
 
-    static Path defaultRoot() {
+    /** {@code $MOD4J_CACHE}, else {@code ~/.cache/mod4j}. */
+    public static Path defaultRoot() {
         String env = System.getenv("MOD4J_CACHE");
         if (env != null && !env.isBlank()) {
             return Path.of(env);

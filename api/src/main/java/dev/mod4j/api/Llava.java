@@ -2,9 +2,9 @@ package dev.mod4j.api;
 
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.loaders.tokenizer.StreamingDecoder;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.runtime.accounting.ModelShape;
-import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
@@ -12,8 +12,8 @@ import dev.mod4j.runtime.generate.PromptEncoder;
 import dev.mod4j.runtime.generate.PromptTemplate;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
-import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
+import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
@@ -23,26 +23,29 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 
 /**
- * The small API the notebooks use: open a LLaVA model, ask it about an image under a token schedule, compare
- * schedules. Everything below it stays reachable ({@link #model()}, {@link #tokenizer()}, {@link #prompt}) for
- * sessions of your own.
+ * The library's entry point: open a LLaVA model, ask it about an image under a token schedule, compare schedules.
+ * Everything below it stays reachable ({@link #model()}, {@link #tokenizer()}, {@link #prompt}) for sessions of your
+ * own.
  *
  * <pre>{@code
  * try (Llava llava = Llava.open(Path.of("models/llava-1.5-7b-hf"))) {
  *     ImageInput image = ImageInput.of(Path.of("cat.png"));
- *     Answer a = llava.ask(image, "What is in the picture?", "pdrop", 32);
- *     System.out.println(a.text() + "  " + Arrays.toString(a.imageTokensPerLayer()));
- *     Comparison c = llava.compare(image, "What is in the picture?", 32);   // dense, fastv, pdrop, gmod, pmod
- *     ComparisonReport.of(c).write(Path.of("report"));
+ *     Answer a = llava.request(image, "What is in the picture?").schedule("pdrop").maxNewTokens(32)
+ *             .onToken(System.out::print).ask();
+ *     System.out.println(Arrays.toString(a.imageTokensPerLayer()));
+ *     Comparison c = llava.request(image, "What is in the picture?").compare();   // dense, fastv, pdrop, gmod, pmod
  * }
  * }</pre>
- * Decoding is greedy. Not thread-safe (one request at a time); the model underneath is.
+ * Not thread-safe (one request at a time); the model underneath is.
  */
 public final class Llava implements AutoCloseable {
-    /** Every method, each with its defaults; {@link #compare(ImageInput, String, int)} leaves out router-less ones. */
+    /** Every method, each with its defaults; {@link Request#compare()} leaves out router-less ones. */
     public static final String ALL_SCHEDULES = "dense,fastv,pdrop,gmod,pmod";
 
     private final MultimodalModel model;
@@ -118,63 +121,22 @@ public final class Llava implements AutoCloseable {
         return rows;
     }
 
-    /** Dense, up to 32 new tokens. */
-    public Answer ask(ImageInput image, String question) {
-        return ask(image, question, "dense", 32);
+    /** A request about {@code image} (null: a text-only prompt), its prompt built through the template. */
+    public Request request(ImageInput image, String question) {
+        return new Request(this, image, question, null);
     }
 
-    public Answer ask(ImageInput image, String question, String schedule, int maxNewTokens) {
-        return ask(image, question, schedule(schedule), maxNewTokens);
-    }
-
-    /** Greedy answer under {@code schedule} (use a fresh schedule per call: schedules remember their sequence). */
-    public Answer ask(ImageInput image, String question, TokenSchedule schedule, int maxNewTokens) {
-        return ask(question, prompt(image, question), schedule, maxNewTokens);
-    }
-
-    /** The same for prompt rows made elsewhere (e.g. one image encoded once and asked under several schedules). */
-    public Answer ask(String question, PromptRows prompt, TokenSchedule schedule, int maxNewTokens) {
-        if (maxNewTokens < 1) {
-            throw new InvalidInputException("maxNewTokens", "must be at least 1, got " + maxNewTokens);
-        }
-        int capacity = Math.min(model.decoder().config().maxPositionEmbeddings(), prompt.length() + maxNewTokens);
-        Session session = model.decoder().newSession(capacity);
-        session.schedule(schedule);
-        GenerationResult result = Generator.generate(session, prompt, capacity - prompt.length(),
-                model.decoder().config().eosTokenIds(), SamplingOptions.GREEDY, token -> {
-                });
-        ScheduleRun run = new ScheduleRun(schedule.spec(), result, session.trace().copy(), session.trace().prefillMacs(),
-                session.trace().totalMacs(), session.kvCacheEntries(), session.kvCacheBytes());
-        return new Answer(question, decode(result.tokens()), run);
-    }
-
-    /** Every method ({@link #ALL_SCHEDULES}); γ-MoD and p-MoD are left out when the checkpoint has no routers for them. */
-    public Comparison compare(ImageInput image, String question, int maxNewTokens) {
-        return compare(image, question, ALL_SCHEDULES, maxNewTokens);
+    /** A text-only request. */
+    public Request request(String question) {
+        return new Request(this, null, question, null);
     }
 
     /**
-     * One request under each schedule of a comma-separated list, the first being the reference. In the list
-     * {@link #ALL_SCHEDULES} γ-MoD and p-MoD are skipped without routers; in any other list that is an error.
+     * A request on prompt rows made elsewhere (e.g. one image encoded once with {@link #prompt} and asked under
+     * several schedules); {@code question} only labels the answer.
      */
-    public Comparison compare(ImageInput image, String question, String schedules, int maxNewTokens) {
-        List<String> skipped = new ArrayList<>();
-        return compare(image, question, schedules(schedules, schedules.equals(ALL_SCHEDULES) ? skipped : null),
-                skipped, maxNewTokens);
-    }
-
-    /** The same with schedules made by hand (your own {@link TokenSchedule}s among them); {@code skipped} is only
-     * reported. */
-    public Comparison compare(ImageInput image, String question, List<TokenSchedule> schedules, List<String> skipped,
-                              int maxNewTokens) {
-        if (schedules.isEmpty()) {
-            throw new InvalidInputException("schedules", "no schedule to run");
-        }
-        PromptRows prompt = prompt(image, question);
-        List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt, schedules, maxNewTokens);
-        return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
-                ModelShape.of(model.decoder().config()), runs,
-                runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
+    public Request request(PromptRows prompt, String question) {
+        return new Request(this, null, question, Objects.requireNonNull(prompt, "prompt"));
     }
 
     /**
@@ -203,6 +165,83 @@ public final class Llava implements AutoCloseable {
             return Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(","));
         }
         return tokenizer.decode(tokens, true);
+    }
+
+    /** One answer, on a fresh session sized for the prompt and the token budget. */
+    Answer answer(String question, PromptRows prompt, TokenSchedule schedule, int maxNewTokens,
+                  SamplingOptions sampling, Consumer<String> onText) {
+        Session session = model.decoder().newSession(capacity(prompt, maxNewTokens));
+        ScheduleRun run = run(session, prompt, schedule, maxNewTokens, sampling, onText);
+        return new Answer(question, decode(run.generation().tokens()), run);
+    }
+
+    /**
+     * The request under each schedule, the first being the reference, on one session reset between runs (as
+     * {@code ScheduleComparison.run} does, with the request's sampling and token callback).
+     */
+    Comparison comparison(String question, ImageInput image, PromptRows prompt, List<TokenSchedule> schedules,
+                          List<String> skipped, int maxNewTokens, SamplingOptions sampling, Consumer<String> onText) {
+        Session session = model.decoder().newSession(capacity(prompt, maxNewTokens));
+        // One unmeasured dense pass first, so the JIT has compiled the kernels before anything is timed.
+        session.prefill(prompt, null);
+        List<ScheduleRun> runs = new ArrayList<>();
+        for (TokenSchedule schedule : schedules) {
+            session.reset();
+            runs.add(run(session, prompt, schedule, maxNewTokens, sampling, onText));
+        }
+        return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
+                ModelShape.of(model.decoder().config()), runs,
+                runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
+    }
+
+    private int capacity(PromptRows prompt, int maxNewTokens) {
+        return Math.min(model.decoder().config().maxPositionEmbeddings(), prompt.length() + maxNewTokens);
+    }
+
+    /** Generates under {@code schedule} until eos or the budget (cut to the context), streaming text to {@code onText}. */
+    private ScheduleRun run(Session session, PromptRows prompt, TokenSchedule schedule, int maxNewTokens,
+                            SamplingOptions sampling, Consumer<String> onText) {
+        session.schedule(schedule);
+        TextStream stream = onText == null ? null : new TextStream(onText);
+        IntConsumer onToken = stream == null ? token -> {
+        } : stream;
+        GenerationResult result = Generator.generate(session, prompt, capacity(prompt, maxNewTokens) - prompt.length(),
+                model.decoder().config().eosTokenIds(), sampling, onToken);
+        if (stream != null) {
+            stream.finish();
+        }
+        return new ScheduleRun(schedule.spec(), result, session.trace().copy(), session.trace().prefillMacs(),
+                session.trace().totalMacs(), session.kvCacheEntries(), session.kvCacheBytes());
+    }
+
+    /**
+     * Generated ids → text pieces as they come; the pieces of one run join to {@link #decode} of its tokens (ids
+     * joined by commas when the model has no tokenizer).
+     */
+    private final class TextStream implements IntConsumer {
+        private final Consumer<String> onText;
+        private final StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+        private boolean first = true;
+
+        TextStream(Consumer<String> onText) {
+            this.onText = onText;
+        }
+
+        @Override
+        public void accept(int token) {
+            String piece = decoder != null ? decoder.next(token) : (first ? "" : ",") + token;
+            first = false;
+            if (!piece.isEmpty()) {
+                onText.accept(piece);
+            }
+        }
+
+        void finish() {
+            String rest = decoder == null ? "" : decoder.finish();
+            if (!rest.isEmpty()) {
+                onText.accept(rest);
+            }
+        }
     }
 
     @Override
