@@ -6,7 +6,6 @@ import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.runtime.accounting.GammaModLayerMode;
 import dev.mod4j.runtime.prompt.TokenRole;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;

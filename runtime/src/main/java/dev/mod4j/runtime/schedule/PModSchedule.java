@@ -2,13 +2,11 @@ package dev.mod4j.runtime.schedule;
 
 import dev.mod4j.loaders.config.PModConfig;
 import dev.mod4j.runtime.accounting.ProgressiveRatioDecay;
-import dev.mod4j.runtime.prompt.TokenRole;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * p-MoD (methods.md §4): in each MoD layer only vision tokens are routed. The layer's own router scores each image
