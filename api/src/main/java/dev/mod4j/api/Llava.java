@@ -14,6 +14,7 @@ import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.schedule.ScheduleMethods;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
@@ -45,8 +46,11 @@ import java.util.stream.Collectors;
  * Not thread-safe (one request at a time); the model underneath is.
  */
 public final class Llava implements AutoCloseable {
-    /** Every method, each with its defaults; {@link Request#compare()} leaves out router-less ones. */
-    public static final String ALL_SCHEDULES = "dense,fastv,pdrop,gmod,pmod";
+    /**
+     * Every registered method, each with its defaults ({@code dense,fastv,pdrop,gmod,pmod} and any on the class path);
+     * {@link Request#compare()} leaves out router-less ones.
+     */
+    public static final String ALL_SCHEDULES = ScheduleMethods.allWithDefaults();
 
     private final MultimodalModel model;
     private final Tokenizer tokenizer;

@@ -12,6 +12,7 @@ import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.RoutingTrace;
+import dev.mod4j.runtime.schedule.ScheduleMethods;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
@@ -38,7 +39,8 @@ import java.util.stream.Collectors;
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Run one image + prompt under several token schedules and compare outputs, cost and what was kept.")
 final class CompareCommand implements Callable<Integer> {
-    static final String DEFAULT_SCHEDULES = "dense,fastv,pdrop,gmod,pmod";
+    /** Every registered method with its defaults ({@code dense,fastv,pdrop,gmod,pmod} and any of yours). */
+    static final String DEFAULT_SCHEDULES = ScheduleMethods.allWithDefaults();
 
     @Spec
     CommandSpec spec;
@@ -49,11 +51,11 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--schedules", paramLabel = "LIST", defaultValue = DEFAULT_SCHEDULES,
-            description = "Comma-separated schedule specs (e.g. dense,fastv:k=2;r=0.5,pdrop). gmod/pmod need their"
-                    + " router tensors; in the default list they are left out when the checkpoint has none."
-                    + " Default: ${DEFAULT-VALUE}.")
-    String schedules;
+    @Option(names = "--schedules", paramLabel = "LIST",
+            description = "Comma-separated schedule specs (e.g. dense,fastv:k=2;r=0.5,pdrop), the first being the"
+                    + " reference; the methods are listed below. gmod/pmod need their router tensors; in the default"
+                    + " list they are left out when the checkpoint has none. Default: every method, ${DEFAULT-VALUE}.")
+    String schedules = DEFAULT_SCHEDULES;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32")
     int maxNewTokens;
@@ -90,9 +92,9 @@ final class CompareCommand implements Callable<Integer> {
             }
             List<TokenSchedule> list = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
-            for (ScheduleSpec s : ScheduleSpec.parseList(schedules)) {
+            for (ScheduleSpec s : ScheduleOptions.forFlag("--schedules", () -> ScheduleSpec.parseList(schedules))) {
                 try {
-                    list.add(Schedules.create(s, model.decoder().files()));
+                    list.add(ScheduleOptions.forFlag("--schedules", () -> Schedules.create(s, model.decoder().files())));
                 } catch (InvalidInputException e) {
                     boolean optional = schedules.equals(DEFAULT_SCHEDULES) && e.getMessage().contains("router tensors");
                     if (!optional) {

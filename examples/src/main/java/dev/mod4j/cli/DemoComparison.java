@@ -6,6 +6,7 @@ import dev.mod4j.api.Llava;
 import dev.mod4j.report.ComparisonReport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.schedule.ScheduleMethods;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
 import java.io.PrintWriter;
@@ -20,10 +21,10 @@ final class DemoComparison {
             + " tokens each layer processes, what that costs) offline, on a model small enough for any machine.";
 
     /**
-     * What the demo compares. γ-MoD with a fixed skip ratio: the released threshold rule keeps every token with an
-     * untrained router, which would show nothing. p-MoD runs when the demo model has its routers.
+     * What the demo compares: every registered method as it shows on an untrained model
+     * ({@code dense,fastv,pdrop,gmod:skip=0.5,pmod} and any of yours). p-MoD runs when the demo model has its routers.
      */
-    static final String SCHEDULES = "dense,fastv,pdrop,gmod:skip=0.5,pmod";
+    static final String SCHEDULES = ScheduleMethods.allForDemo();
 
     private DemoComparison() {
     }

@@ -34,6 +34,7 @@ public final class Mod4j {
         CommandLine cli = new CommandLine(new Mod4j());
         cli.setOut(out);
         cli.setErr(err);
+        ScheduleOptions.addMethodsToHelp(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));

@@ -1,19 +1,26 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
+import dev.mod4j.runtime.schedule.ScheduleMethods;
+import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TraceExport;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** {@code --schedule SPEC} and {@code --trace-out FILE} for commands that run one request. */
 final class ScheduleOptions {
     @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "dense",
-            description = "Token schedule: dense, fastv[:k=2;r=0.5], pdrop[:layers=8,16,24;ratios=0.5,0.25,0.125],"
-                    + " gmod[:skip=0.5], pmod[:rmax=0.85;rmin=0.15]. Default: ${DEFAULT-VALUE}.")
+            description = "Token schedule: a method, or method:key=value;... (e.g. fastv:k=2;r=0.5); the methods and"
+                    + " their keys are listed below. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
     @Option(names = "--trace-out", paramLabel = "FILE",
@@ -22,7 +29,36 @@ final class ScheduleOptions {
 
     void apply(Session session, MultimodalModel model) {
         // Only a trace that will be written is recorded: plain generation allocates nothing for it per step.
-        session.schedule(Schedules.create(schedule, model.decoder().files())).tracing(traceOut != null);
+        session.schedule(forFlag("--schedule", () -> Schedules.create(schedule, model.decoder().files())))
+                .tracing(traceOut != null);
+    }
+
+    /** Runs {@code body}, naming {@code flag} as the source of a bad schedule spec. */
+    static <T> T forFlag(String flag, Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (InvalidInputException e) {
+            if (!ScheduleSpec.SOURCE.equals(e.source())) {
+                throw e;
+            }
+            throw new InvalidInputException(flag, e.getMessage().substring(e.source().length() + 2), e);
+        }
+    }
+
+    /** Adds the registered schedule methods, with their keys, to the help of every command taking schedules. */
+    static void addMethodsToHelp(CommandLine cli) {
+        for (CommandLine command : cli.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+            if (spec.findOption("--schedule") == null && spec.findOption("--schedules") == null) {
+                continue;
+            }
+            command.getHelpSectionMap().put("scheduleMethods", help -> help.createHeading(
+                    "%nSchedule methods (SPEC is a method or method:key=value;...; L = decoder layers):%n")
+                    + ScheduleMethods.help().indent(2));
+            List<String> keys = new ArrayList<>(command.getHelpSectionKeys());
+            keys.add(keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING), "scheduleMethods");
+            command.setHelpSectionKeys(keys);
+        }
     }
 
     void writeTrace(Session session) {

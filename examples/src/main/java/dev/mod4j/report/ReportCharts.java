@@ -42,6 +42,12 @@ public final class ReportCharts {
             "dense", new Color(0x44, 0x44, 0x44), "fastv", new Color(0xE6, 0x9F, 0x00),
             "pdrop", new Color(0x00, 0x72, 0xB2), "gmod", new Color(0x00, 0x9E, 0x73),
             "pmod", new Color(0xCC, 0x79, 0xA7));
+    /** Paul Tol's muted colours, for methods without their own: picked by the method's name, so stable. */
+    private static final Color[] OTHER_METHOD_COLORS = {new Color(0x33, 0x22, 0x88), new Color(0x88, 0xCC, 0xEE),
+            new Color(0x44, 0xAA, 0x99), new Color(0x11, 0x77, 0x33), new Color(0x99, 0x99, 0x33),
+            new Color(0xDD, 0xCC, 0x77), new Color(0xCC, 0x66, 0x77), new Color(0x88, 0x22, 0x55),
+            new Color(0xAA, 0x44, 0x99)};
+    /** For a second run of a method. */
     private static final Color[] EXTRA_COLORS = {new Color(0xD5, 0x5E, 0x00), new Color(0x56, 0xB4, 0xE9),
             new Color(0xF0, 0xE4, 0x42), new Color(0x99, 0x99, 0x99)};
     private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
@@ -57,12 +63,18 @@ public final class ReportCharts {
         int spares = 0;
         for (int i = 0; ; i++) {
             String method = method(runs.get(i).spec());
-            boolean own = METHOD_COLORS.containsKey(method) && seen.add(method);
+            boolean own = seen.add(method);
             if (i == index) {
-                return own ? METHOD_COLORS.get(method) : EXTRA_COLORS[spares % EXTRA_COLORS.length];
+                return own ? methodColor(method) : EXTRA_COLORS[spares % EXTRA_COLORS.length];
             }
             spares += own ? 0 : 1;
         }
+    }
+
+    /** mod4j's methods keep their colours; any other method gets one from a palette, by its name. */
+    static Color methodColor(String method) {
+        Color own = METHOD_COLORS.get(method);
+        return own != null ? own : OTHER_METHOD_COLORS[Math.floorMod(method.hashCode(), OTHER_METHOD_COLORS.length)];
     }
 
     static String method(String spec) {

@@ -147,7 +147,7 @@ class ScheduleBehaviourTest {
     void badSpecsAreRejectedWithTheValidKeys() {
         var files = gmodModel.decoder().files();
         assertMentions(assertThrows(InvalidInputException.class, () -> Schedules.create("pdrop:layer=8", files))
-                .getMessage(), "--schedule", "unknown key 'layer'", "valid keys", "ratios");
+                .getMessage(), "schedule spec", "unknown key 'layer'", "valid keys", "ratios");
         assertEquals("pdrop:layers=1,3,4;ratios=0.5,0.25,0.125", Schedules.create("pdrop", files).spec(),
                 "the released 8,16,24 of 32 layers, scaled to 6");
         assertMentions(assertThrows(InvalidInputException.class, () -> Schedules.create("fastv:k=9", files))

@@ -1,6 +1,7 @@
 package dev.mod4j.runtime.accounting;
 
 import dev.mod4j.loaders.config.ConfigException;
+import dev.mod4j.loaders.config.PModConfig;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -27,10 +28,10 @@ public record ProgressiveRatioDecay(Curve curve, int numLayers, double maxRatio,
                                     double meanRatio) {
 
     /** The value of {@code mod_target_layers} in both released p-MoD checkpoints (methods.md §4.8). */
-    public static final String RELEASED_TARGET_LAYERS = "shiftedcos_decay_0.85_0.15";
+    public static final String RELEASED_TARGET_LAYERS = PModConfig.RELEASED_TARGET_LAYERS;
 
     /** The released {@code mod_router_factor}. */
-    public static final double RELEASED_ROUTER_FACTOR = 0.5;
+    public static final double RELEASED_ROUTER_FACTOR = PModConfig.RELEASED_ROUTER_FACTOR;
 
     // The upstream pattern "{type}_decay_{R_max}_{R_min}" (build_mod_layers), matched on the whole string.
     private static final Pattern DECAY_CONFIG = Pattern.compile("(\\w+)_decay_(\\d+\\.\\d+)_(\\d+\\.\\d+)");

@@ -1,9 +1,9 @@
 package dev.mod4j.runtime.schedule;
 
 import dev.mod4j.runtime.accounting.FastVPruning;
-import dev.mod4j.runtime.prompt.TokenRole;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * FastV (methods.md §6): after layer K−1 (0-based), rank image tokens by the head-mean attention the last prompt
@@ -13,6 +13,7 @@ import java.util.Arrays;
 public final class FastVSchedule implements TokenSchedule {
     private final int k;
     private final double prunedFraction;
+    private final ScheduleSpec spec;
     private float[] scores;
 
     /**
@@ -20,15 +21,19 @@ public final class FastVSchedule implements TokenSchedule {
      * @param prunedFraction R, the fraction of image tokens removed
      */
     public FastVSchedule(int k, double prunedFraction) {
+        this(k, prunedFraction, ScheduleSpec.of("fastv").with("k", k).with("r", prunedFraction));
+    }
+
+    private FastVSchedule(int k, double prunedFraction, ScheduleSpec spec) {
         this.k = k;
         this.prunedFraction = prunedFraction;
+        this.spec = spec;
     }
 
     @Override
     public String spec() {
-        return "fastv:k=" + k + ";r=" + prunedFraction;
+        return spec.toString();
     }
-
 
     @Override
     public LayerPlan plan(int layer, ScheduleContext context) {
@@ -45,37 +50,35 @@ public final class FastVSchedule implements TokenSchedule {
         if (context.phase() != Phase.PREFILL || layer != k - 1 || scores == null) {
             return null;
         }
-        return keepTopImageRows(context, scores,
-                new FastVPruning(k, prunedFraction).keptImageTokens(imageRows(context).length));
+        return Rows.keepTopImages(context, scores,
+                new FastVPruning(k, prunedFraction).keptImageTokens(Rows.image(context).length));
     }
 
-    static int[] imageRows(ScheduleContext context) {
-        return java.util.stream.IntStream.range(0, context.rows())
-                .filter(r -> context.role(r) == TokenRole.IMAGE).toArray();
-    }
+    /** {@code fastv:k=K;r=R}. */
+    public static final class Method implements ScheduleMethod {
+        @Override
+        public String name() {
+            return "fastv";
+        }
 
-    /** All non-image rows plus the {@code keep} image rows with the highest scores, ascending. */
-    static int[] keepTopImageRows(ScheduleContext context, float[] scoreOfRow, int keep) {
-        int[] images = imageRows(context);
-        if (images.length == 0 || keep >= images.length) {
-            return null;
+        @Override
+        public String summary() {
+            return "after layer K, keep the image tokens the last prompt token attended to most (FastV)";
         }
-        float[] imageScores = new float[images.length];
-        for (int i = 0; i < images.length; i++) {
-            imageScores[i] = scoreOfRow[images[i]];
+
+        @Override
+        public List<ScheduleKey> keys() {
+            return List.of(ScheduleKey.of("k", "prune after layer K (1-based)", "1..L-1", "2, or L-1 if smaller"),
+                    ScheduleKey.of("r", "fraction of image tokens pruned", "[0, 1)", "0.5"));
         }
-        int[] keptImages = TopK.select(images, imageScores, keep);
-        int[] survivors = new int[context.rows() - images.length + keptImages.length];
-        int n = 0;
-        int next = 0;
-        for (int r = 0; r < context.rows(); r++) {
-            if (context.role(r) != TokenRole.IMAGE) {
-                survivors[n++] = r;
-            } else if (next < keptImages.length && keptImages[next] == r) {
-                survivors[n++] = r;
-                next++;
-            }
+
+        @Override
+        public TokenSchedule create(ScheduleArguments arguments) {
+            int layers = arguments.layers();
+            int k = arguments.intValue("k", Math.min(2, layers - 1), 1, layers - 1);
+            double r = arguments.doubleValue("r", 0.5, 0, 0.999999, true);
+            return new FastVSchedule(k, r, arguments.canonical());
         }
-        return survivors;
     }
 }
+

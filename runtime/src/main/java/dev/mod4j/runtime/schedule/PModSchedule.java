@@ -1,10 +1,12 @@
 package dev.mod4j.runtime.schedule;
 
-import dev.mod4j.runtime.prompt.TokenRole;
+import dev.mod4j.loaders.config.PModConfig;
+import dev.mod4j.runtime.accounting.ProgressiveRatioDecay;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * p-MoD (methods.md §4): in each MoD layer only vision tokens are routed. The layer's own router scores each image
@@ -18,13 +20,18 @@ public final class PModSchedule implements TokenSchedule {
     private final Map<Integer, Double> retention;
     private final double alpha;
     private final double beta;
-    private final String spec;
+    private final ScheduleSpec spec;
 
     /**
      * @param retention MoD layer → fraction of image tokens it processes (layers absent here are dense)
-     * @param spec      the spec string this schedule was made from
+     * @param spec      the spec this schedule was made from (for schedules made by hand, e.g. {@code pmod})
      */
     public PModSchedule(PModRouters routers, Map<Integer, Double> retention, double alpha, double beta, String spec) {
+        this(routers, retention, alpha, beta, ScheduleSpec.parse(spec));
+    }
+
+    private PModSchedule(PModRouters routers, Map<Integer, Double> retention, double alpha, double beta,
+                         ScheduleSpec spec) {
         this.routers = routers;
         this.retention = Map.copyOf(retention);
         this.alpha = alpha;
@@ -34,7 +41,7 @@ public final class PModSchedule implements TokenSchedule {
 
     @Override
     public String spec() {
-        return spec;
+        return spec.toString();
     }
 
     @Override
@@ -44,29 +51,24 @@ public final class PModSchedule implements TokenSchedule {
             return LayerPlan.DENSE;
         }
         int rows = context.rows();
-        int[] images = IntStream.range(0, rows).filter(r -> context.role(r) == TokenRole.IMAGE).toArray();
+        int[] images = Rows.image(context);
         if (images.length == 0) {
             return LayerPlan.DENSE;
         }
         float[] weightOfRow = new float[rows];
         Arrays.fill(weightOfRow, 1f);
-        float[] imageWeights = new float[images.length];
         float[] logits = routers.logits(layer, images, context);
         for (int i = 0; i < images.length; i++) {
             float r = logits[i];
-            imageWeights[i] = (float) (alpha * Math.tanh(r) + beta);
-            weightOfRow[images[i]] = imageWeights[i];
+            weightOfRow[images[i]] = (float) (alpha * Math.tanh(r) + beta);
         }
         int keep = (int) (images.length * ratio);
-        int[] keptImages = TopK.select(images, imageWeights, keep);
+        int[] kept = Rows.keepTop(context, images, weightOfRow, keep);
         boolean[] processed = new boolean[rows];
-        for (int r = 0; r < rows; r++) {
-            processed[r] = context.role(r) != TokenRole.IMAGE;
-        }
-        for (int r : keptImages) {
+        for (int r : kept) {
             processed[r] = true;
         }
-        int[] processedRows = IntStream.range(0, rows).filter(r -> processed[r]).toArray();
+        int[] processedRows = kept;
         float[] gate = new float[processedRows.length];
         for (int i = 0; i < processedRows.length; i++) {
             gate[i] = weightOfRow[processedRows[i]];
@@ -77,5 +79,62 @@ public final class PModSchedule implements TokenSchedule {
         }
         return new LayerPlan(processedRows.length == rows ? null : processedRows, gate, PositionRule.ORIGINAL,
                 skippedScale, weightOfRow);
+    }
+
+    /** {@code pmod:decay=shiftedcos;rmax=0.85;rmin=0.15;mean=0.5}. */
+    public static final class Method implements ScheduleMethod {
+        @Override
+        public String name() {
+            return "pmod";
+        }
+
+        @Override
+        public String summary() {
+            return "MoD layers process the image tokens their router weighs highest, fewer with depth (p-MoD; needs"
+                    + " its router tensors)";
+        }
+
+        @Override
+        public List<ScheduleKey> keys() {
+            return List.of(ScheduleKey.of("decay", "the ratio's decay curve", "shiftedcos or shiftedlinear",
+                            "the checkpoint's mod_target_layers, else shiftedcos"),
+                    ScheduleKey.of("rmax", "layers whose decayed ratio is <= rmax are MoD", "(0, 1]",
+                            "the checkpoint's, else 0.85"),
+                    ScheduleKey.of("rmin", "lowest ratio", "[0, 1]", "the checkpoint's, else 0.15"),
+                    ScheduleKey.of("mean", "mean ratio of the decay curve (mod_router_factor)", "(0, 1]",
+                            "the checkpoint's, else 0.5"),
+                    ScheduleKey.optional("alpha", "TanhNorm scale", "[0, 10]", "the checkpoint's, else 0.2"),
+                    ScheduleKey.optional("beta", "TanhNorm offset", "[-10, 10]", "the checkpoint's, else 1"));
+        }
+
+        @Override
+        public TokenSchedule create(ScheduleArguments arguments) {
+            int layers = arguments.layers();
+            PModRouters routers = PModRouters.load(arguments.files());
+            // Defaults from the checkpoint's config (mod_target_layers "shiftedcos_decay_0.85_0.15", mod_router_factor).
+            PModConfig config = PModConfig.read(arguments.files().config());
+            double rmax = arguments.doubleValue("rmax", config.maxRatio(), 0, 1, false);
+            double rmin = arguments.doubleValue("rmin", config.minRatio(), 0, 1, true);
+            double mean = arguments.doubleValue("mean", config.routerFactor(), 0, 1, false);
+            String decay = arguments.choice("decay", config.decayType(),
+                    Arrays.stream(ProgressiveRatioDecay.Curve.values()).map(ProgressiveRatioDecay.Curve::configName)
+                            .toList());
+            ProgressiveRatioDecay.Curve curve = Arrays.stream(ProgressiveRatioDecay.Curve.values())
+                    .filter(c -> c.configName().equals(decay)).findFirst().orElseThrow();
+            if (rmin > rmax) {
+                throw arguments.bad("rmin", String.valueOf(rmin), "must not exceed rmax=" + rmax);
+            }
+            // The released code divides by 31 for its 32 layers: L-1 in general (methods.md §4.11, pitfall 1).
+            ProgressiveRatioDecay decayCurve = new ProgressiveRatioDecay(curve, layers, rmax, rmin, mean);
+            double alpha = arguments.doubleValue("alpha", config.tanhScale(), 0, 10, true);
+            double beta = arguments.doubleValue("beta", config.tanhOffset(), -10, 10, true);
+            Map<Integer, Double> retention = new LinkedHashMap<>();
+            for (int l : decayCurve.modLayers()) {
+                if (routers.weights().containsKey(l)) {
+                    retention.put(l, decayCurve.effectiveRatio(l));
+                }
+            }
+            return new PModSchedule(routers, retention, alpha, beta, arguments.canonical());
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.mod4j.runtime.schedule;
 import dev.mod4j.runtime.accounting.PyramidDropStages;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * PyramidDrop (methods.md §5): after each listed layer (1-based), rank the remaining image tokens by the head-mean
@@ -15,6 +16,7 @@ public final class PyramidDropSchedule implements TokenSchedule {
     private final int[] layerList;
     private final double[] ratios;
     private final PyramidDropStages stages;
+    private final ScheduleSpec spec;
     private int originalImageTokens = -1;
 
     /**
@@ -23,6 +25,11 @@ public final class PyramidDropSchedule implements TokenSchedule {
      *                  the leading 1.0 of the released code is implicit
      */
     public PyramidDropSchedule(int[] layerList, double[] ratios) {
+        this(layerList, ratios, ScheduleSpec.of("pdrop").with("layers", layerList).with("ratios", ratios));
+    }
+
+    private PyramidDropSchedule(int[] layerList, double[] ratios, ScheduleSpec spec) {
+        this.spec = spec;
         this.layerList = layerList.clone();
         this.ratios = ratios.clone();
         this.stages = new PyramidDropStages(Arrays.stream(layerList).boxed().toList(),
@@ -31,19 +38,13 @@ public final class PyramidDropSchedule implements TokenSchedule {
 
     @Override
     public String spec() {
-        return "pdrop:layers=" + join(layerList) + ";ratios="
-                + String.join(",", Arrays.stream(ratios).mapToObj(Double::toString).toList());
+        return spec.toString();
     }
-
-    private static String join(int[] a) {
-        return String.join(",", Arrays.stream(a).mapToObj(Integer::toString).toList());
-    }
-
 
     @Override
     public LayerPlan plan(int layer, ScheduleContext context) {
         if (context.phase() == Phase.PREFILL && layer == 0) {
-            originalImageTokens = FastVSchedule.imageRows(context).length;
+            originalImageTokens = Rows.image(context).length;
         }
         return LayerPlan.ALL_CACHE_INDEX;
     }
@@ -61,7 +62,7 @@ public final class PyramidDropSchedule implements TokenSchedule {
         // The query is the last instruction token: at inference, the last prompt token (the ":" of "ASSISTANT:").
         float[] scores = context.attentionFrom(context.rows() - 1, layer + 1, PositionRule.CACHE_INDEX);
         context.traceScores(scores);
-        return FastVSchedule.keepTopImageRows(context, scores, keep);
+        return Rows.keepTopImages(context, scores, keep);
     }
 
     private int indexOf(int oneBasedLayer) {
@@ -71,5 +72,54 @@ public final class PyramidDropSchedule implements TokenSchedule {
             }
         }
         return -1;
+    }
+
+    /** {@code pdrop:layers=8,16,24;ratios=0.5,0.25,0.125}. */
+    public static final class Method implements ScheduleMethod {
+        @Override
+        public String name() {
+            return "pdrop";
+        }
+
+        @Override
+        public String summary() {
+            return "after each listed layer, keep the image tokens the last instruction token attends to most"
+                    + " (PyramidDrop)";
+        }
+
+        @Override
+        public List<ScheduleKey> keys() {
+            return List.of(ScheduleKey.of("layers", "1-based layers after which to drop, ascending", "1..L-1",
+                            "L/4, L/2, 3L/4 (8,16,24 for 32 layers)"),
+                    ScheduleKey.of("ratios", "fraction of the original image tokens kept after each listed layer,"
+                            + " non-increasing, one per layer", "(0, 1]", "0.5,0.25,0.125, then halving"));
+        }
+
+        @Override
+        public TokenSchedule create(ScheduleArguments arguments) {
+            int layers = arguments.layers();
+            // The released default 8,16,24 for 32 layers, i.e. after each quarter; scaled to other depths.
+            int[] quarters = java.util.stream.IntStream.of(layers / 4, layers / 2, 3 * layers / 4)
+                    .filter(l -> l >= 1 && l <= layers - 1).distinct().toArray();
+            int[] list = arguments.intList("layers", quarters, 1, layers - 1);
+            double[] defaultRatios = Arrays.copyOf(new double[]{0.5, 0.25, 0.125}, list.length);
+            for (int i = 3; i < defaultRatios.length; i++) {
+                defaultRatios[i] = defaultRatios[i - 1] / 2;
+            }
+            double[] ratios = arguments.doubleList("ratios", defaultRatios);
+            if (list.length != ratios.length) {
+                throw arguments.bad("ratios", String.valueOf(ratios.length) + " values", "must match the "
+                        + list.length + " layers");
+            }
+            for (int i = 0; i < list.length; i++) {
+                if (i > 0 && list[i] <= list[i - 1]) {
+                    throw arguments.bad("layers", Arrays.toString(list), "must be strictly ascending");
+                }
+                if (!(ratios[i] > 0 && ratios[i] <= 1) || i > 0 && ratios[i] > ratios[i - 1]) {
+                    throw arguments.bad("ratios", Arrays.toString(ratios), "must be in (0, 1] and non-increasing");
+                }
+            }
+            return new PyramidDropSchedule(list, ratios, arguments.canonical());
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.mod4j.runtime.schedule;
 import dev.mod4j.loaders.InvalidInputException;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,37 +15,26 @@ import java.util.Map;
  */
 public record ScheduleSpec(String method, Map<String, String> parameters) {
 
-    /** The methods and their keys, with what each accepts (shown in error messages). */
-    public static final Map<String, Map<String, String>> KEYS = Map.of(
-            "dense", Map.of(),
-            "fastv", Map.of("k", "prune after layer K (1-based, 1..L-1; default 2)",
-                    "r", "fraction of image tokens pruned, in [0, 1) (default 0.5)"),
-            "pdrop", Map.of("layers", "1-based layers after which to drop, ascending, in 1..L-1 (default L/4, L/2, 3L/4: 8,16,24 for 32 layers)",
-                    "ratios", "fraction of the original image tokens kept after each, in (0, 1], non-increasing"
-                            + " (default 0.5,0.25,0.125)"),
-            "gmod", Map.of("layers", "MoD layers, 0-based, list or ranges like 3-30 (default: the checkpoint's, else"
-                            + " all but 0, 1, 2 and L-1)",
-                    "skip", "fixed fraction of the system+image prefix skipped by top-k, in [0, 1] (default: off, the"
-                            + " released threshold rule)",
-                    "threshold", "prefill keeps tokens with p > threshold, in [0, 1) (default 0.005)",
-                    "decode_threshold", "decode skips a token with p < this, in [0, 1] (default 0.5)"),
-            "pmod", Map.of("rmax", "layers whose decayed ratio is <= rmax are MoD, in (0, 1] (default 0.85)",
-                    "rmin", "lowest ratio, in [0, 1] (default 0.15)",
-                    "mean", "mean ratio of the decay curve (mod_router_factor), in (0, 1] (default 0.5)",
-                    "decay", "shiftedcos or shiftedlinear (default shiftedcos)",
-                    "alpha", "TanhNorm scale (default 0.2)", "beta", "TanhNorm offset (default 1)"));
+    /** The source {@link InvalidInputException}s about specs name (a CLI maps it to its flag). */
+    public static final String SOURCE = "schedule spec";
+
+    public ScheduleSpec {
+        // Keeps the given order, so that toString writes the keys as they were given (or in a method's key order).
+        parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
 
     public static ScheduleSpec parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new InvalidInputException("--schedule", "empty schedule spec; methods: " + KEYS.keySet());
+            throw new InvalidInputException(SOURCE, "empty; methods: "
+                    + String.join(", ", ScheduleMethods.names()));
         }
         String trimmed = text.trim();
         int colon = trimmed.indexOf(':');
         String method = (colon < 0 ? trimmed : trimmed.substring(0, colon)).trim().toLowerCase();
-        Map<String, String> allowed = KEYS.get(method);
-        if (allowed == null) {
-            throw new InvalidInputException("--schedule", "unknown method '" + method + "' in '" + text
-                    + "'; methods: dense, fastv, pdrop, gmod, pmod");
+        ScheduleMethod definition = ScheduleMethods.find(method);
+        if (definition == null) {
+            throw new InvalidInputException(SOURCE, "unknown method '" + method + "' in '" + text
+                    + "'; methods: " + String.join(", ", ScheduleMethods.names()));
         }
         Map<String, String> params = new LinkedHashMap<>();
         if (colon >= 0) {
@@ -54,20 +44,20 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
                 }
                 int eq = pair.indexOf('=');
                 if (eq < 0) {
-                    throw new InvalidInputException("--schedule", method + ": '" + pair.trim()
+                    throw new InvalidInputException(SOURCE, method + ": '" + pair.trim()
                             + "' is not key=value; " + describeKeys(method));
                 }
                 String key = pair.substring(0, eq).trim().toLowerCase();
-                if (!allowed.containsKey(key)) {
-                    throw new InvalidInputException("--schedule", method + ": unknown key '" + key + "'; "
+                if (definition.keys().stream().noneMatch(k -> k.name().equals(key))) {
+                    throw new InvalidInputException(SOURCE, method + ": unknown key '" + key + "'; "
                             + describeKeys(method));
                 }
                 if (params.put(key, pair.substring(eq + 1).trim()) != null) {
-                    throw new InvalidInputException("--schedule", method + ": key '" + key + "' given twice");
+                    throw new InvalidInputException(SOURCE, method + ": key '" + key + "' given twice");
                 }
             }
         }
-        return new ScheduleSpec(method, Map.copyOf(params));
+        return new ScheduleSpec(method, params);
     }
 
     /**
@@ -79,7 +69,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
         List<String> specs = new ArrayList<>();
         for (String piece : text.split(",")) {
             String head = piece.split(":", 2)[0].trim().toLowerCase();
-            if (specs.isEmpty() || KEYS.containsKey(head)) {
+            if (specs.isEmpty() || ScheduleMethods.find(head) != null) {
                 specs.add(piece.trim());
             } else {
                 specs.set(specs.size() - 1, specs.getLast() + "," + piece.trim());
@@ -89,21 +79,19 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
     }
 
     static String describeKeys(String method) {
-        Map<String, String> keys = KEYS.get(method);
+        ScheduleMethod definition = ScheduleMethods.find(method);
+        List<ScheduleKey> keys = definition == null ? List.of() : definition.keys();
         if (keys.isEmpty()) {
             return method + " takes no keys";
         }
-        StringBuilder sb = new StringBuilder("valid keys: ");
-        keys.forEach((k, v) -> sb.append(k).append(" (").append(v).append("); "));
-        sb.setLength(sb.length() - 2);
-        return sb.toString();
+        return "valid keys: " + String.join("; ", keys.stream().map(ScheduleKey::describe).toList());
     }
 
     public boolean has(String key) {
         return parameters.containsKey(key);
     }
 
-    int intValue(String key, int defaultValue, int min, int max) {
+    public int intValue(String key, int defaultValue, int min, int max) {
         String v = parameters.get(key);
         if (v == null) {
             return defaultValue;
@@ -119,7 +107,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
         }
     }
 
-    double doubleValue(String key, double defaultValue, double min, double max, boolean minInclusive) {
+    public double doubleValue(String key, double defaultValue, double min, double max, boolean minInclusive) {
         String v = parameters.get(key);
         if (v == null) {
             return defaultValue;
@@ -136,7 +124,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
     }
 
     /** A comma list of ints, with ranges like 3-30 expanded. */
-    int[] intList(String key, int[] defaultValue, int min, int max) {
+    public int[] intList(String key, int[] defaultValue, int min, int max) {
         String v = parameters.get(key);
         if (v == null) {
             return defaultValue;
@@ -164,7 +152,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    double[] doubleList(String key, double[] defaultValue) {
+    public double[] doubleList(String key, double[] defaultValue) {
         String v = parameters.get(key);
         if (v == null) {
             return defaultValue;
@@ -181,15 +169,38 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
         return out;
     }
 
-    String stringValue(String key, String defaultValue) {
+    public String stringValue(String key, String defaultValue) {
         return parameters.getOrDefault(key, defaultValue);
     }
 
-    InvalidInputException bad(String key, String value, String problem) {
-        return new InvalidInputException("--schedule", method + ": " + key + "=" + value + " " + problem + "; "
+    public InvalidInputException bad(String key, String value, String problem) {
+        return new InvalidInputException(SOURCE, method + ": " + key + "=" + value + " " + problem + "; "
                 + describeKeys(method));
     }
 
+    /** A spec naming {@code method} with no keys yet; add them with {@link #with}. */
+    public static ScheduleSpec of(String method) {
+        return new ScheduleSpec(method, Map.of());
+    }
+
+    /** This spec with {@code key} set to {@code value}, written canonically ({@link #canonicalValue}). */
+    public ScheduleSpec with(String key, Object value) {
+        Map<String, String> more = new LinkedHashMap<>(parameters);
+        more.put(key, canonicalValue(value));
+        return new ScheduleSpec(method, more);
+    }
+
+    /** How a resolved value is written: numbers as Java prints them ({@code 0.5}, {@code 1.0}), lists comma-joined. */
+    public static String canonicalValue(Object value) {
+        return switch (value) {
+            case int[] ints -> String.join(",", java.util.Arrays.stream(ints).mapToObj(Integer::toString).toList());
+            case double[] doubles -> String.join(",", java.util.Arrays.stream(doubles).mapToObj(Double::toString)
+                    .toList());
+            default -> String.valueOf(value);
+        };
+    }
+
+    /** {@code method} or {@code method:key=value;...}, the keys in their order here. */
     @Override
     public String toString() {
         if (parameters.isEmpty()) {

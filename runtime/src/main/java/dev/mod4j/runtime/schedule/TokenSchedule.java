@@ -4,7 +4,7 @@ package dev.mod4j.runtime.schedule;
  * A method of skipping or dropping tokens, as a per-layer plan of which rows a layer processes. The model walks the
  * layers and asks; no method logic lives in the model. A schedule instance serves one sequence (it may remember
  * what it decided in prefill, e.g. how many tokens it dropped where); make a fresh one per request with
- * {@link ScheduleSpec#create}.
+ * {@link Schedules#create}.
  */
 public interface TokenSchedule {
     /** The spec string that recreates this schedule, e.g. {@code pdrop:layers=8,16,24;ratios=0.5,0.25,0.125}. */
