@@ -65,7 +65,8 @@ final class InspectCommand implements Callable<Integer> {
                     d.visionLayers(), d.visionHiddenSize(), d.imageSize(), d.patchSize(), d.imageTokens());
         }
         if (s.visionTower() != null) {
-            out.printf("tower       %s%n", s.visionTower());
+            boolean missing = s.visionTower().startsWith(CheckpointSummary.TOWER_NOT_FOUND);
+            out.printf("tower       %s%s%n", s.visionTower(), missing ? " (pass --vision-tower DIR)" : "");
         }
         out.printf("tensors     %d in %d file(s), %s%n", s.tensorCount(), s.files().size(), bytes(s.totalBytes()));
         out.printf("dtypes      %s%n", s.dtypes().entrySet().stream()
