@@ -3,6 +3,7 @@
 import dev.mod4j.api.*;
 import dev.mod4j.cli.DemoAssets;
 import dev.mod4j.report.PatchStrips;
+import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.*;
 import java.nio.file.*;

@@ -1,9 +1,9 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.Schedules;
-import dev.mod4j.runtime.schedule.TraceExport;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
