@@ -2,6 +2,7 @@
 // Run: bin/notebook examples/notebooks/03-routing-trace.jsh
 import dev.mod4j.api.*;
 import dev.mod4j.report.PatchStrips;
+import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.*;
 import java.nio.file.*;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ARank golden values (γ-MoD, methods.md §3.2) for the llava-hf-f32 golden case.
+"""ARank golden values (γ-MoD, docs/methods.md §3.2) for the llava-hf-f32 golden case.
 
 For each decoder layer: the causal softmax attention probabilities of every head, computed in float32 from that
 layer's input hidden states (decoder_hidden_states.npy, written by generate_llava_golden.py) with the layer's

@@ -3,7 +3,7 @@
 
 Independent float64 PyTorch implementation (no transformers, no upstream code) of
 the schedules as mod4j implements them (see tests/golden/README.md, section
-"Token schedules", and shared/design/methods.md sections 3-6).  Starts from the
+"Token schedules", and docs/methods.md sections 3-6).  Starts from the
 ``llava-original-f32`` case (its weights, pixel values and input ids are read
 back from disk) and writes into ``tests/src/test/resources/golden/schedules/``:
 

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * {@code mod4j arank}: γ-MoD's layer-selection metric (methods.md §3.2) — the head-averaged rank of each layer's
+ * {@code mod4j arank}: γ-MoD's layer-selection metric (docs/methods.md §3.2) — the head-averaged rank of each layer's
  * attention map — and the MoD layer set it suggests, as a gmod schedule spec.
  */
 @Command(name = "arank", mixinStandardHelpOptions = true,

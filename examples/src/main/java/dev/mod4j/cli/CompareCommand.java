@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.report.ComparisonTable;
+import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
@@ -16,7 +17,6 @@ import dev.mod4j.runtime.schedule.ScheduleMethods;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
-import dev.mod4j.runtime.schedule.TraceExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,7 +63,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--flops", paramLabel = "CONVENTION", defaultValue = "exact",
             description = "How prefill compute is counted: exact (mod4j's multiply-adds of the layers it ran), gamma_mod"
                     + " (8nd²+4n²d+6ndm, all tokens), pdrop (4nd²+2n²d+3ndm, image tokens only) or fastv"
-                    + " (4nd²+2n²d+2ndm, all tokens); see methods.md §2. Default: ${DEFAULT-VALUE}.")
+                    + " (4nd²+2n²d+2ndm, all tokens); see docs/methods.md §2. Default: ${DEFAULT-VALUE}.")
     String flops;
 
     @Option(names = "--json", description = "Print the comparison as JSON.")
@@ -164,7 +164,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.println("FLOPs: prefill compute relative to the dense model on the same prompt, counted as " + convention
                 + (convention == FlopsConvention.EXACT ? " (the multiply-adds mod4j performed, LM head included)"
-                : " (the paper's formula, methods.md §2)") + "; KV ratio relative to the first schedule.");
+                : " (the paper's formula, docs/methods.md §2)") + "; KV ratio relative to the first schedule.");
         for (String s : skipped) {
             out.println("skipped: " + s);
         }

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
+import static dev.mod4j.report.ComparisonTable.bytes;
+
 /** {@code mod4j inspect --model DIR}: what a checkpoint on disk holds, without loading the weights. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a checkpoint's layout, dimensions, dtypes, sizes, parameters per component and routers.")
@@ -65,7 +67,8 @@ final class InspectCommand implements Callable<Integer> {
                     d.visionLayers(), d.visionHiddenSize(), d.imageSize(), d.patchSize(), d.imageTokens());
         }
         if (s.visionTower() != null) {
-            out.printf("tower       %s%n", s.visionTower());
+            boolean missing = s.visionTower().startsWith(CheckpointSummary.TOWER_NOT_FOUND);
+            out.printf("tower       %s%s%n", s.visionTower(), missing ? " (pass --vision-tower DIR)" : "");
         }
         out.printf("tensors     %d in %d file(s), %s%n", s.tensorCount(), s.files().size(), bytes(s.totalBytes()));
         out.printf("dtypes      %s%n", s.dtypes().entrySet().stream()
@@ -106,19 +109,6 @@ final class InspectCommand implements Callable<Integer> {
             i = j + 1;
         }
         return sb.toString();
-    }
-
-    static String bytes(long n) {
-        if (n >= 1L << 30) {
-            return String.format("%.2f GiB", n / (double) (1L << 30));
-        }
-        if (n >= 1L << 20) {
-            return String.format("%.1f MiB", n / (double) (1L << 20));
-        }
-        if (n >= 1L << 10) {
-            return String.format("%.1f KiB", n / 1024.0);
-        }
-        return n + " B";
     }
 
     static String count(long n) {

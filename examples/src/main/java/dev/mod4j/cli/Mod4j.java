@@ -42,7 +42,7 @@ public final class Mod4j {
                 e.printStackTrace(err);
             }
             if (e instanceof InvalidInputException) {
-                err.println("mod4j: " + e.getMessage());
+                err.println(FlagNames.message((InvalidInputException) e));
                 return EXIT_BAD_INPUT;
             }
             err.println("mod4j: internal error: " + e + (debug ? "" : " (run with --debug for the stack trace)"));

@@ -51,7 +51,7 @@ final class PModDemoModel {
         ObjectNode config = (ObjectNode) json.readTree(demo.resolve("config.json").toFile());
         int layers = config.get("num_hidden_layers").asInt();
         int hidden = config.get("hidden_size").asInt();
-        // The released p-MoD configuration (methods.md §4.8); its decay curve decides which layers are MoD layers.
+        // The released p-MoD configuration (docs/methods.md §4.8); its decay curve decides which layers are MoD layers.
         int[] modLayers = ProgressiveRatioDecay.released(layers).modLayers();
         config.remove("mod");
         config.putArray("architectures").add("PmodLlavaLlamaForCausalLM");

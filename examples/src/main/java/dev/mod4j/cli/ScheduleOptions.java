@@ -1,12 +1,12 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
-import dev.mod4j.runtime.schedule.TraceExport;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

@@ -4,7 +4,6 @@ import dev.mod4j.api.Comparison;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.RoutingTrace;
-import dev.mod4j.runtime.schedule.TraceExport;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -142,7 +142,7 @@ final class ReportPage {
                 .append(" same position; diff@: first token that differs; FLOPs: prefill compute relative to the dense")
                 .append(" model on the same prompt, counted as ").append(esc(flops.name().toLowerCase()))
                 .append(flops == FlopsConvention.EXACT ? " (the multiply-adds mod4j performed, LM head included)"
-                        : " (the paper's formula, methods.md §2)")
+                        : " (the paper's formula, docs/methods.md §2)")
                 .append("; KV ratio: KV-cache bytes after generation relative to the first schedule; image tokens per")
                 .append(" layer: run-length form (64×2 = 64 in two layers).</p>\n");
         if (!c.skipped().isEmpty()) {

@@ -6,6 +6,7 @@ import dev.mod4j.runtime.model.Session;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static dev.mod4j.loaders.FloatAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -87,22 +88,5 @@ class LlamaGoldenTest {
             }
         }
         return best;
-    }
-
-    static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        float worst = 0;
-        int at = -1;
-        for (int i = 0; i < expected.length; i++) {
-            float diff = Math.abs(expected[i] - actual[i]);
-            if (!(diff <= worst)) {
-                worst = diff;
-                at = i;
-            }
-        }
-        if (!(worst <= tolerance)) {
-            throw new AssertionError(what + ": max |diff| " + worst + " at " + at + " (expected " + expected[at]
-                    + ", got " + actual[at] + ") exceeds " + tolerance);
-        }
     }
 }

@@ -16,9 +16,9 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import static dev.mod4j.loaders.FloatAssertions.assertClose;
 import static dev.mod4j.tornado.TornadoTestSupport.LOGIT_TOLERANCE;
 import static dev.mod4j.tornado.TornadoTestSupport.argmax;
-import static dev.mod4j.tornado.TornadoTestSupport.assertClose;
 import static dev.mod4j.tornado.TornadoTestSupport.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -4,10 +4,9 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Shared test plumbing: skip without TornadoVM, find the golden models, compare logits. */
+/** Shared test plumbing: skip without TornadoVM, find the golden models, compare logits (with FloatAssertions). */
 final class TornadoTestSupport {
     /** Logits of the two backends agree within this (absolute). */
     static final float LOGIT_TOLERANCE = 1e-3f;
@@ -37,23 +36,6 @@ final class TornadoTestSupport {
     static Path golden(String relative) {
         String dir = System.getProperty("mod4j.golden.dir", "../tests/src/test/resources/golden");
         return Path.of(dir).resolve(relative);
-    }
-
-    static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        float worst = 0;
-        int at = -1;
-        for (int i = 0; i < expected.length; i++) {
-            float diff = Math.abs(expected[i] - actual[i]);
-            if (!(diff <= worst)) {
-                worst = diff;
-                at = i;
-            }
-        }
-        if (!(worst <= tolerance)) {
-            fail(what + ": |cpu - tornadovm| = " + worst + " at " + at + " (cpu " + expected[at] + ", tornadovm "
-                    + actual[at] + ") exceeds " + tolerance);
-        }
     }
 
     static float maxAbsDiff(float[] a, float[] b) {

@@ -28,8 +28,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.mod4j.loaders.FloatAssertions.assertClose;
 import static dev.mod4j.tornado.TornadoTestSupport.LOGIT_TOLERANCE;
-import static dev.mod4j.tornado.TornadoTestSupport.assertClose;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * How tensor names map to the parts of a LLaMA / LLaVA model in one family of checkpoints.
  * Layer tensors are named by their HuggingFace suffix ({@code self_attn.q_proj.weight}); p-MoD's MoD layers nest the
- * same tensors under {@code decoder_layer.} (methods.md §4.8), which {@link #layerTensor} resolves per layer.
+ * same tensors under {@code decoder_layer.} (docs/methods.md §4.8), which {@link #layerTensor} resolves per layer.
  *
  * @param languagePrefix  prefix of the decoder's tensors ({@code embed_tokens}, {@code layers.N}, {@code norm})
  * @param lmHead          name of the output projection (absent when embeddings are tied)
@@ -68,12 +68,12 @@ public record CheckpointLayout(String name, String languagePrefix, String lmHead
         return checkpoint.contains(nested) ? nested : plain;
     }
 
-    /** γ-MoD's shared router {@code Linear(d, 2, bias=False)}, saved under every MoD layer (methods.md §3.3). */
+    /** γ-MoD's shared router {@code Linear(d, 2, bias=False)}, saved under every MoD layer (docs/methods.md §3.3). */
     public String gammaModRouter(int layer) {
         return languagePrefix + "layers." + layer + ".router.weight";
     }
 
-    /** p-MoD's per-layer router {@code Linear(d, 1)} weight [1, d] (methods.md §4.8). */
+    /** p-MoD's per-layer router {@code Linear(d, 1)} weight [1, d] (docs/methods.md §4.8). */
     public String pModRouterWeight(int layer) {
         return languagePrefix + "layers." + layer + ".router.router.weight";
     }

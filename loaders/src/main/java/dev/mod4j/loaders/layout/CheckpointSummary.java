@@ -35,6 +35,9 @@ public record CheckpointSummary(String directory, String family, String modelTyp
                              Integer imageSize, Integer patchSize, Integer imageTokens) {
     }
 
+    /** How {@link #visionTower()} begins when the original layout's CLIP checkpoint was not found. */
+    public static final String TOWER_NOT_FOUND = "not found: ";
+
     private static final Pattern ROUTER = Pattern.compile(".*layers\\.(\\d+)\\.router\\.(router\\.)?(weight|bias)$");
 
     public static CheckpointSummary of(ModelFiles files) {
@@ -85,7 +88,7 @@ public record CheckpointSummary(String directory, String family, String modelTyp
             } else if (files.vision() == files.language()) {
                 tower = "in the model checkpoint";
             } else {
-                tower = "not found: " + files.config().multimodal().visionTower() + " (pass --vision-tower DIR)";
+                tower = TOWER_NOT_FOUND + files.config().multimodal().visionTower();
             }
         }
         return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),

@@ -106,7 +106,7 @@ public final class RandomModelWriter {
             case NONE -> {
             }
             case GAMMA_MOD -> {
-                // One shared Linear(d, 2, bias=False), saved under every MoD layer (methods.md §3.3).
+                // One shared Linear(d, 2, bias=False), saved under every MoD layer (docs/methods.md §3.3).
                 float[] shared = gaussian(2 * d, spec.weightScale());
                 for (int layer : spec.modLayers()) {
                     out.add(TensorData.ofFloats(layout.gammaModRouter(layer), spec.dtype(), new long[]{2, d}, shared));

@@ -4,7 +4,7 @@ package dev.mod4j.runtime.accounting;
  * The multiply-adds one LLaMA decoder layer performs, by matrix product, for {@code rows} processed tokens whose
  * attention rows see {@code visibleKeys} keys in total. Each field is a count of scalar multiply-adds.
  * Norms, RoPE, softmax, SiLU and residual adds are element-wise (O(n·d), under 0.1% of a 7B layer) and not counted,
- * as in every paper's formula (methods.md §2).
+ * as in every paper's formula (docs/methods.md §2).
  *
  * @param queryProjection     {@code rows · d · H·d_h}
  * @param keyProjection       {@code rows · d · KV·d_h} (grouped-query attention shrinks K and V, not Q)

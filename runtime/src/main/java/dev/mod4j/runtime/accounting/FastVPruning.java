@@ -1,7 +1,7 @@
 package dev.mod4j.runtime.accounting;
 
 /**
- * FastV's one-shot pruning (methods.md §6): layers {@code 0..K−1} see every image token; from 0-based layer
+ * FastV's one-shot pruning (docs/methods.md §6): layers {@code 0..K−1} see every image token; from 0-based layer
  * {@code K} on, only the {@code round(N_v·(1−R))} best-ranked ones are left.
  *
  * @param pruneAfterLayers {@code K}, the number of layers that run on the full image (paper default 2)

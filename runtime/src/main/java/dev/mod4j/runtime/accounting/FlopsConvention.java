@@ -2,7 +2,7 @@ package dev.mod4j.runtime.accounting;
 
 /**
  * The four ways of counting a decoder's compute. The papers report "TFLOPs" under incompatible conventions
- * (methods.md §2), so a number is only comparable with numbers of the same convention; §2.1 gives check values.
+ * (docs/methods.md §2), so a number is only comparable with numbers of the same convention; §2.1 gives check values.
  * In the formulas {@code n} is the layer's counted token count (which tokens count differs, see each constant),
  * {@code d} the hidden size and {@code m} the MLP width. The three paper formulas charge attention a full
  * {@code n²} square (no causal halving) and ignore the LM head, GQA and the KV cache of earlier passes.
@@ -47,7 +47,7 @@ public enum FlopsConvention {
 
     /**
      * FastV (paper, FLOPs-estimation paragraph): {@code 4·n·d² + 2·n²·d + 2·n·d·m} <b>MACs</b>, the MLP counted as
-     * two matrices. Which tokens count is not settled (methods.md §2, §10); <b>we count all processed tokens</b>,
+     * two matrices. Which tokens count is not settled (docs/methods.md §2, §10); <b>we count all processed tokens</b>,
      * because the only ratio FastV states for a concrete setting (README: "FLOPs = 57%" for K = 3, R = 50%) is
      * matched better by a ~640-token prompt counted in full (58.5%) than by the 576 image tokens alone (54.0%).
      * Image-only ratios (the paper's "related to image tokens") come out of a pass without text tokens.

@@ -8,7 +8,7 @@ import java.util.stream.IntStream;
 
 /**
  * γ-MoD's named choices of MoD layers ({@code mod_mode}, resolved in {@code initialize_mod_modules};
- * methods.md §3.2). The released checkpoints use {@link #ARANK_MOD}. {@code custom} (an explicit
+ * docs/methods.md §3.2). The released checkpoints use {@link #ARANK_MOD}. {@code custom} (an explicit
  * {@code mod_layers_idx}) is a list, not a mode, and is not represented here.
  */
 public enum GammaModLayerMode {

@@ -3,7 +3,7 @@ package dev.mod4j.runtime.accounting;
 /**
  * KV-cache storage: one entry is a key and a value vector across the kv heads,
  * {@code 2 · KV · d_h · bytesPerElement} bytes per layer. p-MoD reports KV storage as entries summed over
- * layers relative to dense (methods.md §2, p-MoD issue #6), which {@link #ratioToDense} computes.
+ * layers relative to dense (docs/methods.md §2.2, p-MoD issue #6), which {@link #ratioToDense} computes.
  * LLaVA-1.5-7B in fp16: 512 KiB per token over all 32 layers, ≈ 288 MiB per 576-token image (§1.1).
  */
 public final class KvCacheBytes {

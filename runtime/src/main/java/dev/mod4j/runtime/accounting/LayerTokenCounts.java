@@ -3,7 +3,7 @@ package dev.mod4j.runtime.accounting;
 /**
  * What one decoder layer did in one forward pass (a prefill or one decode step): the tokens it processed, by
  * role, and the size of its KV cache afterwards. Under token schedules every layer has its own numbers
- * (methods.md §7: all four methods make per-layer lengths differ).
+ * (docs/methods.md §7: all four methods make per-layer lengths differ).
  *
  * @param layer                 0-based layer index
  * @param processed             tokens that ran this layer's attention and MLP; skipped or dropped tokens are not

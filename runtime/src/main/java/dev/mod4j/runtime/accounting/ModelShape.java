@@ -16,10 +16,10 @@ import dev.mod4j.loaders.config.LlamaConfig;
  */
 public record ModelShape(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab) {
 
-    /** Vicuna-7B v1.5, the LLM of LLaVA-1.5-7B, LLaVA-NeXT-7B and LLaVA-HR-7B (methods.md §1.1). */
+    /** Vicuna-7B v1.5, the LLM of LLaVA-1.5-7B, LLaVA-NeXT-7B and LLaVA-HR-7B (docs/methods.md §1.1). */
     public static final ModelShape VICUNA_7B = new ModelShape(32, 4096, 11008, 32, 32, 128, 32000);
 
-    /** Vicuna-13B v1.5, the LLM of LLaVA-1.5-13B and LLaVA-HR-13B (methods.md §1.1). */
+    /** Vicuna-13B v1.5, the LLM of LLaVA-1.5-13B and LLaVA-HR-13B (docs/methods.md §1.1). */
     public static final ModelShape VICUNA_13B = new ModelShape(40, 5120, 13824, 40, 40, 128, 32000);
 
     public ModelShape {

@@ -9,12 +9,12 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
- * p-MoD's progressive ratio decay (PRD, methods.md §4.6): the fraction of vision tokens layer {@code l} keeps,
+ * p-MoD's progressive ratio decay (PRD, docs/methods.md §4.6): the fraction of vision tokens layer {@code l} keeps,
  * decaying with depth. {@code R_l = ½·cos(π·l/(L−1)) + R̄} (shifted cosine) or {@code R_l = (½ − l/(L−1)) + R̄}
  * (shifted linear), with {@code R̄} = {@code mod_router_factor}. A layer is a MoD layer iff {@code R_l ≤ R_max};
  * it then keeps {@code trunc(N_v·max(R_l, R_min))} vision tokens, and a dense layer keeps all of them.
  *
- * <p>The released code divides by a hard-coded 31, which is {@code L−1} only for 32 layers (methods.md §4.11,
+ * <p>The released code divides by a hard-coded 31, which is {@code L−1} only for 32 layers (docs/methods.md §4.11,
  * pitfall 1). We divide by {@code L−1}: identical for the released 32-layer models, and the decay still ends at
  * the last layer for other depths.
  *
@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
 public record ProgressiveRatioDecay(Curve curve, int numLayers, double maxRatio, double minRatio,
                                     double meanRatio) {
 
-    /** The value of {@code mod_target_layers} in both released p-MoD checkpoints (methods.md §4.8). */
+    /** The value of {@code mod_target_layers} in both released p-MoD checkpoints (docs/methods.md §4.8). */
     public static final String RELEASED_TARGET_LAYERS = PModConfig.RELEASED_TARGET_LAYERS;
 
     /** The released {@code mod_router_factor}. */
@@ -127,7 +127,7 @@ public record ProgressiveRatioDecay(Curve curve, int numLayers, double maxRatio,
         return raw <= maxRatio ? Math.max(raw, minRatio) : 1.0;
     }
 
-    /** Vision tokens {@code layer} keeps out of {@code visionTokens}: {@code trunc(N_v·ratio)} (methods.md §4.5). */
+    /** Vision tokens {@code layer} keeps of {@code visionTokens}: {@code trunc(N_v·ratio)} (docs/methods.md §4.5). */
     public int keptImageTokens(int layer, int visionTokens) {
         if (visionTokens < 0) {
             throw new IllegalArgumentException("vision token count must be non-negative, found " + visionTokens);

@@ -3,7 +3,7 @@ package dev.mod4j.runtime.accounting;
 import java.util.List;
 
 /**
- * PyramidDrop's schedule (methods.md §5.2): after each 1-based layer {@code j} in {@code layerList} the image
+ * PyramidDrop's schedule (docs/methods.md §5.2): after each 1-based layer {@code j} in {@code layerList} the image
  * tokens are cut, permanently, to {@code int(N_v · ratio)} of the <em>original</em> count. A 0-based layer
  * {@code l} belongs to stage {@code s} = the number of list entries ≤ {@code l}; stage 0 is the full image.
  *

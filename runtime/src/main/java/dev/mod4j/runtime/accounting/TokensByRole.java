@@ -4,7 +4,7 @@ import dev.mod4j.runtime.prompt.TokenRole;
 
 /**
  * Token counts split by {@link TokenRole}. The split matters because the papers count different tokens:
- * PyramidDrop's FLOPs count image tokens only, γ-MoD's count everything (methods.md §2).
+ * PyramidDrop's FLOPs count image tokens only, γ-MoD's count everything (docs/methods.md §2).
  *
  * @param system      text before the image (BOS, system prompt, "USER:")
  * @param image       projected image feature rows

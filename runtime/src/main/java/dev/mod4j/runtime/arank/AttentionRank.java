@@ -14,7 +14,7 @@ import dev.mod4j.runtime.schedule.TokenSchedule;
 import java.util.Arrays;
 
 /**
- * γ-MoD's ARank (methods.md §3.2): for each layer, the head-averaged numerical rank of the layer's attention map on
+ * γ-MoD's ARank (docs/methods.md §3.2): per layer, the head-averaged numerical rank of the layer's attention map on
  * one sample. Per head: the post-softmax causal attention probabilities A (N × N), diagonal set to 0, rank with
  * torch's default float32 tolerance; ARank_l = mean over heads. Layers with low ARank are redundant and are the ones
  * γ-MoD turns into MoD layers.

@@ -40,7 +40,7 @@ public enum PromptTemplate {
 
     public static PromptTemplate byName(String name) {
         return Arrays.stream(values()).filter(t -> t.id.equals(name)).findFirst()
-                .orElseThrow(() -> new InvalidInputException("--template", "unknown template '" + name
+                .orElseThrow(() -> new InvalidInputException("prompt template", "unknown template '" + name
                         + "' (known: " + Arrays.stream(values()).map(PromptTemplate::id).toList() + ")"));
     }
 }

@@ -12,13 +12,13 @@ public record SamplingOptions(double temperature, int topK, double topP, long se
 
     public SamplingOptions {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new InvalidInputException("--temperature", "must be a finite number >= 0, got " + temperature);
+            throw new InvalidInputException("temperature", "must be a finite number >= 0, got " + temperature);
         }
         if (topK < 0) {
-            throw new InvalidInputException("--top-k", "must be >= 0 (0 disables it), got " + topK);
+            throw new InvalidInputException("top-k", "must be >= 0 (0 disables it), got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new InvalidInputException("--top-p", "must be in (0, 1], got " + topP);
+            throw new InvalidInputException("top-p", "must be in (0, 1], got " + topP);
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * FastV (methods.md §6): after layer K−1 (0-based), rank image tokens by the head-mean attention the last prompt
+ * FastV (docs/methods.md §6): after layer K−1 (0-based), rank image tokens by the head-mean attention the last prompt
  * token paid them inside layer K−1, keep the top round(N_v·(1−R)), and drop the rest for all later layers.
  * Survivors keep their original rotary positions. Decoding attends to the pruned caches of layers ≥ K.
  */

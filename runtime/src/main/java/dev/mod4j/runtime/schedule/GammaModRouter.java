@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * γ-MoD's shared vision-language router, {@code Linear(d, 2, bias=False)} (methods.md §3.3): the probability that a
- * token is processed is {@code softmax(W · LN1_l(x))[1]}, with the current layer's input norm and the shared W.
+ * γ-MoD's shared vision-language router, {@code Linear(d, 2, bias=False)} (docs/methods.md §3.3): the probability
+ * that a token is processed is {@code softmax(W · LN1_l(x))[1]}, with the current layer's input norm and the shared W.
  */
 public record GammaModRouter(float[] weight, int hiddenSize, List<Integer> layersWithRouter) {
 

@@ -12,7 +12,7 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * γ-MoD at inference (methods.md §3.5): in each MoD layer the shared router gives every token a processing
+ * γ-MoD at inference (docs/methods.md §3.5): in each MoD layer the shared router gives every token a processing
  * probability p. Prefill processes the tokens with p > 0.005 (a threshold, not top-k; any token may be skipped),
  * decode skips a token whose p < 0.5 (and then the layer's cache is not extended). Processed tokens attend only to
  * each other, with positions renumbered compactly per layer, and their MLP output is scaled by p. Skipped tokens pass

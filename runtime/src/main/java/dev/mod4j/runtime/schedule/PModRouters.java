@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * p-MoD's per-layer routers {@code Linear(d, 1)} (methods.md §4.2, §4.8): logit {@code r = w·x + b} on the raw
+ * p-MoD's per-layer routers {@code Linear(d, 1)} (docs/methods.md §4.2, §4.8): logit {@code r = w·x + b} on the raw
  * residual stream x (no norm). Layers without a router in the checkpoint are dense.
  */
 public record PModRouters(Map<Integer, float[]> weights, Map<Integer, Float> biases, int hiddenSize) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * p-MoD (methods.md §4): in each MoD layer only vision tokens are routed. The layer's own router scores each image
+ * p-MoD (docs/methods.md §4): in each MoD layer only vision tokens are routed. The layer's own router scores each image
  * token on the raw residual stream; TanhNorm turns the logit r into a weight {@code w = α·tanh(r) + β}
  * (α = 0.2, β = 1); the top trunc(N_v · R_l) image tokens by w are processed together with all text, keeping their
  * original positions; STRing scales a kept image token's MLP output by w and a skipped image token's whole state by w.
@@ -124,7 +124,7 @@ public final class PModSchedule implements TokenSchedule {
             if (rmin > rmax) {
                 throw arguments.bad("rmin", String.valueOf(rmin), "must not exceed rmax=" + rmax);
             }
-            // The released code divides by 31 for its 32 layers: L-1 in general (methods.md §4.11, pitfall 1).
+            // The released code divides by 31 for its 32 layers: L-1 in general (docs/methods.md §4.11, pitfall 1).
             ProgressiveRatioDecay decayCurve = new ProgressiveRatioDecay(curve, layers, rmax, rmin, mean);
             double alpha = arguments.doubleValue("alpha", config.tanhScale(), 0, 10, true);
             double beta = arguments.doubleValue("beta", config.tanhOffset(), -10, 10, true);

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * PyramidDrop (methods.md §5): after each listed layer (1-based), rank the remaining image tokens by the head-mean
+ * PyramidDrop (docs/methods.md §5): after each listed layer (1-based), rank the remaining image tokens by the head-mean
  * attention of the last instruction token, computed with the NEXT layer's input norm and q/k projections at the
  * current (renumbered) positions, and keep int(N_v · ratio) of the original N_v for all later layers. Positions are
  * renumbered compactly after each drop; in decode that is the same as shifting the new token's position down by the

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** FastV's MAC convention (2-matrix MLP), methods.md §2 and §2.1. */
+/** FastV's MAC convention (2-matrix MLP), docs/methods.md §2 and §2.1. */
 class FastVFlopsTest {
 
     static double ratio(FastVPruning pruning, TokensByRole prompt) {
@@ -21,8 +21,8 @@ class FastVFlopsTest {
 
     @Test
     void countingThe640TokenPromptInFullComesCloserToTheReadmes57Percent() {
-        // README: "FLOPs = 57%" for K = 3, R = 50%. Image-only gives 54.0%, the whole prompt 58.5%
-        // (methods.md §2.1 prints 58.6%, which needs ~642 tokens); this is why FASTV counts all tokens.
+        // README: "FLOPs = 57%" for K = 3, R = 50%. Image-only gives 54.0%, the whole 640-token prompt 58.5%
+        // (docs/methods.md §2.1); this is why FASTV counts all tokens.
         double allTokens = ratio(new FastVPruning(3, 0.5), TokensByRole.prompt(35, 576, 29));
         assertEquals(0.585, allTokens, 0.0005);
     }

@@ -6,7 +6,7 @@ import java.util.function.IntPredicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** γ-MoD's convention (cal_flops.py) against the published TFLOPs, methods.md §2.1. */
+/** γ-MoD's convention (cal_flops.py) against the published TFLOPs, docs/methods.md §2.1. */
 class GammaModFlopsTest {
     /** LLaVA-HR's average sequence of 1400: ~35 prompt tokens, the 1024 image tokens, the rest text. */
     static final TokensByRole LLAVA_HR_PROMPT = TokensByRole.prompt(35, 1024, 341);

@@ -38,7 +38,7 @@ class KvCacheBytesTest {
 
     @Test
     void pyramidDropVisionCacheIs46point9Percent() {
-        // methods.md §8: (576 + 288 + 144 + 72) / (4 · 576) = 1080 / 2304.
+        // docs/methods.md §8: (576 + 288 + 144 + 72) / (4 · 576) = 1080 / 2304.
         ForwardPass pass = ForwardPass.prefill(32, TokensByRole.prompt(0, 576, 0),
                 PyramidDropStages.DEFAULT.budget(), 1);
         assertEquals(0.469, KvCacheBytes.ratioToDense(pass.kvEntriesPerLayer(), 576), 0.0005);

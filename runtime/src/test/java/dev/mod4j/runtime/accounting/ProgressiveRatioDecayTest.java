@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** p-MoD's PRD against the table of methods.md §4.6. */
+/** p-MoD's PRD against the table of docs/methods.md §4.6. */
 class ProgressiveRatioDecayTest {
     static final ProgressiveRatioDecay RELEASED = ProgressiveRatioDecay.released(32);
 

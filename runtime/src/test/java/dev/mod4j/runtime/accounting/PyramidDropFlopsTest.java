@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** PyramidDrop's vision-only MAC convention against its published numbers, methods.md §2.1. */
+/** PyramidDrop's vision-only MAC convention against its published numbers, docs/methods.md §2.1. */
 class PyramidDropFlopsTest {
 
     static FlopsReport pdrop(TokensByRole prompt) {

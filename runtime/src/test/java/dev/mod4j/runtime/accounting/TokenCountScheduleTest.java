@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** PyramidDrop stages, FastV keep counts and γ-MoD layer sets (methods.md §3.2, §5.2, §6). */
+/** PyramidDrop stages, FastV keep counts and γ-MoD layer sets (docs/methods.md §3.2, §5.2, §6). */
 class TokenCountScheduleTest {
 
     @Test

@@ -66,12 +66,12 @@ class SamplerTest {
     }
 
     @Test
-    void badOptionsAreRejectedByFlagName() {
+    void badOptionsAreRejectedByParameterName() {
         assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(-1, 0, 1, 0)).getMessage()
-                .startsWith("--temperature"));
+                .startsWith("temperature: "));
         assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(1, 0, 1.5, 0)).getMessage()
-                .startsWith("--top-p"));
+                .startsWith("top-p: "));
         assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(1, -3, 1, 0)).getMessage()
-                .startsWith("--top-k"));
+                .startsWith("top-k: "));
     }
 }

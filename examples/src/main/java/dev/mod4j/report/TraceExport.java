@@ -1,7 +1,9 @@
-package dev.mod4j.runtime.schedule;
+package dev.mod4j.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mod4j.runtime.schedule.LayerRecord;
+import dev.mod4j.runtime.schedule.RoutingTrace;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BitVector;
@@ -34,6 +36,8 @@ import java.util.Map;
  * <p>Arrow columns: schedule, step (0 = prefill), phase, layer, sequence_index, processed, gate (null when the layer
  * applied none), score (null when the method computed none). A token appears in a layer pass if the layer processed
  * it, or if the method scored it there.
+ *
+ * <p>It lives beside the report and the CLI, its only users, so that the runtime does not depend on Arrow.
  */
 public final class TraceExport {
     private TraceExport() {

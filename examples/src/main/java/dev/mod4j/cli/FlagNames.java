@@ -1,0 +1,34 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.InvalidInputException;
+
+import java.util.Map;
+
+/**
+ * The command-line flag behind each source the engine names in its errors. The engine says "temperature" or
+ * "vision tower" (it knows no CLI); the user typed {@code --temperature} or left out {@code --vision-tower}, so the
+ * CLI prints the flag in the source's place. Sources not listed (files, tensors, config fields) are printed as they
+ * are.
+ */
+final class FlagNames {
+    /** Engine source → flag. */
+    static final Map<String, String> OF_SOURCE = Map.of(
+            "schedule spec", "--schedule",
+            "temperature", "--temperature",
+            "top-k", "--top-k",
+            "top-p", "--top-p",
+            "prompt template", "--template",
+            "vision tower", "--vision-tower",
+            "backend", "--backend",
+            "device", "--device",
+            "input ids", "--input-ids");
+
+    private FlagNames() {
+    }
+
+    /** The one line the CLI prints for bad input: the flag (or the source, if no flag gives it) and the problem. */
+    static String message(InvalidInputException e) {
+        String flag = OF_SOURCE.get(e.source());
+        return "mod4j: " + (flag == null ? e.getMessage() : flag + ": " + e.problem());
+    }
+}
