@@ -197,7 +197,7 @@ public final class MultimodalModel implements AutoCloseable {
                         "is a text-only model; it cannot take images");
             }
             throw new InvalidInputException("vision tower", "the vision tower was not found (" + multimodal.visionTower()
-                    + "); give the directory of the CLIP checkpoint");
+                    + "); give the CLIP checkpoint's directory");
         }
     }
 
