@@ -18,6 +18,10 @@ final class IntList {
         values[size++] = value;
     }
 
+    int get(int index) {
+        return values[index];
+    }
+
     int size() {
         return size;
     }

@@ -4,10 +4,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * A LLaMA / Vicuna / LLaVA-1.5 tokenizer loaded from a HuggingFace tokenizer.json (SentencePiece BPE
@@ -47,9 +50,38 @@ import java.util.OptionalInt;
  * to the one leading space that Strip removes. With a Metaspace {@code "first"} file, text starting
  * with a space loses one leading space (no "▁" was prepended, yet Strip still removes one), as in HF.
  * Text after an added token decodes with the extra leading space the prepended "▁" stands for.
+ *
+ * <h2>SentencePiece tokenizer.model</h2>
+ * A directory with a tokenizer.model and no tokenizer.json (liuhaotian's LLaVA, p-MoD) is read as
+ * transformers' slow {@code LlamaTokenizer} reads it: SentencePiece BPE ({@link SentencePieceBpe})
+ * under the slow tokenizer's added-token and {@code legacy} rules ({@link SlowLlamaEncoder}), with
+ * tokenizer_config.json's {@code add_bos_token}, {@code add_eos_token}, {@code legacy} and
+ * {@code added_tokens_decoder}, and special_tokens_map.json. Decoding is SentencePiece's
+ * {@code decode} for each run of ordinary pieces, special tokens written as their text between runs
+ * (as the slow tokenizer's {@code convert_tokens_to_string} does, without its legacy extra spaces).
  */
 public final class Tokenizer {
+    /** Which kind of file the tokenizer was read from. */
+    public enum Kind {
+        TOKENIZER_JSON("tokenizer.json BPE"),
+        SENTENCEPIECE("SentencePiece tokenizer.model");
+
+        private final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+
+        /** As {@code inspect} prints it. */
+        public String description() {
+            return description;
+        }
+    }
+
     private final String file;
+    /** Set for a tokenizer.model; then the tokenizer.json fields below are null. */
+    private final SentencePieceBpe sentencePiece;
+    private final SlowLlamaEncoder slowEncoder;
     private final BpeModel model;
     private final Normalizer normalizer;
     private final MetaspacePreTokenizer preTokenizer;
@@ -71,6 +103,8 @@ public final class Tokenizer {
 
     private Tokenizer(TokenizerJsonReader.Contents json, TokenizerConfig config, String configFile) {
         file = json.file();
+        sentencePiece = null;
+        slowEncoder = null;
         model = json.model();
         normalizer = json.normalizer();
         preTokenizer = json.preTokenizer();
@@ -121,12 +155,100 @@ public final class Tokenizer {
      * @throws TokenizerFormatException if a file is missing, malformed, or uses what mod4j does not support
      */
     public static Tokenizer load(Path dirOrFile) {
+        if (Files.isDirectory(dirOrFile) && !Files.exists(dirOrFile.resolve("tokenizer.json"))
+                && Files.exists(dirOrFile.resolve("tokenizer.model"))
+                || !Files.isDirectory(dirOrFile) && dirOrFile.toString().endsWith(".model")) {
+            return loadSentencePiece(Files.isDirectory(dirOrFile) ? dirOrFile.resolve("tokenizer.model") : dirOrFile);
+        }
         Path json = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("tokenizer.json") : dirOrFile;
         Path configPath = json.resolveSibling("tokenizer_config.json");
         TokenizerJsonReader.Contents contents = TokenizerJsonReader.read(json);
         TokenizerConfig config = Files.isRegularFile(configPath) ? TokenizerConfig.read(configPath)
                 : TokenizerConfig.ABSENT;
         return new Tokenizer(contents, config, configPath.toString());
+    }
+
+    /** Whether a model directory has a tokenizer mod4j can load (tokenizer.json or tokenizer.model). */
+    public static boolean isPresentIn(Path directory) {
+        return Files.isRegularFile(directory.resolve("tokenizer.json"))
+                || Files.isRegularFile(directory.resolve("tokenizer.model"));
+    }
+
+    private static Tokenizer loadSentencePiece(Path modelFile) {
+        SentencePieceModel model = SentencePieceModel.read(modelFile);
+        Path configPath = modelFile.resolveSibling("tokenizer_config.json");
+        SlowTokenizerConfig config = SlowTokenizerConfig.read(configPath,
+                modelFile.resolveSibling("special_tokens_map.json"));
+        return new Tokenizer(model, config, configPath.toString());
+    }
+
+    private Tokenizer(SentencePieceModel sp, SlowTokenizerConfig config, String configFile) {
+        file = sp.file;
+        sentencePiece = new SentencePieceBpe(sp);
+        model = null;
+        normalizer = null;
+        preTokenizer = null;
+        decoder = null;
+        rawSplitter = null;
+        normalizedSplitter = null;
+        // LlamaTokenizer's defaults for what tokenizer_config.json leaves out.
+        TokenizerConfig named = config.special();
+        String bos = named.bosToken() != null ? named.bosToken() : "<s>";
+        String eos = named.eosToken() != null ? named.eosToken() : "</s>";
+        String unk = named.unkToken() != null ? named.unkToken() : "<unk>";
+        String pad = named.padToken();
+        Set<String> allSpecial = new LinkedHashSet<>(List.of(bos, eos, unk));
+        if (pad != null) {
+            allSpecial.add(pad);
+        }
+        allSpecial.addAll(config.additionalSpecialTokens());
+
+        Map<String, AddedToken> added = new LinkedHashMap<>();
+        int nextId = sp.pieces.length;
+        for (AddedToken token : config.addedTokens()) {
+            added.put(token.content(), token);
+            nextId = Math.max(nextId, token.id() + 1);
+        }
+        // Special tokens not in added_tokens_decoder are added as transformers' _add_tokens does:
+        // a piece of the model keeps its id, anything else gets the next free one.
+        for (String content : allSpecial) {
+            if (!added.containsKey(content)) {
+                Integer id = sp.reservedPieces.get(content);
+                if (id == null) {
+                    id = sp.mergeablePieces.get(content);
+                }
+                added.put(content, new AddedToken(id != null ? id : nextId++, content, true, false, false, false,
+                        false));
+            }
+        }
+        int idCount = Math.max(sp.pieces.length, nextId);
+        tokenTexts = new String[idCount];
+        java.util.Arrays.fill(tokenTexts, "");
+        System.arraycopy(sp.pieces, 0, tokenTexts, 0, sp.pieces.length);
+        special = new boolean[idCount];
+        for (int id = 0; id < sp.pieces.length; id++) {
+            special[id] = sp.types[id] == SentencePieceModel.CONTROL;
+        }
+        addedIds = new HashMap<>();
+        for (AddedToken token : added.values()) {
+            tokenTexts[token.id()] = token.content();
+            special[token.id()] |= token.special() || allSpecial.contains(token.content());
+            addedIds.put(token.content(), token.id());
+        }
+        bosId = addedIds.get(bos);
+        eosId = addedIds.get(eos);
+        unkId = addedIds.get(unk);
+        padId = pad == null ? -1 : addedIds.get(pad);
+        addBosByDefault = named.addBosToken() == null || named.addBosToken();
+        addEosByDefault = named.addEosToken() != null && named.addEosToken();
+        // transformers 4.37.2: legacy absent → true (with a warning).
+        boolean legacy = config.legacy() == null || config.legacy();
+        slowEncoder = new SlowLlamaEncoder(sentencePiece, legacy, unk, added, allSpecial);
+    }
+
+    /** Which kind of file this tokenizer was read from. */
+    public Kind kind() {
+        return sentencePiece != null ? Kind.SENTENCEPIECE : Kind.TOKENIZER_JSON;
     }
 
     private int configTokenId(String content, String field, String configFile) {
@@ -171,6 +293,13 @@ public final class Tokenizer {
             ids.add(bosId);
         }
         String clean = withoutLoneSurrogates(text);
+        if (slowEncoder != null) {
+            slowEncoder.encode(clean, ids);
+            if (addEos) {
+                ids.add(eosId);
+            }
+            return ids.toArray();
+        }
         for (AddedTokenSplitter.Segment raw : rawSplitter.split(clean)) {
             if (raw.token() != null) {
                 ids.add(raw.token().id());
@@ -228,6 +357,9 @@ public final class Tokenizer {
     }
 
     String decode(int[] ids, int from, int to, boolean skipSpecial) {
+        if (sentencePiece != null) {
+            return decodeSentencePiece(ids, from, to, skipSpecial);
+        }
         List<String> tokens = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             int id = ids[i];
@@ -236,6 +368,26 @@ public final class Tokenizer {
             }
         }
         return tokens.isEmpty() ? "" : decoder.decode(tokens);
+    }
+
+    private String decodeSentencePiece(int[] ids, int from, int to, boolean skipSpecial) {
+        int pieceCount = sentencePiece.model().pieces.length;
+        StringBuilder text = new StringBuilder();
+        int[] run = new int[to - from];
+        int runSize = 0;
+        for (int i = from; i < to; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= tokenTexts.length || skipSpecial && special[id]) {
+                continue;
+            }
+            if (special[id] || id >= pieceCount) {
+                text.append(sentencePiece.decode(run, 0, runSize)).append(tokenTexts[id]);
+                runSize = 0;
+            } else {
+                run[runSize++] = id;
+            }
+        }
+        return text.append(sentencePiece.decode(run, 0, runSize)).toString();
     }
 
     /** A new decoder for printing generated ids as they come; special tokens included. */
@@ -268,7 +420,10 @@ public final class Tokenizer {
     /** The id of a token string: an added token's content, or a piece of the model's vocab. */
     public OptionalInt idOf(String token) {
         Integer id = addedIds.get(token);
-        if (id == null) {
+        if (id == null && sentencePiece != null) {
+            SentencePieceModel sp = sentencePiece.model();
+            id = sp.reservedPieces.containsKey(token) ? sp.reservedPieces.get(token) : sp.mergeablePieces.get(token);
+        } else if (id == null) {
             id = model.idOf(token);
         }
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
