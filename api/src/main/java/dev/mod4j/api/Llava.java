@@ -19,7 +19,6 @@ import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +63,7 @@ public final class Llava implements AutoCloseable {
         this.template = PromptTemplate.byName(model.hasVision() ? "vicuna_v1" : "plain");
     }
 
-    /** Opens a model directory (config.json, *.safetensors, tokenizer.json), memory-mapped. */
+    /** Opens a model directory (config.json, *.safetensors, tokenizer.json or tokenizer.model), memory-mapped. */
     public static Llava open(Path directory) {
         return open(directory, null, LoadMode.MMAP);
     }
@@ -73,7 +72,7 @@ public final class Llava implements AutoCloseable {
     public static Llava open(Path directory, Path visionTower, LoadMode mode) {
         MultimodalModel model = MultimodalModel.load(directory, visionTower, mode);
         try {
-            Tokenizer tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json")) ? Tokenizer.load(directory) : null;
+            Tokenizer tokenizer = Tokenizer.isPresentIn(directory) ? Tokenizer.load(directory) : null;
             return new Llava(model, tokenizer, directory.getFileName().toString());
         } catch (RuntimeException e) {
             model.close();
@@ -108,7 +107,7 @@ public final class Llava implements AutoCloseable {
     /** The decoder's prompt rows for a question about {@code image} (null: text only), through the template. */
     public PromptRows prompt(ImageInput image, String question) {
         if (tokenizer == null) {
-            throw new InvalidInputException(name, "has no tokenizer.json; build PromptRows from token ids instead");
+            throw new InvalidInputException(name, "has no tokenizer.json (nor tokenizer.model); build PromptRows from token ids instead");
         }
         if (image != null) {
             model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)

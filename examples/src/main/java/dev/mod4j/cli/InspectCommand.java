@@ -77,6 +77,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("parameters  %s%n", s.parameters().entrySet().stream()
                 .map(e -> e.getKey() + " " + count(e.getValue())).collect(Collectors.joining("; ")));
         out.printf("routers     %s%n", routers(s.gammaModRouterLayers(), s.pModRouterLayers()));
+        out.printf("tokenizer   %s%n", s.tokenizer());
     }
 
     private static String routers(List<Integer> gamma, List<Integer> pmod) {

@@ -12,7 +12,6 @@ import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,12 +135,13 @@ final class ModelOptions {
 
     /** The model's tokenizer, or null when the directory has none (then ids are printed instead of text). */
     Tokenizer tokenizerIfPresent() {
-        return Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+        return Tokenizer.isPresentIn(model) ? Tokenizer.load(model) : null;
     }
 
     Tokenizer tokenizer() {
-        if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
-            throw new InvalidInputException(model.toString(), "has no tokenizer.json; give token ids with --input-ids");
+        if (!Tokenizer.isPresentIn(model)) {
+            throw new InvalidInputException(model.toString(),
+                    "has no tokenizer.json (nor tokenizer.model); give token ids with --input-ids");
         }
         return Tokenizer.load(model);
     }

@@ -58,7 +58,21 @@ class CliTest {
         assertEquals(2, s.get("dimensions").get("layers").asInt());
         assertEquals(6, s.get("dimensions").get("keyValueHeads").asInt());
         CliRun text = CliRun.of("inspect", "--model", golden("llama-gqa-bf16").toString());
-        assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none");
+        assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none", "tokenizer   none");
+    }
+
+    @Test
+    void inspectNamesASentencePieceTokenizer() throws Exception {
+        Path model = java.nio.file.Files.createDirectories(tmp.resolve("spm-model"));
+        for (String file : new String[]{"config.json", "model.safetensors"}) {
+            java.nio.file.Files.copy(golden("llama-gqa-bf16").resolve(file), model.resolve(file));
+        }
+        try (var in = CliTest.class.getResourceAsStream("/tokenizer/spm/tokenizer.model")) {
+            java.nio.file.Files.copy(in, model.resolve("tokenizer.model"));
+        }
+        CliRun text = CliRun.of("inspect", "--model", model.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertMentions(text.out(), "tokenizer   SentencePiece tokenizer.model");
     }
 
     @Test

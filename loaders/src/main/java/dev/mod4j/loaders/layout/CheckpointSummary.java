@@ -1,5 +1,6 @@
 package dev.mod4j.loaders.layout;
 
+import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.safetensors.Checkpoint;
 import dev.mod4j.loaders.safetensors.TensorInfo;
@@ -20,11 +21,13 @@ import java.util.regex.Pattern;
  * @param parameters        per component ("language model", "vision tower", "projector", "routers", "other"): element count
  * @param gammaModRouterLayers layers carrying a γ-MoD shared router {@code [2, d]}
  * @param pModRouterLayers  layers carrying a p-MoD router {@code [1, d]} (+ bias)
+ * @param tokenizer         which tokenizer file the model directory has: "tokenizer.json BPE", "SentencePiece
+ *                          tokenizer.model" (read only when there is no tokenizer.json), or "none"
  */
 public record CheckpointSummary(String directory, String family, String modelType, String layout, int tensorCount,
                                 long totalBytes, Map<String, DTypeStats> dtypes, Map<String, Long> parameters,
                                 Dimensions dimensions, List<Integer> gammaModRouterLayers, List<Integer> pModRouterLayers,
-                                String visionTower, List<String> files) {
+                                String visionTower, List<String> files, String tokenizer) {
 
     public record DTypeStats(int tensors, long bytes) {
     }
@@ -93,7 +96,8 @@ public record CheckpointSummary(String directory, String family, String modelTyp
         }
         return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),
                 files.config().modelType(), layout.name(), count, bytes, dtypes, parameters, dims,
-                List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames);
+                List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames,
+                Tokenizer.kindIn(files.language().directory()).map(Tokenizer.Kind::description).orElse("none"));
     }
 
     private static String component(CheckpointLayout layout, String name) {

@@ -170,8 +170,16 @@ public final class Tokenizer {
 
     /** Whether a model directory has a tokenizer mod4j can load (tokenizer.json or tokenizer.model). */
     public static boolean isPresentIn(Path directory) {
-        return Files.isRegularFile(directory.resolve("tokenizer.json"))
-                || Files.isRegularFile(directory.resolve("tokenizer.model"));
+        return kindIn(directory).isPresent();
+    }
+
+    /** The kind of tokenizer {@link #load} would read from a model directory, without reading it. */
+    public static java.util.Optional<Kind> kindIn(Path directory) {
+        if (Files.isRegularFile(directory.resolve("tokenizer.json"))) {
+            return java.util.Optional.of(Kind.TOKENIZER_JSON);
+        }
+        return Files.isRegularFile(directory.resolve("tokenizer.model")) ? java.util.Optional.of(Kind.SENTENCEPIECE)
+                : java.util.Optional.empty();
     }
 
     private static Tokenizer loadSentencePiece(Path modelFile) {
