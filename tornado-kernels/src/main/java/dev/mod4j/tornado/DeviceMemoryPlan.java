@@ -34,7 +34,7 @@ record DeviceMemoryPlan(long weightBytes, long kvCacheBytes, long activationByte
         if (deviceBytes > 0 && totalBytes() > deviceBytes) {
             throw new ContextLengthException("session", String.format("%d tokens need %.2f GiB on %s (weights %.2f GiB,"
                             + " KV cache %.2f GiB, activations %.2f GiB), which has %.2f GiB; use fewer tokens, a device"
-                            + " with more memory, or --backend cpu", capacity, gib(totalBytes()), deviceName,
+                            + " with more memory, or the cpu backend", capacity, gib(totalBytes()), deviceName,
                     gib(weightBytes), gib(kvCacheBytes), gib(activationBytes), gib(deviceBytes)));
         }
     }
