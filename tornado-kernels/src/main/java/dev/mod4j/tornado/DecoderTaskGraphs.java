@@ -24,7 +24,6 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
@@ -566,37 +565,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
     // ---- graph construction -------------------------------------------------------------------------------------
 
     private TaskGraph weightsGraph() {
-        TaskGraph g = new TaskGraph(WEIGHTS);
-        List<FloatArray> floats = new ArrayList<>();
-        List<HalfFloatArray> halves = new ArrayList<>();
-        for (TornadoNativeArray a : shared) {
-            if (a instanceof HalfFloatArray half) {
-                halves.add(half);
-            } else {
-                floats.add((FloatArray) a);
-            }
-        }
-        while (floats.size() % 8 != 0) {
-            floats.add(new FloatArray(1));
-        }
-        // Half buffers exist only on a device with fp16 (WeightPrecision.forDevice), so only there is a task that
-        // names them (one TornadoVM compiles to half-precision code) part of the graph.
-        while (!halves.isEmpty() && halves.size() % 8 != 0) {
-            halves.add(new HalfFloatArray(1));
-        }
-        List<Object> touched = new ArrayList<>(floats);
-        touched.addAll(halves);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, touched.toArray());
-        for (int i = 0; i < floats.size(); i += 8) {
-            g.task("touch_" + i / 8, KvCache::touch, floats.get(i), floats.get(i + 1), floats.get(i + 2),
-                    floats.get(i + 3), floats.get(i + 4), floats.get(i + 5), floats.get(i + 6), floats.get(i + 7));
-        }
-        for (int i = 0; i < halves.size(); i += 8) {
-            g.task("touch_half_" + i / 8, KvCache::touchHalf, halves.get(i), halves.get(i + 1), halves.get(i + 2),
-                    halves.get(i + 3), halves.get(i + 4), halves.get(i + 5), halves.get(i + 6), halves.get(i + 7));
-        }
-        g.persistOnDevice(touched.toArray());
-        return g;
+        return TaskGraphs.uploadGraph(WEIGHTS, shared);
     }
 
     private TaskGraph blockGraph(Block b) {
@@ -668,25 +637,12 @@ final class DecoderTaskGraphs implements AutoCloseable {
                 inFeatures, outFeatures, epilogue);
     }
 
-    /**
-     * Task {@code name}: {@code x · Wᵀ + b} with the matrix-vector kernel (one row) or the tiled product, each in the
-     * variant for the weights' precision (float32 or half, see {@link WeightPrecision}).
-     */
+    /** Task {@code name}: {@code x · Wᵀ + b} (see {@link TaskGraphs#matmul}). */
     private void matmul(TaskGraph g, String name, boolean matrixVector, IntArray step, FloatArray x,
                         TornadoNativeArray weight, int weightStride, FloatArray bias, int biasStride, FloatArray out,
                         FloatArray gate, int inFeatures, int outFeatures, int epilogue) {
-        switch (weight) {
-            case FloatArray w when matrixVector -> g.task(name, Matmul::vectorTimesWeights, context, step, x, w,
-                    weightStride, bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
-            case FloatArray w -> g.task(name, Matmul::rowsTimesWeights, context, step, x, w, weightStride, bias,
-                    biasStride, out, gate, inFeatures, outFeatures, epilogue);
-            case HalfFloatArray w when matrixVector -> g.task(name, Matmul::vectorTimesHalfWeights, context, step, x,
-                    w, weightStride, bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
-            case HalfFloatArray w -> g.task(name, Matmul::rowsTimesHalfWeights, context, step, x, w, weightStride,
-                    bias, biasStride, out, gate, inFeatures, outFeatures, epilogue);
-            default -> throw new IllegalArgumentException(name + ": weights of type "
-                    + weight.getClass().getSimpleName() + " (the kernels take FloatArray or HalfFloatArray)");
-        }
+        TaskGraphs.matmul(g, context, name, matrixVector, step, x, weight, weightStride, bias, biasStride, out, gate,
+                inFeatures, outFeatures, epilogue);
     }
 
     /** A graph that consumes the shared buffers and copies {@code in} to the device with every execution. */
@@ -852,12 +808,10 @@ final class DecoderTaskGraphs implements AutoCloseable {
     }
 
     private static WorkerGrid1D grid1d(long global, int local) {
-        WorkerGrid1D grid = new WorkerGrid1D((int) global);
-        grid.setLocalWork(local, 1, 1);
-        return grid;
+        return TaskGraphs.grid1d(global, local);
     }
 
     private static long roundUp(long n, int multiple) {
-        return (n + multiple - 1) / multiple * multiple;
+        return TaskGraphs.roundUp(n, multiple);
     }
 }

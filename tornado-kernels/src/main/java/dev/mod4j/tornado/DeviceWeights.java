@@ -5,12 +5,12 @@ import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.backend.RotaryEmbedding;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -23,7 +23,7 @@ import java.util.function.Function;
  * picks the layer by offset. The matrices are in {@link #precision}: a {@code FloatArray} each for F32 (F16 and BF16
  * checkpoints widened here, once, at load), a {@code HalfFloatArray} each for F16 (the checkpoint's half values as
  * they are). Norm weights, biases and rotary tables are float32. Absent biases are zeros (adding 0 leaves every value
- * unchanged).
+ * unchanged). They are read from the checkpoint's row-major views, as every backend receives them.
  */
 record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, TornadoNativeArray qProj,
                      TornadoNativeArray kProj, TornadoNativeArray vProj, TornadoNativeArray oProj,
@@ -55,21 +55,21 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
         return new DeviceWeights(
                 precision,
                 vectors(layers, DecoderLayerWeights::inputLayernorm, d),
-                matrices(layers, DecoderLayerWeights::qProj, precision),
-                matrices(layers, DecoderLayerWeights::kProj, precision),
-                matrices(layers, DecoderLayerWeights::vProj, precision),
-                matrices(layers, DecoderLayerWeights::oProj, precision),
+                matrices(layers, l -> l.qProj().weight(), precision),
+                matrices(layers, l -> l.kProj().weight(), precision),
+                matrices(layers, l -> l.vProj().weight(), precision),
+                matrices(layers, l -> l.oProj().weight(), precision),
                 vectors(layers, DecoderLayerWeights::postAttentionLayernorm, d),
-                matrices(layers, DecoderLayerWeights::gateProj, precision),
-                matrices(layers, DecoderLayerWeights::upProj, precision),
-                matrices(layers, DecoderLayerWeights::downProj, precision),
-                vectors(layers, DecoderLayerWeights::qBias, c.qDim()),
-                vectors(layers, DecoderLayerWeights::kBias, c.kvDim()),
-                vectors(layers, DecoderLayerWeights::vBias, c.kvDim()),
-                vectors(layers, DecoderLayerWeights::oBias, d),
-                vectors(layers, DecoderLayerWeights::gateBias, m),
-                vectors(layers, DecoderLayerWeights::upBias, m),
-                vectors(layers, DecoderLayerWeights::downBias, d),
+                matrices(layers, l -> l.gateProj().weight(), precision),
+                matrices(layers, l -> l.upProj().weight(), precision),
+                matrices(layers, l -> l.downProj().weight(), precision),
+                biases(layers, DecoderLayerWeights::qProj, c.qDim()),
+                biases(layers, DecoderLayerWeights::kProj, c.kvDim()),
+                biases(layers, DecoderLayerWeights::vProj, c.kvDim()),
+                biases(layers, DecoderLayerWeights::oProj, d),
+                biases(layers, DecoderLayerWeights::gateProj, m),
+                biases(layers, DecoderLayerWeights::upProj, m),
+                biases(layers, DecoderLayerWeights::downProj, d),
                 FloatArray.fromArray(w.norm()),
                 matrices(List.of(w.lmHead()), x -> x, precision),
                 ropeTable(c, rope, true),
@@ -77,7 +77,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
     }
 
     /** One matrix per layer, back to back: widened to float, or F16 values as they are. */
-    private static <T> TornadoNativeArray matrices(List<T> layers, Function<T, WeightMatrix> pick,
+    static <T> TornadoNativeArray matrices(List<T> layers, Function<T, WeightMatrix> pick,
                                                    WeightPrecision precision) {
         WeightMatrix first = pick.apply(layers.getFirst());
         long perLayer = (long) first.outFeatures() * first.inFeatures();
@@ -104,8 +104,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
     }
 
     /** One vector per layer (a norm weight or a bias; a missing bias is zeros). */
-    private static FloatArray vectors(List<DecoderLayerWeights> layers, Function<DecoderLayerWeights, float[]> pick,
-                                      int size) {
+    static <T> FloatArray vectors(List<T> layers, Function<T, float[]> pick, int size) {
         FloatArray out = new FloatArray(layers.size() * size);
         MemorySegment dst = out.getSegment();
         for (int l = 0; l < layers.size(); l++) {
@@ -117,14 +116,25 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
         return out;
     }
 
+    /** The biases of one projection of every layer, back to back (zeros for a layer without). */
+    static <T> FloatArray biases(List<T> layers, Function<T, Linear> pick, int size) {
+        return vectors(layers, l -> pick.apply(l).bias(), size);
+    }
+
+    /**
+     * A backend receives the checkpoint's row-major views; an interleaved matrix means another backend rearranged
+     * this memory (the CPU's decode layout), and copying it as rows would upload garbage.
+     */
+    private static void requireRowMajor(WeightMatrix m) {
+        if (m.interleaved()) {
+            throw new IllegalArgumentException(m.name() + ": interleaved for another backend's kernels; the TornadoVM"
+                    + " backend reads the checkpoint's row-major weights (build it from its own opened model files)");
+        }
+    }
+
     /** Copies an F16 checkpoint matrix (little-endian) as it is into a half buffer at {@code dstByteOffset}. */
     static void copyHalf(WeightMatrix m, MemorySegment dst, long dstByteOffset) {
-        if (m.interleaved()) { // weights loaded into memory are interleaved for the CPU's decode kernels
-            try (Arena scratch = Arena.ofConfined()) {
-                copyHalf(m.rowMajor(scratch), dst, dstByteOffset);
-            }
-            return;
-        }
+        requireRowMajor(m);
         MemorySegment src = m.data();
         long n = (long) m.outFeatures() * m.inFeatures();
         if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
@@ -138,12 +148,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
 
     /** Widens a checkpoint matrix (F32, F16 or BF16, little-endian) into float32 at {@code dstByteOffset}. */
     static void widenInto(WeightMatrix m, MemorySegment dst, long dstByteOffset) {
-        if (m.interleaved()) { // weights loaded into memory are interleaved for the CPU's decode kernels
-            try (Arena scratch = Arena.ofConfined()) {
-                widenInto(m.rowMajor(scratch), dst, dstByteOffset);
-            }
-            return;
-        }
+        requireRowMajor(m);
         MemorySegment src = m.data();
         long n = (long) m.outFeatures() * m.inFeatures();
         switch (m.dtype()) {

@@ -1,5 +1,6 @@
 package dev.mod4j.tornado;
 
+import dev.mod4j.loaders.InvalidInputException;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -45,7 +46,7 @@ public final class Devices {
 
     /**
      * The device {@code B:D} (for example {@code 0:0}), or TornadoVM's default device when {@code id} is null or
-     * blank. An unknown id fails with the list of devices there are.
+     * blank. An unknown id fails ({@link InvalidInputException}, source "device") with the list of devices there are.
      */
     public static TornadoDevice select(String id) {
         TornadoRuntimeAvailability.require();
@@ -62,12 +63,12 @@ public final class Devices {
             backend = Integer.parseInt(parts[0]);
             device = Integer.parseInt(parts[1]);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("device '" + id + "': expected BACKEND:DEVICE, e.g. 0:0 (see mod4j devices)");
+            throw new InvalidInputException("device", "'" + id + "' is not BACKEND:DEVICE, e.g. 0:0");
         }
         var runtime = TornadoRuntimeProvider.getTornadoRuntime();
         if (backend < 0 || backend >= runtime.getNumBackends()
                 || device < 0 || device >= runtime.getBackend(backend).getNumDevices()) {
-            throw new IllegalArgumentException("device '" + id + "' does not exist; TornadoVM devices here: " + list());
+            throw new InvalidInputException("device", "'" + id + "' does not exist; TornadoVM devices here: " + list());
         }
         return TornadoExecutionPlan.getDevice(backend, device);
     }

@@ -7,12 +7,14 @@ import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.accounting.ExactMacs;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.backend.LayerKvCache;
 import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.backend.RotaryEmbedding;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 
@@ -87,19 +89,20 @@ public final class LayerBenchmark {
     private static void run(Shape shape, int prompt, int decode, String deviceId) {
         int context = prompt + decode + 1;
         LlamaConfig config = shape.config(context);
-        try (Arena arena = Arena.ofShared()) {
-            LlamaWeights weights = randomWeights(config, arena);
-            RotaryEmbedding rope = new RotaryEmbedding(config, "benchmark");
-            List<Times> times = new ArrayList<>();
-            try (CpuBackend cpu = new CpuBackend(config, weights, rope)) {
-                times.add(measure(cpu, null, config, prompt, decode));
-            }
-            TornadoBackend device = new TornadoBackend(config, weights, rope, Devices.select(deviceId), true);
-            try (device) {
-                times.add(measure(device, device, config, prompt, decode));
-            }
-            print(shape, config, prompt, times);
+        RotaryEmbedding rope = new RotaryEmbedding(config, "benchmark");
+        List<Times> times = new ArrayList<>();
+        // Each backend gets its own copy of the same random weights: the CPU backend rearranges memory it owns in
+        // place for its decode kernels, while the TornadoVM backend reads row-major views.
+        try (Arena arena = Arena.ofShared();
+             CpuBackend cpu = CpuBackend.of(new ModelParts(config, randomWeights(config, arena), rope, null))) {
+            times.add(measure(cpu, null, config, prompt, decode));
         }
+        try (Arena arena = Arena.ofShared();
+             TornadoBackend device = new TornadoBackend(new ModelParts(config, randomWeights(config, arena), rope,
+                     null), Devices.select(deviceId), true)) {
+            times.add(measure(device, device, config, prompt, decode));
+        }
+        print(shape, config, prompt, times);
     }
 
     private static Times measure(Backend backend, TornadoBackend device, LlamaConfig config, int prompt, int decode) {
@@ -211,12 +214,16 @@ public final class LayerBenchmark {
         float[] ones = new float[d];
         Arrays.fill(ones, 1f);
         DecoderLayerWeights layer = new DecoderLayerWeights(0, ones,
-                matrix("q_proj", c.qDim(), d, random, arena), matrix("k_proj", c.kvDim(), d, random, arena),
-                matrix("v_proj", c.kvDim(), d, random, arena), matrix("o_proj", d, c.qDim(), random, arena),
-                ones.clone(), matrix("gate_proj", m, d, random, arena), matrix("up_proj", m, d, random, arena),
-                matrix("down_proj", d, m, random, arena), null, null, null, null, null, null, null);
+                linear("q_proj", c.qDim(), d, random, arena), linear("k_proj", c.kvDim(), d, random, arena),
+                linear("v_proj", c.kvDim(), d, random, arena), linear("o_proj", d, c.qDim(), random, arena),
+                ones.clone(), linear("gate_proj", m, d, random, arena), linear("up_proj", m, d, random, arena),
+                linear("down_proj", d, m, random, arena));
         return new LlamaWeights(matrix("embed_tokens", c.vocabSize(), d, random, arena), List.of(layer), ones.clone(),
                 matrix("lm_head", c.vocabSize(), d, random, arena));
+    }
+
+    private static Linear linear(String name, int out, int in, SplittableRandom random, Arena arena) {
+        return new Linear(matrix(name, out, in, random, arena), null);
     }
 
     private static WeightMatrix matrix(String name, int out, int in, SplittableRandom random, Arena arena) {

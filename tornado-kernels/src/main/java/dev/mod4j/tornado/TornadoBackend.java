@@ -3,12 +3,13 @@ package dev.mod4j.tornado;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.backend.Backend;
-import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.backend.LayerKvCache;
-import dev.mod4j.runtime.model.LlamaModel;
-import dev.mod4j.runtime.weights.LlamaWeights;
-import dev.mod4j.runtime.backend.RotaryEmbedding;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.runtime.backend.ResidualStream;
+import dev.mod4j.runtime.backend.VisionEncoder;
+import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.WeightMatrix;
+import dev.mod4j.runtime.weights.LlamaWeights;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
 import java.lang.ref.WeakReference;
@@ -16,8 +17,9 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * The decoder on a TornadoVM device (OpenCL, PTX or SPIR-V): the CPU backend's mathematics, as TornadoVM kernels in
- * {@link DecoderTaskGraphs}.
+ * The model on a TornadoVM device (OpenCL, PTX or SPIR-V): the CPU backend's mathematics, as TornadoVM kernels in
+ * {@link DecoderTaskGraphs} for the decoder and {@link EncoderTaskGraphs} for the vision tower and projector
+ * ({@link #vision()}).
  *
  * <p>What lives on the device: all weights (uploaded once; matrices float32, or half for an F16 checkpoint on a device
  * with fp16, see {@link WeightPrecision}), the KV cache of every layer and the residual
@@ -36,6 +38,7 @@ import java.util.function.Function;
 public final class TornadoBackend implements Backend {
     private final LlamaConfig config;
     private final LlamaWeights weights;
+    private final VisionParts visionParts;
     private final TornadoDevice device;
     private final boolean profile;
     private final boolean halfFloatDevice;
@@ -44,6 +47,8 @@ public final class TornadoBackend implements Backend {
     private final WeightPrecision precision;
     private DeviceWeights deviceWeights;
     private DecoderTaskGraphs graphs;
+    /** The vision tower and projector on the device, built when first asked for. */
+    private TornadoVisionEncoder visionEncoder;
     /**
      * Per layer: the host cache whose entries [0, residentLength) the device cache holds, and how many of them
      * ([0, hostLength)) the host cache holds too; the rest were computed on the device and are saved to the host
@@ -58,32 +63,40 @@ public final class TornadoBackend implements Backend {
     private long savedEntries;
 
     /** The backend on TornadoVM's default device. */
-    public static TornadoBackend of(LlamaModel.Parts parts) {
-        return new TornadoBackend(parts.config(), parts.weights(), parts.rope(), Devices.select(null), false);
+    public static TornadoBackend of(ModelParts parts) {
+        return new TornadoBackend(parts, Devices.select(null), false);
     }
 
-    /** A factory for {@link LlamaModel#load} on device {@code B:D} (null: TornadoVM's default device). */
-    public static Function<LlamaModel.Parts, Backend> on(String deviceId) {
-        return parts -> new TornadoBackend(parts.config(), parts.weights(), parts.rope(), Devices.select(deviceId),
-                false);
+    /**
+     * A factory for {@code LlamaModel.load} / {@code MultimodalModel.load} on device {@code B:D} (null: TornadoVM's
+     * default device); the device is looked up here, before any model is loaded.
+     */
+    public static Function<ModelParts, Backend> on(String deviceId) {
+        TornadoDevice device = Devices.select(deviceId);
+        return parts -> new TornadoBackend(parts, device, false);
     }
 
-    public TornadoBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope, TornadoDevice device,
-                          boolean profile) {
+    /**
+     * The backend for a model's parts (the checkpoint's row-major views; they are read, never rearranged) on
+     * {@code device}; {@code profile} counts the bytes TornadoVM moves ({@link #transferredBytes()}).
+     */
+    public TornadoBackend(ModelParts parts, TornadoDevice device, boolean profile) {
         TornadoRuntimeAvailability.require();
+        LlamaConfig config = parts.config();
         if (config.headDim() > dev.mod4j.tornado.kernels.Attention.MAX_HEAD_DIM) {
             throw new UnsupportedOperationException("head_dim " + config.headDim() + " exceeds the TornadoVM attention"
                     + " kernel's " + dev.mod4j.tornado.kernels.Attention.MAX_HEAD_DIM);
         }
         this.config = config;
-        this.weights = weights;
+        this.weights = parts.weights();
+        this.visionParts = parts.vision();
         this.device = device;
         this.profile = profile;
         // F16 matrices stay half on a device with fp16; otherwise (and for BF16/F32) they are float32 on the device.
         this.halfFloatDevice = Devices.supportsHalfFloat(device);
         this.checkpointMatrices = WeightPrecision.checkpointMatrices(weights);
         this.precision = WeightPrecision.forDevice(halfFloatDevice, checkpointMatrices);
-        this.deviceWeights = DeviceWeights.load(config, weights, rope, precision);
+        this.deviceWeights = DeviceWeights.load(config, weights, parts.rope(), precision);
         this.residentCache = new WeakReference<?>[config.numHiddenLayers()];
         this.residentLength = new int[config.numHiddenLayers()];
         this.hostLength = new int[config.numHiddenLayers()];
@@ -112,6 +125,47 @@ public final class TornadoBackend implements Backend {
     public synchronized ResidualStream newStream(int capacity) {
         graphsFor(capacity);
         return new TornadoResidualStream(this, config, capacity);
+    }
+
+    /** The stream's host rows ({@link TornadoResidualStream#host}); everything else it holds is on the device. */
+    @Override
+    public long streamHeapBytes(int capacity) {
+        return (long) capacity * config.hiddenSize() * Float.BYTES;
+    }
+
+    /** The device KV cache and activation buffers of {@link DeviceMemoryPlan} (the weights are the model's). */
+    @Override
+    public long sessionDeviceBytes(int capacity) {
+        DeviceMemoryPlan plan = DeviceMemoryPlan.of(config, precision, Math.max(capacity, 1));
+        return plan.kvCacheBytes() + plan.activationBytes();
+    }
+
+    /** The weights this backend was built from: the checkpoint's views, which it reads but does not rearrange. */
+    @Override
+    public LlamaWeights hostWeights() {
+        return weights;
+    }
+
+    /** The vision tower and projector as task graphs on this device; their weights are uploaded on the first call. */
+    @Override
+    public synchronized VisionEncoder vision() {
+        if (visionParts == null) {
+            throw new IllegalStateException("this model has no vision tower");
+        }
+        if (visionEncoder == null) {
+            visionEncoder = new TornadoVisionEncoder(visionParts, device, halfFloatDevice, this);
+        }
+        return visionEncoder;
+    }
+
+    /** Encoder layers the device has run so far (every image's, all together); 0 before the first image. */
+    public synchronized long encoderLayersRun() {
+        return visionEncoder == null ? 0 : visionEncoder.encoderLayersRun();
+    }
+
+    /** Projector passes the device has run so far. */
+    public synchronized long projectorRuns() {
+        return visionEncoder == null ? 0 : visionEncoder.projectorRuns();
     }
 
     /** The task graphs, rebuilt with a larger device KV cache and stream when a session needs more than they hold. */
@@ -307,6 +361,10 @@ public final class TornadoBackend implements Backend {
         if (graphs != null) {
             graphs.close();
             graphs = null;
+        }
+        if (visionEncoder != null) {
+            visionEncoder.close();
+            visionEncoder = null;
         }
         deviceWeights = null;
     }

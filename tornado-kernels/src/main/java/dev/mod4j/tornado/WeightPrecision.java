@@ -3,6 +3,7 @@ package dev.mod4j.tornado;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.weights.LlamaWeights;
+import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.util.ArrayList;
@@ -41,8 +42,10 @@ public enum WeightPrecision {
     public static DType checkpointMatrices(LlamaWeights weights) {
         List<WeightMatrix> matrices = new ArrayList<>();
         for (DecoderLayerWeights l : weights.layers()) {
-            matrices.addAll(List.of(l.qProj(), l.kProj(), l.vProj(), l.oProj(), l.gateProj(), l.upProj(),
-                    l.downProj()));
+            for (Linear p : List.of(l.qProj(), l.kProj(), l.vProj(), l.oProj(), l.gateProj(), l.upProj(),
+                    l.downProj())) {
+                matrices.add(p.weight());
+            }
         }
         matrices.add(weights.lmHead());
         DType common = matrices.getFirst().dtype();

@@ -53,7 +53,7 @@ class TornadoBackendDenseTest {
         int steps = reference.length;
         try (LlamaModel cpu = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.MMAP), CpuBackend::of);
              LlamaModel tornado = LlamaModel.load(ModelFiles.open(dir, null, tornadoLoad), TornadoBackend.on(null))) {
-            // COPY: the weights are interleaved in memory for the CPU kernels; the upload must read them row-major.
+            // COPY: weights read into memory rather than mapped; the backend reads them as the checkpoint lays them out.
             System.out.println("[tornadovm] " + caseName + " (" + tornadoLoad + ") on " + tornado.backend().name());
             int vocab = cpu.config().vocabSize();
             Session cs = cpu.newSession(prompt.length + steps);

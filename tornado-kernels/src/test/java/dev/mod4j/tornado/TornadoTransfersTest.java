@@ -149,8 +149,8 @@ class TornadoTransfersTest {
         Path dir = TornadoTestSupport.golden("schedules").resolve(name);
         return MODELS.computeIfAbsent(name + "|" + backend, k -> switch (backend) {
             case "cpu" -> MultimodalModel.load(dir, null, LoadMode.MMAP, CpuBackend::of);
-            case "profiled" -> MultimodalModel.load(dir, null, LoadMode.MMAP, parts -> new TornadoBackend(
-                    parts.config(), parts.weights(), parts.rope(), Devices.select(null), true));
+            case "profiled" -> MultimodalModel.load(dir, null, LoadMode.MMAP, parts -> new TornadoBackend(parts,
+                    Devices.select(null), true));
             default -> MultimodalModel.load(dir, null, LoadMode.MMAP, TornadoBackend.on(null));
         });
     }
