@@ -71,6 +71,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("tower       %s%s%n", s.visionTower(), missing ? " (pass --vision-tower DIR)" : "");
         }
         out.printf("tensors     %d in %d file(s), %s%n", s.tensorCount(), s.files().size(), bytes(s.totalBytes()));
+        out.printf("format      %s%n", formats(s.files(), s.fileFormats()));
         out.printf("dtypes      %s%n", s.dtypes().entrySet().stream()
                 .map(e -> e.getKey() + ": " + e.getValue().tensors() + " tensors, " + bytes(e.getValue().bytes()))
                 .collect(Collectors.joining("; ")));
@@ -78,6 +79,17 @@ final class InspectCommand implements Callable<Integer> {
                 .map(e -> e.getKey() + " " + count(e.getValue())).collect(Collectors.joining("; ")));
         out.printf("routers     %s%n", routers(s.gammaModRouterLayers(), s.pModRouterLayers()));
         out.printf("tokenizer   %s%n", s.tokenizer());
+    }
+
+    /** "pytorch zip: a.bin, b.bin; safetensors: model.safetensors" (file names without their directory). */
+    static String formats(List<String> files, List<String> formats) {
+        java.util.Map<String, List<String>> byFormat = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            byFormat.computeIfAbsent(formats.get(i), f -> new java.util.ArrayList<>())
+                    .add(java.nio.file.Path.of(files.get(i)).getFileName().toString());
+        }
+        return byFormat.entrySet().stream().map(e -> e.getKey() + ": " + String.join(", ", e.getValue()))
+                .collect(Collectors.joining("; "));
     }
 
     private static String routers(List<Integer> gamma, List<Integer> pmod) {

@@ -58,7 +58,13 @@ class CliTest {
         assertEquals(2, s.get("dimensions").get("layers").asInt());
         assertEquals(6, s.get("dimensions").get("keyValueHeads").asInt());
         CliRun text = CliRun.of("inspect", "--model", golden("llama-gqa-bf16").toString());
-        assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none", "tokenizer   none");
+        assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none", "tokenizer   none",
+                "format      safetensors: model.safetensors");
+        CliRun pickled = CliRun.of("inspect", "--model",
+                golden("llava-original-f32").resolveSibling("llava-original-pytorch").toString());
+        assertEquals(0, pickled.exitCode(), pickled.err());
+        assertMentions(pickled.out(), "format      pytorch zip: pytorch_model-00001-of-00002.bin,"
+                + " pytorch_model-00002-of-00002.bin, mm_projector.bin, pytorch_model.bin");
     }
 
     @Test

@@ -21,13 +21,15 @@ import java.util.regex.Pattern;
  * @param parameters        per component ("language model", "vision tower", "projector", "routers", "other"): element count
  * @param gammaModRouterLayers layers carrying a γ-MoD shared router {@code [2, d]}
  * @param pModRouterLayers  layers carrying a p-MoD router {@code [1, d]} (+ bias)
+ * @param fileFormats       per file of {@code files}, in the same order: "safetensors" or "pytorch zip"
  * @param tokenizer         which tokenizer file the model directory has: "tokenizer.json BPE", "SentencePiece
  *                          tokenizer.model" (read only when there is no tokenizer.json), or "none"
  */
 public record CheckpointSummary(String directory, String family, String modelType, String layout, int tensorCount,
                                 long totalBytes, Map<String, DTypeStats> dtypes, Map<String, Long> parameters,
                                 Dimensions dimensions, List<Integer> gammaModRouterLayers, List<Integer> pModRouterLayers,
-                                String visionTower, List<String> files, String tokenizer) {
+                                String visionTower, List<String> files, List<String> fileFormats,
+                                String tokenizer) {
 
     public record DTypeStats(int tensors, long bytes) {
     }
@@ -50,6 +52,7 @@ public record CheckpointSummary(String directory, String family, String modelTyp
         TreeSet<Integer> gammaRouters = new TreeSet<>();
         TreeSet<Integer> pmodRouters = new TreeSet<>();
         List<String> fileNames = new ArrayList<>();
+        List<String> fileFormats = new ArrayList<>();
         int count = 0;
         long bytes = 0;
         List<Checkpoint> checkpoints = new ArrayList<>(List.of(files.language()));
@@ -57,7 +60,10 @@ public record CheckpointSummary(String directory, String family, String modelTyp
             checkpoints.add(files.vision());
         }
         for (Checkpoint checkpoint : checkpoints) {
-            checkpoint.files().forEach(f -> fileNames.add(f.path().toString()));
+            checkpoint.files().forEach(f -> {
+                fileNames.add(f.path().toString());
+                fileFormats.add(f.format());
+            });
             boolean separateTower = checkpoint != files.language();
             for (String name : checkpoint.tensorNames()) {
                 TensorInfo info = checkpoint.info(name);
@@ -96,7 +102,7 @@ public record CheckpointSummary(String directory, String family, String modelTyp
         }
         return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),
                 files.config().modelType(), layout.name(), count, bytes, dtypes, parameters, dims,
-                List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames,
+                List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames, fileFormats,
                 Tokenizer.kindIn(files.language().directory()).map(Tokenizer.Kind::description).orElse("none"));
     }
 

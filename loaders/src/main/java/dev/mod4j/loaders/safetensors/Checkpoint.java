@@ -1,6 +1,7 @@
 package dev.mod4j.loaders.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mod4j.loaders.pytorch.PyTorchFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,18 +16,31 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * All safetensors tensors of a model directory: one file, several files, or a sharded set described by
- * {@code model.safetensors.index.json}. Tensors are looked up by name across the files.
+ * All tensors of a model directory: one file, several files, or a sharded set described by an index
+ * ({@code model.safetensors.index.json}, {@code pytorch_model.bin.index.json}). Tensors are looked up by name across
+ * the files. Files are safetensors or PyTorch zip checkpoints ({@link PyTorchFile}); a directory with safetensors files
+ * is read from those alone, as HuggingFace does.
+ *
+ * <p>In a PyTorch directory, {@code mm_projector.bin} (LLaVA's projector, saved by its pretraining stage) only adds
+ * tensors the model's own files lack: a finetuned LLaVA checkpoint holds the projector in its shards too, and those
+ * are the finetuned weights. Other {@code *.bin} files (e.g. {@code training_args.bin}, a pickled Python object) are
+ * not weights and are not opened.
  */
 public final class Checkpoint implements AutoCloseable {
     /** Index files larger than this are refused (real ones are tens of kilobytes). */
     static final long MAX_INDEX_BYTES = 64L * 1024 * 1024;
 
     private final Path directory;
-    private final List<SafetensorsFile> files;
-    private final Map<String, SafetensorsFile> fileOfTensor;
+    /** The files of a PyTorch checkpoint directory, when there is no index: one file or numbered shards. */
+    static final java.util.regex.Pattern PYTORCH_WEIGHTS = java.util.regex.Pattern.compile(
+            "pytorch_model(-\\d+-of-\\d+)?\\.bin");
+    /** LLaVA's projector file: it only adds tensors the model files lack (see the class comment). */
+    static final String MM_PROJECTOR = "mm_projector.bin";
 
-    private Checkpoint(Path directory, List<SafetensorsFile> files, Map<String, SafetensorsFile> fileOfTensor) {
+    private final List<CheckpointFile> files;
+    private final Map<String, CheckpointFile> fileOfTensor;
+
+    private Checkpoint(Path directory, List<CheckpointFile> files, Map<String, CheckpointFile> fileOfTensor) {
         this.directory = directory;
         this.files = files;
         this.fileOfTensor = fileOfTensor;
@@ -36,15 +50,17 @@ public final class Checkpoint implements AutoCloseable {
         return open(directoryOrFile, LoadMode.MMAP);
     }
 
-    /** Opens a directory (index, or every *.safetensors in it) or a single .safetensors file. */
+    /**
+     * Opens a directory (an index, or every *.safetensors in it, or its PyTorch weight files) or a single
+     * .safetensors or PyTorch file.
+     */
     public static Checkpoint open(Path directoryOrFile, LoadMode mode) {
         if (Files.isRegularFile(directoryOrFile)) {
             String name = directoryOrFile.getFileName().toString();
             if (name.endsWith(".index.json")) {
                 return openIndexed(directoryOrFile.toAbsolutePath().getParent(), directoryOrFile, mode);
             }
-            refuseIfPickle(directoryOrFile);
-            return fromFiles(directoryOrFile.toAbsolutePath().getParent(), List.of(directoryOrFile), mode);
+            return fromFiles(directoryOrFile.toAbsolutePath().getParent(), List.of(directoryOrFile), List.of(), mode);
         }
         if (!Files.isDirectory(directoryOrFile)) {
             throw new CheckpointFormatException(directoryOrFile.toString(), "no such file or directory");
@@ -58,14 +74,25 @@ public final class Checkpoint implements AutoCloseable {
             return openIndexed(directoryOrFile, indexes.getFirst(), mode);
         }
         List<Path> shards = list(directoryOrFile, p -> p.getFileName().toString().endsWith(".safetensors"));
-        if (shards.isEmpty()) {
-            List<Path> pickles = list(directoryOrFile, Checkpoint::isPickle);
-            if (!pickles.isEmpty()) {
-                refuseIfPickle(pickles.getFirst());
-            }
-            throw new CheckpointFormatException(directoryOrFile.toString(), "no *.safetensors files in this directory");
+        if (!shards.isEmpty()) {
+            return fromFiles(directoryOrFile, shards, List.of(), mode);
         }
-        return fromFiles(directoryOrFile, shards, mode);
+        List<Path> projector = list(directoryOrFile, p -> p.getFileName().toString().equals(MM_PROJECTOR));
+        List<Path> pytorchIndexes = list(directoryOrFile, p -> p.getFileName().toString().endsWith(".bin.index.json"));
+        if (pytorchIndexes.size() > 1) {
+            throw new CheckpointFormatException(directoryOrFile.toString(), "several PyTorch index files: "
+                    + pytorchIndexes.stream().map(p -> p.getFileName().toString()).toList() + "; point mod4j at one of them");
+        }
+        if (pytorchIndexes.size() == 1) {
+            Checkpoint indexed = openIndexed(directoryOrFile, pytorchIndexes.getFirst(), mode);
+            return projector.isEmpty() ? indexed : indexed.supplementedBy(projector.getFirst(), mode);
+        }
+        List<Path> pytorch = list(directoryOrFile, p -> PYTORCH_WEIGHTS.matcher(p.getFileName().toString()).matches());
+        if (!pytorch.isEmpty() || !projector.isEmpty()) {
+            return fromFiles(directoryOrFile, pytorch, projector, mode);
+        }
+        throw new CheckpointFormatException(directoryOrFile.toString(), "no *.safetensors files or PyTorch weights ("
+                + "pytorch_model*.bin, " + MM_PROJECTOR + ") in this directory");
     }
 
     private static Checkpoint openIndexed(Path directory, Path index, LoadMode mode) {
@@ -98,18 +125,18 @@ public final class Checkpoint implements AutoCloseable {
             }
             shardOfTensor.put(e.getKey(), shard);
         }
-        Map<String, SafetensorsFile> openFiles = new TreeMap<>();
-        Map<String, SafetensorsFile> fileOfTensor = new LinkedHashMap<>();
+        Map<String, CheckpointFile> openFiles = new TreeMap<>();
+        Map<String, CheckpointFile> fileOfTensor = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, String> e : shardOfTensor.entrySet()) {
                 Path shardPath = directory.resolve(e.getValue());
-                SafetensorsFile file = openFiles.get(e.getValue());
+                CheckpointFile file = openFiles.get(e.getValue());
                 if (file == null) {
                     if (!Files.isRegularFile(shardPath)) {
                         throw new CheckpointFormatException(where, "weight_map['" + e.getKey() + "'] names shard '"
                                 + e.getValue() + "', which does not exist");
                     }
-                    file = SafetensorsFile.open(shardPath, mode);
+                    file = openFile(shardPath, mode);
                     openFiles.put(e.getValue(), file);
                 }
                 if (!file.contains(e.getKey())) {
@@ -119,48 +146,73 @@ public final class Checkpoint implements AutoCloseable {
                 fileOfTensor.put(e.getKey(), file);
             }
         } catch (RuntimeException e) {
-            openFiles.values().forEach(SafetensorsFile::close);
+            openFiles.values().forEach(CheckpointFile::close);
             throw e;
         }
         return new Checkpoint(directory, List.copyOf(openFiles.values()), Collections.unmodifiableMap(fileOfTensor));
     }
 
-    private static Checkpoint fromFiles(Path directory, List<Path> paths, LoadMode mode) {
-        List<SafetensorsFile> opened = new ArrayList<>();
-        Map<String, SafetensorsFile> fileOfTensor = new LinkedHashMap<>();
+    /**
+     * @param supplementary files whose tensors are used only where {@code paths} lack them (mm_projector.bin)
+     */
+    private static Checkpoint fromFiles(Path directory, List<Path> paths, List<Path> supplementary, LoadMode mode) {
+        List<CheckpointFile> opened = new ArrayList<>();
+        Map<String, CheckpointFile> fileOfTensor = new LinkedHashMap<>();
         try {
             for (Path p : paths) {
-                SafetensorsFile file = SafetensorsFile.open(p, mode);
+                CheckpointFile file = openFile(p, mode);
                 opened.add(file);
                 for (String name : file.tensorNames()) {
-                    SafetensorsFile previous = fileOfTensor.put(name, file);
+                    CheckpointFile previous = fileOfTensor.put(name, file);
                     if (previous != null) {
                         throw new CheckpointFormatException(p.toString(), "tensor '" + name + "' is also in "
                                 + previous.path().getFileName() + " (duplicate tensor across files)");
                     }
                 }
             }
+            for (Path p : supplementary) {
+                CheckpointFile file = openFile(p, mode);
+                opened.add(file);
+                file.tensorNames().forEach(name -> fileOfTensor.putIfAbsent(name, file));
+            }
         } catch (RuntimeException e) {
-            opened.forEach(SafetensorsFile::close);
+            opened.forEach(CheckpointFile::close);
             throw e;
         }
         return new Checkpoint(directory, List.copyOf(opened), Collections.unmodifiableMap(fileOfTensor));
     }
 
-    static boolean isPickle(Path p) {
-        String n = p.getFileName().toString();
-        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt") || n.endsWith(".pkl");
+    private Checkpoint supplementedBy(Path extra, LoadMode mode) {
+        CheckpointFile file;
+        try {
+            file = openFile(extra, mode);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        Map<String, CheckpointFile> all = new LinkedHashMap<>(fileOfTensor);
+        file.tensorNames().forEach(name -> all.putIfAbsent(name, file));
+        List<CheckpointFile> allFiles = new ArrayList<>(files);
+        allFiles.add(file);
+        return new Checkpoint(directory, List.copyOf(allFiles), Collections.unmodifiableMap(all));
     }
 
-    private static void refuseIfPickle(Path p) {
-        if (isPickle(p)) {
-            throw new CheckpointFormatException(p.toString(), "PyTorch pickle checkpoints are not loaded (unpickling can run"
-                    + " arbitrary code); mod4j requires safetensors. Convert it, e.g. with"
-                    + " transformers' save_pretrained(..., safe_serialization=True)");
+    /** One file, by its name: safetensors, or a PyTorch checkpoint (.bin, .pt, .pth, .ckpt). */
+    static CheckpointFile openFile(Path p, LoadMode mode) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".safetensors")) {
+            return SafetensorsFile.open(p, mode);
         }
-        if (!p.getFileName().toString().endsWith(".safetensors")) {
-            throw new CheckpointFormatException(p.toString(), "not a .safetensors file");
+        if (isPyTorch(p)) {
+            return PyTorchFile.open(p, mode);
         }
+        throw new CheckpointFormatException(p.toString(), "not a .safetensors file or a PyTorch checkpoint"
+                + " (.bin, .pt, .pth, .ckpt)");
+    }
+
+    static boolean isPyTorch(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt");
     }
 
     private static List<Path> list(Path dir, java.util.function.Predicate<Path> filter) {
@@ -175,7 +227,7 @@ public final class Checkpoint implements AutoCloseable {
         return directory;
     }
 
-    public List<SafetensorsFile> files() {
+    public List<CheckpointFile> files() {
         return files;
     }
 
@@ -195,8 +247,8 @@ public final class Checkpoint implements AutoCloseable {
         return fileOf(name).tensor(name);
     }
 
-    private SafetensorsFile fileOf(String name) {
-        SafetensorsFile f = fileOfTensor.get(name);
+    private CheckpointFile fileOf(String name) {
+        CheckpointFile f = fileOfTensor.get(name);
         if (f == null) {
             throw new CheckpointFormatException(directory.toString(), "missing tensor '" + name + "'");
         }
@@ -210,6 +262,6 @@ public final class Checkpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafetensorsFile::close);
+        files.forEach(CheckpointFile::close);
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +16,7 @@ import java.util.Set;
  * One safetensors file, mapped (or copied) into memory with the FFM API. Opening reads only the header;
  * tensors are views into the mapping. Closing the file unmaps it; tensors must not be used afterwards.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements CheckpointFile {
     private final Path path;
     private final SafetensorsHeader header;
     private final Arena arena;
@@ -49,14 +48,10 @@ public final class SafetensorsFile implements AutoCloseable {
             if (mode == LoadMode.MMAP) {
                 return new SafetensorsFile(path, header, arena, mapped);
             }
-            // COPY: read into off-heap memory with read(), not from the mapping: pages touched through a mapping
-            // count in the resident set too, so copying from it would hold the weights twice at the peak.
             arena.close();
             Arena owned = Arena.ofShared();
             try {
-                MemorySegment copy = HugePageMemory.allocate(owned, size);
-                readFully(channel, copy, name);
-                return new SafetensorsFile(path, header, owned, copy);
+                return new SafetensorsFile(path, header, owned, FileBytes.copy(channel, size, owned, name));
             } catch (IOException | RuntimeException e) {
                 owned.close();
                 throw e;
@@ -79,22 +74,14 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static void readFully(FileChannel channel, MemorySegment target, String name) throws IOException {
-        long size = target.byteSize();
-        for (long at = 0; at < size; ) {
-            ByteBuffer chunk = target.asSlice(at, Math.min(size - at, 1L << 30)).asByteBuffer();
-            while (chunk.hasRemaining()) {
-                if (channel.read(chunk, at + chunk.position()) < 0) {
-                    throw new CheckpointFormatException(name, "file shrank to " + (at + chunk.position())
-                            + " bytes while being read (expected " + size + ")");
-                }
-            }
-            at += chunk.capacity();
-        }
-    }
-
+    @Override
     public Path path() {
         return path;
+    }
+
+    @Override
+    public String format() {
+        return "safetensors";
     }
 
     public SafetensorsHeader header() {
@@ -105,14 +92,17 @@ public final class SafetensorsFile implements AutoCloseable {
         return header.metadata();
     }
 
+    @Override
     public Set<String> tensorNames() {
         return header.tensors().keySet();
     }
 
+    @Override
     public boolean contains(String name) {
         return header.tensors().containsKey(name);
     }
 
+    @Override
     public TensorInfo info(String name) {
         TensorInfo info = header.tensors().get(name);
         if (info == null) {
@@ -122,6 +112,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** A zero-copy view of the tensor's bytes in the mapping. */
+    @Override
     public Tensor tensor(String name) {
         TensorInfo info = info(name);
         return new Tensor(info, file.asSlice(header.dataStart() + info.dataBegin(), info.byteSize()), path.toString());
