@@ -21,7 +21,8 @@ final class FlagNames {
             "vision tower", "--vision-tower",
             "backend", "--backend",
             "device", "--device",
-            "input ids", "--input-ids");
+            "input ids", "--input-ids",
+            "image aspect", "--image-aspect");
 
     private FlagNames() {
     }

@@ -1,6 +1,7 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
@@ -57,13 +58,20 @@ final class ModelOptions {
             description = "A PNG or JPEG image, preprocessed as LLaVA-1.5 does (repeatable; one <image> per image).")
     List<Path> imageFiles = new ArrayList<>();
 
+    @Option(names = "--image-aspect", paramLabel = "pad|crop",
+            description = "How a non-square --image becomes square: pad (to a square of the mean colour, as LLaVA-1.5)"
+                    + " or crop (CLIP's resize and centre crop). Default: as the checkpoint's own software does"
+                    + " (llava-hf: its preprocessor_config.json; original LLaVA: image_aspect_ratio).")
+    String imageAspect;
+
     @Option(names = "--pixel-values", paramLabel = "FILE.npy",
             description = "An already preprocessed image, float32 [1,3,H,W] or [3,H,W] (for parity checks with PyTorch).")
     List<Path> pixelValues = new ArrayList<>();
 
     MultimodalModel open() {
         applyThreads(threads);
-        return MultimodalModel.load(model, visionTower, loadMode(load), Backends.factory(backend, device));
+        ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
+        return MultimodalModel.load(model, visionTower, loadMode(load), Backends.factory(backend, device), aspect);
     }
 
     /** {@code --threads N}: the size of the shared CPU pool (null: leave it). */
