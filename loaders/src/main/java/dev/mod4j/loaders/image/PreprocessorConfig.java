@@ -195,7 +195,8 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
     @Override
     public int hashCode() {
         return java.util.Objects.hash(doResize, size, resample, doCenterCrop, cropHeight, cropWidth, doRescale,
-                rescaleFactor, doNormalize, Arrays.hashCode(imageMean), Arrays.hashCode(imageStd), doConvertRgb, padToSquare);
+                rescaleFactor, doNormalize, Arrays.hashCode(imageMean), Arrays.hashCode(imageStd), doConvertRgb,
+                padToSquare);
     }
 
     @Override

@@ -216,7 +216,9 @@ public final class MultimodalModel implements AutoCloseable {
                 throw new InvalidInputException(decoder.files().language().directory().toString(),
                         "is a text-only model; it cannot take images");
             }
-            throw new InvalidInputException("vision tower", "the vision tower was not found (" + multimodal.visionTower()
+            var lookup = decoder.files().config().visionTowerLookup();
+            throw new InvalidInputException("vision tower", "mm_vision_tower '" + multimodal.visionTower()
+                    + "' was not found (looked in " + (lookup == null ? "nothing" : lookup.searchedList())
                     + "); give the CLIP checkpoint's directory");
         }
     }
