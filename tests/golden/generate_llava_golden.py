@@ -157,7 +157,6 @@ def hf_config(torch_dtype: str) -> dict:
         "projector_hidden_act": "gelu",
         "vision_feature_layer": -2,
         "vision_feature_select_strategy": "default",
-        "image_aspect_ratio": "pad",
         "tie_word_embeddings": False,
         "vocab_size": 384,
         "torch_dtype": torch_dtype,
@@ -192,7 +191,9 @@ def tower_config(torch_dtype: str) -> dict:
     return {"architectures": ["CLIPVisionModel"], **VISION_CONFIG, "torch_dtype": torch_dtype}
 
 
-def preprocessor_config(with_processor_class: bool) -> dict:
+def preprocessor_config(with_processor_class: bool, llava_processor: bool = False) -> dict:
+    """As HF writes a CLIPImageProcessor's config; with llava_processor, transformers' LlavaImageProcessor with
+    do_pad (the llava-hf cases: their pixel values are padded, and that is the processor that pads them)."""
     size = VISION_CONFIG["image_size"]
     d = {
         "crop_size": {"height": size, "width": size},
@@ -210,6 +211,9 @@ def preprocessor_config(with_processor_class: bool) -> dict:
     }
     if with_processor_class:
         d["processor_class"] = "LlavaProcessor"
+    if llava_processor:
+        d["image_processor_type"] = "LlavaImageProcessor"
+        d["do_pad"] = True
     return d
 
 
@@ -352,6 +356,27 @@ def pillow_bicubic_resize(arr: np.ndarray, out_w: int, out_h: int) -> np.ndarray
         return np.moveaxis(out, 0, axis).astype(np.uint8)
 
     return one_pass(one_pass(arr, out_w, 1), out_h, 0)
+
+
+def processor_pads(cfg: dict, pp: dict) -> bool:
+    """Whether the checkpoint's own software pads: llava-hf follows its preprocessor_config.json (transformers
+    v4.48.0 LlavaImageProcessor.preprocess pads only with do_pad; CLIPImageProcessor never pads, and config.json's
+    image_aspect_ratio is not read); the original layout follows image_aspect_ratio (LLaVA's process_images,
+    llava/mm_utils.py: 'pad' -> expand2square with tuple(int(x*255) for x in image_mean)). LlavaImageProcessor's
+    pad_to_square fills a square of that colour and pastes at ((max - w) // 2, (max - h) // 2): the same pixels as
+    expand2square."""
+    if cfg["model_type"] == "llava":
+        return pp.get("image_processor_type") == "LlavaImageProcessor" and bool(pp.get("do_pad", False))
+    return cfg.get("image_aspect_ratio") == "pad"
+
+
+def clip_only_pixels(png_path, pp: dict) -> np.ndarray:
+    """CLIPImageProcessor alone (no pad): resize the shortest edge, centre-crop, rescale, normalize."""
+    img = Image.open(png_path)
+    img.load()
+    assert img.mode == "RGB"
+    pv, _ = clip_preprocess(img, pp)
+    return pv
 
 
 def llava_image_to_pixels(png_path, pp: dict) -> Tuple[np.ndarray, dict]:
@@ -772,7 +797,11 @@ def write_case_files(case: str, layout: str, torch_dtype: str, stored, spec: Lla
     if layout == "llava-hf":
         gg.write_json(os.path.join(out_dir, "config.json"), hf_config(torch_dtype))
         files = to_hf_layout(stored)
-        write_sorted_json(os.path.join(out_dir, "preprocessor_config.json"), preprocessor_config(True))
+        write_sorted_json(os.path.join(out_dir, "preprocessor_config.json"), preprocessor_config(True, True))
+        # llava-hf/llava-1.5-7b-hf's own processor (CLIPImageProcessor, no pad), and its pixel values from image.png.
+        write_sorted_json(os.path.join(out_dir, "preprocessor_config.clip.json"), preprocessor_config(True))
+        np.save(os.path.join(out_dir, "pixel_values_clip_processor.npy"),
+                clip_only_pixels(io.BytesIO(png_bytes), preprocessor_config(True)).astype("<f4"))
     else:
         gg.write_json(os.path.join(out_dir, "config.json"), original_config(torch_dtype))
         files = to_original_layout(stored)
@@ -808,6 +837,7 @@ def verify_from_disk(case: str, res: dict, ids: List[int]) -> None:
     assert golden["input_ids"] == ids and spec.placeholder in ids
     pp_dir = out_dir if cfg["model_type"] == "llava" else os.path.join(out_dir, cfg["mm_vision_tower"])
     pp = json.load(open(os.path.join(pp_dir, "preprocessor_config.json")))
+    assert processor_pads(cfg, pp), f"{case}: the case's pixel values are padded, its processor must pad"
     pv, _ = llava_image_to_pixels(os.path.join(out_dir, "image.png"), pp)
     assert np.array_equal(pv, np.load(os.path.join(out_dir, "pixel_values.npy"))), "pixel values"
     w = load_case_weights(out_dir, cfg)

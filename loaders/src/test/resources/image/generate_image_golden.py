@@ -30,6 +30,18 @@ The truth is computed independently of mod4j:
     rescale as `image * scale`; NumPy 1.24 computes that in float64 for a uint8 array too (checked), so the result
     is the same.
 
+Processor cases ("processor": true in the manifest) let the config decide the pad, as transformers does:
+
+  * CLIPImageProcessor (what llava-hf/llava-1.5-7b-hf's preprocessor_config.json names): no pad step at all, a
+    `do_pad` field is ignored; CLIPImageProcessor.preprocess at transformers v4.37.2
+    (src/transformers/models/clip/image_processing_clip.py): convert_to_rgb, to_numpy_array, resize, center_crop,
+    rescale, normalize, to_channel_dimension_format;
+  * LlavaImageProcessor with do_pad (transformers v4.48.0, src/transformers/models/llava/image_processing_llava.py):
+    `if do_pad: image = self.pad_to_square(image=image, background_color=tuple(int(x * 255) for x in
+    self.image_mean), ...)` before the same resize / center_crop / rescale / normalize; pad_to_square is transcribed
+    line by line below in NumPy (zeros of the image dtype, each channel filled with its colour, the image pasted at
+    (max_dim - side) // 2), independently of the PIL expand2square used by the LLaVA cases.
+
 JPEG cases: the Java decoder (ImageIO) and PIL's libjpeg-turbo may round differently, so each JPEG case is run on
 decoded/<image>.png (PIL's pixels) for the exact comparison; the test compares the two decoders separately.
 """
@@ -144,6 +156,61 @@ def clip_preprocess(rgb_hwc, cfg):
     if cfg.get("do_normalize", True):
         image = normalize(image, cfg.get("image_mean", OPENAI_CLIP_MEAN), cfg.get("image_std", OPENAI_CLIP_STD))
     return np.ascontiguousarray(image.astype(np.float32)), resized
+
+
+def llava_pad_to_square(image_hwc, background_color):
+    """LlavaImageProcessor.pad_to_square (transformers v4.48.0) for a channels-last uint8 array:
+
+        height, width = get_image_size(image, input_data_format)
+        num_channels = image.shape[0] if input_data_format == ChannelDimension.FIRST else image.shape[-1]
+        if height == width: return image
+        max_dim = max(height, width)
+        if isinstance(background_color, int): background_color = [background_color]
+        elif len(background_color) != num_channels: raise ValueError(...)
+        result = np.zeros((max_dim, max_dim, num_channels), dtype=image.dtype)
+        for i, color in enumerate(background_color): result[:, :, i] = color
+        if width > height:
+            start = (max_dim - height) // 2
+            result[start : start + height, :, :] = image
+        else:
+            start = (max_dim - width) // 2
+            result[:, start : start + width, :] = image
+    """
+    height, width = image_hwc.shape[:2]
+    num_channels = image_hwc.shape[-1]
+    if height == width:
+        return image_hwc
+    max_dim = max(height, width)
+    if isinstance(background_color, int):
+        background_color = [background_color]
+    elif len(background_color) != num_channels:
+        raise ValueError("background_color must have one value per channel")
+    result = np.zeros((max_dim, max_dim, num_channels), dtype=image_hwc.dtype)
+    for i, color in enumerate(background_color):
+        result[:, :, i] = color
+    if width > height:
+        start = (max_dim - height) // 2
+        result[start:start + height, :, :] = image_hwc
+    else:
+        start = (max_dim - width) // 2
+        result[:, start:start + width, :] = image_hwc
+    return result
+
+
+def processor_preprocess(rgb_hwc, cfg):
+    """The processor named by image_processor_type, as transformers runs it -> (float32 CHW, padded?).
+
+    LlavaImageProcessor.preprocess: `if do_pad: image = self.pad_to_square(...)`, then the CLIP steps; its
+    background colour is tuple(int(x * 255) for x in self.image_mean). CLIPImageProcessor: the CLIP steps only."""
+    kind = cfg["image_processor_type"]
+    assert kind in ("CLIPImageProcessor", "LlavaImageProcessor"), kind
+    padded = kind == "LlavaImageProcessor" and cfg.get("do_pad", False)
+    image = rgb_hwc
+    if padded:
+        mean = cfg.get("image_mean", OPENAI_CLIP_MEAN)
+        image = llava_pad_to_square(image, tuple(int(x * 255) for x in mean))
+    out, _ = clip_preprocess(image, cfg)
+    return out, bool(padded and rgb_hwc.shape[0] != rgb_hwc.shape[1])
 
 
 def expand2square(pil_img, background_color):
@@ -450,6 +517,21 @@ def main():
             entry["resized_shape"] = list(resized.shape)
         cases.append(entry)
 
+    def processor_case(case_id, image, cfg):
+        out, padded = processor_preprocess(decoded[image], cfg)
+        save_npy_gz(os.path.join(EXPECTED, case_id + ".npy.gz"), out)
+        cases.append({
+            "id": case_id,
+            "image": image,
+            "pixels_from": "decoded/" + image + ".png",
+            # Decided by the processor the config names, not by the caller.
+            "processor": True,
+            "pad": padded,
+            "config": cfg,
+            "expected": "expected/" + case_id + ".npy.gz",
+            "shape": list(out.shape),
+        })
+
     # The real size: 336 (llava-1.5), upscaling a small image, padded.
     case("wide_pad_llava336", "wide_50x38.png", llava_config(336), True, keep_resized=True)
     # Every input through a 64-pixel llava-style processor, padded and not.
@@ -498,6 +580,30 @@ def main():
     cfg["image_mean"] = [0.5, 0.5, 0.5]
     cfg["image_std"] = [0.5, 0.5, 0.5]
     case("tall_pad_mean05_c32", "tall_20x64.png", cfg, True)
+
+    # The processor decides: llava-hf/llava-1.5-7b-hf's CLIPImageProcessor never pads (do_pad is not one of its
+    # fields and is ignored); LlavaImageProcessor pads only with do_pad.
+    case_cfg = llava_config(336)
+    processor_case("wide_clip_processor_llava336", "wide_50x38.png", case_cfg)
+    for name, stem in (("wide_50x38.png", "wide"), ("tall_20x64.png", "tall"), ("photo_400x300.jpg", "photo"),
+                       ("square_29x29.png", "square")):
+        cfg = llava_config(64)
+        cfg["image_processor_type"] = "LlavaImageProcessor"
+        cfg["do_pad"] = True
+        processor_case(f"{stem}_llava_processor_do_pad_c64", name, cfg)
+    cfg = llava_config(64)
+    cfg["image_processor_type"] = "LlavaImageProcessor"
+    cfg["do_pad"] = False
+    processor_case("wide_llava_processor_no_pad_c64", "wide_50x38.png", cfg)
+    cfg = llava_config(64)
+    cfg["do_pad"] = True
+    processor_case("tall_clip_processor_ignores_do_pad_c64", "tall_20x64.png", cfg)
+    cfg = llava_config(32)
+    cfg["image_processor_type"] = "LlavaImageProcessor"
+    cfg["do_pad"] = True
+    cfg["image_mean"] = [0.5, 0.5, 0.5]
+    cfg["image_std"] = [0.5, 0.5, 0.5]
+    processor_case("tall_llava_processor_do_pad_mean05_c32", "tall_20x64.png", cfg)
 
     manifest = {
         "generator": "generate_image_golden.py",

@@ -12,16 +12,18 @@ import java.util.Map;
  */
 final class FlagNames {
     /** Engine source → flag. */
-    static final Map<String, String> OF_SOURCE = Map.of(
-            "schedule spec", "--schedule",
-            "temperature", "--temperature",
-            "top-k", "--top-k",
-            "top-p", "--top-p",
-            "prompt template", "--template",
-            "vision tower", "--vision-tower",
-            "backend", "--backend",
-            "device", "--device",
-            "input ids", "--input-ids");
+    static final Map<String, String> OF_SOURCE = Map.ofEntries(
+            Map.entry("schedule spec", "--schedule"),
+            Map.entry("temperature", "--temperature"),
+            Map.entry("top-k", "--top-k"),
+            Map.entry("top-p", "--top-p"),
+            Map.entry("prompt template", "--template"),
+            Map.entry("vision tower", "--vision-tower"),
+            Map.entry("backend", "--backend"),
+            Map.entry("device", "--device"),
+            Map.entry("input ids", "--input-ids"),
+            Map.entry("image aspect", "--image-aspect"),
+            Map.entry("model", "--model"));
 
     private FlagNames() {
     }

@@ -2,6 +2,7 @@ package dev.mod4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mod4j.loaders.config.HubCache;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
@@ -31,7 +32,8 @@ final class InspectCommand implements Callable<Integer> {
     Mod4j.CommonOptions common;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Model directory (config.json + *.safetensors), llava-hf or original LLaVA layout, or plain LLaMA.")
+            description = "Model directory (config.json + *.safetensors), llava-hf or original LLaVA layout, or plain"
+                    + " LLaMA; or a hub id (org/name) in the local HuggingFace cache.")
     Path model;
 
     @Option(names = "--vision-tower", paramLabel = "DIR",
@@ -44,7 +46,8 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelFiles files = ModelFiles.open(model, visionTower, LoadMode.MMAP)) {
+        try (ModelFiles files = ModelFiles.open(HubCache.fromEnvironment().resolveModel(model), visionTower,
+                LoadMode.MMAP)) {
             CheckpointSummary s = CheckpointSummary.of(files);
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));

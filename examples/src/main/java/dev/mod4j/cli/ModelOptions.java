@@ -1,6 +1,8 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.config.HubCache;
+import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
@@ -18,7 +20,9 @@ import java.util.List;
 
 /** Options shared by the commands that run a model: which model, how to load it, and the prompt. */
 final class ModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + *.safetensors).")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Model directory (config.json + *.safetensors), or a hub id (org/name) in the local"
+                    + " HuggingFace cache ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).")
     Path model;
 
     @Option(names = "--vision-tower", paramLabel = "DIR",
@@ -57,13 +61,26 @@ final class ModelOptions {
             description = "A PNG or JPEG image, preprocessed as LLaVA-1.5 does (repeatable; one <image> per image).")
     List<Path> imageFiles = new ArrayList<>();
 
+    @Option(names = "--image-aspect", paramLabel = "pad|crop",
+            description = "How a non-square --image becomes square: pad (to a square of the mean colour, as LLaVA-1.5)"
+                    + " or crop (CLIP's resize and centre crop). Default: as the checkpoint's own software does"
+                    + " (llava-hf: its preprocessor_config.json; original LLaVA: image_aspect_ratio).")
+    String imageAspect;
+
     @Option(names = "--pixel-values", paramLabel = "FILE.npy",
             description = "An already preprocessed image, float32 [1,3,H,W] or [3,H,W] (for parity checks with PyTorch).")
     List<Path> pixelValues = new ArrayList<>();
 
     MultimodalModel open() {
         applyThreads(threads);
-        return MultimodalModel.load(model, visionTower, loadMode(load), Backends.factory(backend, device));
+        ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
+        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), Backends.factory(backend, device),
+                aspect);
+    }
+
+    /** {@code --model}: the directory, or the cached snapshot of a hub id. */
+    Path modelDirectory() {
+        return HubCache.fromEnvironment().resolveModel(model);
     }
 
     /** {@code --threads N}: the size of the shared CPU pool (null: leave it). */
@@ -135,14 +152,14 @@ final class ModelOptions {
 
     /** The model's tokenizer, or null when the directory has none (then ids are printed instead of text). */
     Tokenizer tokenizerIfPresent() {
-        return Tokenizer.isPresentIn(model) ? Tokenizer.load(model) : null;
+        return Tokenizer.isPresentIn(modelDirectory()) ? Tokenizer.load(modelDirectory()) : null;
     }
 
     Tokenizer tokenizer() {
-        if (!Tokenizer.isPresentIn(model)) {
-            throw new InvalidInputException(model.toString(),
+        if (!Tokenizer.isPresentIn(modelDirectory())) {
+            throw new InvalidInputException(modelDirectory().toString(),
                     "has no tokenizer.json (nor tokenizer.model); give token ids with --input-ids");
         }
-        return Tokenizer.load(model);
+        return Tokenizer.load(modelDirectory());
     }
 }

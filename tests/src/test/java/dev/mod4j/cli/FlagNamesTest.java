@@ -76,6 +76,20 @@ class FlagNamesTest {
     }
 
     @Test
+    void imageAspectTakesPadOrCropAndNamesItsFlag() throws Exception {
+        String model = CliTest.golden("llava-hf-f32").toString();
+        String png = CliTest.golden("llava-hf-f32").resolve("image.png").toString();
+        CliRun bad = CliRun.of("generate", "--model", model, "--input-ids", "1,383", "--image", png,
+                "--greedy", "--max-new-tokens", "1", "--print-ids", "--image-aspect", "stretch");
+        CliTest.assertBadInput(bad, "mod4j: --image-aspect: expected pad or crop, got 'stretch'");
+        for (String aspect : List.of("pad", "crop")) {
+            CliRun ok = CliRun.of("generate", "--model", model, "--input-ids", "1,383", "--image", png,
+                    "--greedy", "--max-new-tokens", "1", "--print-ids", "--image-aspect", aspect);
+            assertEquals(0, ok.exitCode(), aspect + ": " + ok.err());
+        }
+    }
+
+    @Test
     void inspectSaysWhichFlagGivesAMissingVisionTower() throws Exception {
         Path towerless = tmp.resolve("towerless");
         RandomModelWriter.write(new RandomModelSpec(RandomModelSpec.tinyLlama(96, 32, 48, 3, 4, 2),

@@ -1,6 +1,10 @@
 package dev.mod4j.golden;
 
+import dev.mod4j.loaders.image.ImageAspect;
+import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
+import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.generate.Sampler;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.prompt.PromptRows;
@@ -9,6 +13,9 @@ import dev.mod4j.runtime.prompt.TokenRole;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 import static dev.mod4j.loaders.FloatAssertions.assertClose;
@@ -79,5 +86,76 @@ class LlavaGoldenTest {
                     }).tokens();
             assertArrayEquals(expected, tokens, caseName + " greedy tokens from the PNG");
         }
+    }
+
+    /**
+     * llava-hf/llava-1.5-7b-hf ships a CLIPImageProcessor: transformers resizes the shortest edge and centre-crops,
+     * it never pads, and it ignores image_aspect_ratio in config.json (written here to prove it is ignored). The
+     * reference is CLIPImageProcessor's steps in the generator (pixel_values_clip_processor.npy).
+     */
+    @org.junit.jupiter.api.Test
+    void llavaHfWithClipImageProcessorCropsAsTransformersDoes(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        GoldenCase c = GoldenCase.load("llava-hf-f32");
+        Path dir = copyCase(c.directory(), tmp.resolve("llava-hf-clip"));
+        Files.copy(dir.resolve("preprocessor_config.clip.json"), dir.resolve("preprocessor_config.json"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\\{", "{\"image_aspect_ratio\": \"pad\","));
+        float[] crop = c.array("pixel_values_clip_processor.npy").data();
+        try (MultimodalModel model = MultimodalModel.load(dir)) {
+            assertEquals(ImageAspect.CROP, model.imageAspect());
+            assertClose(crop, model.preprocess(ImageDecoder.decode(dir.resolve("image.png"))), 1e-5f, "CLIP processor");
+        }
+        // --image-aspect pad gives LLaVA-1.5's padded pixels from the same checkpoint.
+        try (MultimodalModel model = MultimodalModel.load(dir, null, LoadMode.MMAP, Backends.defaultFactory(),
+                ImageAspect.PAD)) {
+            assertClose(c.array("pixel_values.npy").data(), model.preprocess(ImageDecoder.decode(dir.resolve(
+                    "image.png"))), 1e-5f, "padded on request");
+        }
+    }
+
+    /** The golden llava-hf case declares LlavaImageProcessor with do_pad; --image-aspect crop overrides it. */
+    @org.junit.jupiter.api.Test
+    void llavaImageProcessorWithDoPadPadsAndCropOverridesIt() {
+        GoldenCase c = GoldenCase.load("llava-hf-f32");
+        Path png = c.directory().resolve("image.png");
+        try (MultimodalModel model = MultimodalModel.load(c.directory())) {
+            assertEquals(ImageAspect.PAD, model.imageAspect());
+        }
+        try (MultimodalModel model = MultimodalModel.load(c.directory(), null, LoadMode.MMAP,
+                Backends.defaultFactory(), ImageAspect.CROP)) {
+            assertClose(c.array("pixel_values_clip_processor.npy").data(), model.preprocess(ImageDecoder.decode(png)),
+                    1e-5f, "cropped on request");
+        }
+    }
+
+    /** Original layout: LLaVA's process_images pads only for image_aspect_ratio 'pad'; without it, CLIP's crop. */
+    @org.junit.jupiter.api.Test
+    void originalLayoutWithoutImageAspectRatioPadCrops(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        GoldenCase c = GoldenCase.load("llava-original-f32");
+        Path dir = copyCase(c.directory(), tmp.resolve("llava-original-square"));
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"image_aspect_ratio\": \"pad\"",
+                "\"image_aspect_ratio\": \"square\""));
+        try (MultimodalModel model = MultimodalModel.load(dir)) {
+            assertEquals(ImageAspect.CROP, model.imageAspect());
+            assertClose(GoldenCase.load("llava-hf-f32").array("pixel_values_clip_processor.npy").data(),
+                    model.preprocess(ImageDecoder.decode(dir.resolve("image.png"))), 1e-5f, "original, square");
+        }
+    }
+
+    private static Path copyCase(Path from, Path to) throws java.io.IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
     }
 }

@@ -11,6 +11,19 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     public static final ClipVisionConfig CLIP_VIT_L_14_336 =
             new ClipVisionConfig(1024, 4096, 24, 16, 3, 336, 14, "quick_gelu", 1e-5, 768);
 
+    /** openai/clip-vit-large-patch14 (224 px), LLaVA-1.0's tower. */
+    public static final ClipVisionConfig CLIP_VIT_L_14_224 =
+            new ClipVisionConfig(1024, 4096, 24, 16, 3, 224, 14, "quick_gelu", 1e-5, 768);
+
+    /** The config of a tower named by hub id whose config.json mod4j knows, else null. */
+    public static ClipVisionConfig known(String hubId) {
+        return switch (hubId == null ? "" : hubId) {
+            case "openai/clip-vit-large-patch14-336" -> CLIP_VIT_L_14_336;
+            case "openai/clip-vit-large-patch14" -> CLIP_VIT_L_14_224;
+            default -> null;
+        };
+    }
+
     public int patchesPerSide() {
         return imageSize / patchSize;
     }

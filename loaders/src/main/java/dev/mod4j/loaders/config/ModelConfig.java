@@ -20,12 +20,14 @@ import java.util.Map;
  * @param vision              null for plain LLaMA, and for an original-layout LLaVA whose tower was not found
  * @param multimodal          null for plain LLaMA
  * @param visionTowerDirectory the original layout's CLIP checkpoint directory, when found; null otherwise
+ * @param visionTowerLookup   the original layout's tower search: where it came from, every place looked; null for
+ *                            other layouts
  * @param modelType           the {@code model_type} field as written ("llava", "llava_llama", "mod_llava_llama", ...)
  * @param extraFields         top-level fields mod4j did not interpret, kept verbatim (method settings among them)
  */
 public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text, ClipVisionConfig vision,
                           MultimodalConfig multimodal, Path visionTowerDirectory, Map<String, JsonNode> extraFields,
-                          Path file) {
+                          Path file, TowerLookup visionTowerLookup) {
 
     /** config.json files are kilobytes; anything this large is not one. */
     static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
@@ -51,6 +53,11 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
      * relative to the model directory), else the tower's snapshot in the local HuggingFace cache, if any.
      */
     public static ModelConfig load(Path modelDirectory, Path visionTowerOverride) {
+        return load(modelDirectory, visionTowerOverride, HubCache.fromEnvironment());
+    }
+
+    /** As {@link #load(Path, Path)}, looking for hub ids in {@code hubCache}. */
+    public static ModelConfig load(Path modelDirectory, Path visionTowerOverride, HubCache hubCache) {
         if (!Files.exists(modelDirectory)) {
             throw new ConfigException(modelDirectory.toString(), "no such model directory");
         }
@@ -66,7 +73,7 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
         ModelFamily family = detectFamily(top, modelType, architectures, name);
         return switch (family) {
             case LLAMA -> new ModelConfig(family, modelType, LlamaConfig.read(top), null, null, null,
-                    top.unreadFields(), file);
+                    top.unreadFields(), file, null);
             case LLAVA_HF -> {
                 ConfigObject textObject = top.object("text_config");
                 LlamaConfig text = LlamaConfig.read(textObject != null ? textObject
@@ -75,13 +82,15 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
                 ClipVisionConfig vision = visionObject != null ? ClipVisionConfig.read(visionObject)
                         : ClipVisionConfig.CLIP_VIT_L_14_336;
                 MultimodalConfig mm = MultimodalConfig.readLlavaHf(top, vision.hiddenSize());
-                yield new ModelConfig(family, modelType, text, vision, mm, null, top.unreadFields(), file);
+                yield new ModelConfig(family, modelType, text, vision, mm, null, top.unreadFields(), file, null);
             }
             case LLAVA_ORIGINAL -> {
                 LlamaConfig text = LlamaConfig.read(top);
                 MultimodalConfig mm = MultimodalConfig.readOriginal(top);
-                Path towerDir = visionTowerOverride != null ? visionTowerOverride
-                        : VisionTowerLocator.find(mm.visionTower(), file.toAbsolutePath().getParent());
+                TowerLookup lookup = visionTowerOverride != null
+                        ? new TowerLookup(visionTowerOverride, "given: " + visionTowerOverride, List.of())
+                        : VisionTowerLocator.find(mm.visionTower(), file.toAbsolutePath().getParent(), hubCache);
+                Path towerDir = lookup.directory();
                 ClipVisionConfig vision = null;
                 if (towerDir != null) {
                     vision = readClipTowerConfig(towerDir);
@@ -90,9 +99,25 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
                                 + " but the vision tower in " + towerDir + " has hidden_size " + vision.hiddenSize());
                     }
                 }
-                yield new ModelConfig(family, modelType, text, vision, mm, towerDir, top.unreadFields(), file);
+                yield new ModelConfig(family, modelType, text, vision, mm, towerDir, top.unreadFields(), file,
+                        lookup);
             }
         };
+    }
+
+    /**
+     * This config with the vision tower's config given from elsewhere (a tower embedded in the checkpoint whose own
+     * config.json was not found), {@code origin} saying where it came from.
+     */
+    public ModelConfig withVision(ClipVisionConfig tower, String origin) {
+        if (tower.hiddenSize() != multimodal.mmHiddenSize()) {
+            throw new ConfigException(file + ": mm_hidden_size", "is " + multimodal.mmHiddenSize()
+                    + " but the vision tower (" + origin + ") has hidden_size " + tower.hiddenSize());
+        }
+        TowerLookup lookup = new TowerLookup(null, origin, visionTowerLookup == null ? List.of()
+                : visionTowerLookup.searched());
+        return new ModelConfig(family, modelType, text, tower, multimodal, visionTowerDirectory, extraFields, file,
+                lookup);
     }
 
     /** A CLIP checkpoint's config: a full {@code CLIPModel} config (vision part nested) or a vision-only one. */

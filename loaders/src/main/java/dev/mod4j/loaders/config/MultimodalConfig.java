@@ -10,7 +10,9 @@ package dev.mod4j.loaders.config;
  * @param projectorHiddenAct         activation between the projector's linears ({@code gelu}: exact, erf-based)
  * @param visionFeatureLayer         which hidden state of the tower feeds the projector (-2: penultimate)
  * @param visionFeatureSelectStrategy {@code default} drops the CLS row, {@code full} keeps it
- * @param imageAspectRatio           preprocessing: {@code pad} to a square with the mean colour, or {@code square}
+ * @param imageAspectRatio           the original layout's preprocessing: {@code pad} to a square with the mean colour,
+ *                                   else CLIP's crop; in llava-hf the field as written (null when absent), which
+ *                                   transformers ignores: its {@code preprocessor_config.json} decides
  * @param visionTower                the original layout's {@code mm_vision_tower} (a hub id or a path); null in llava-hf
  */
 public record MultimodalConfig(int imageTokenIndex, String projectorType, String projectorHiddenAct,
@@ -28,7 +30,7 @@ public record MultimodalConfig(int imageTokenIndex, String projectorType, String
         String strategy = strategy(c, c.string("vision_feature_select_strategy", "default"), "vision_feature_select_strategy");
         return new MultimodalConfig(imageToken, "mlp2x_gelu", c.string("projector_hidden_act", "gelu"),
                 c.booleanValue("multimodal_projector_bias", true), layer, strategy,
-                c.string("image_aspect_ratio", "pad"), null, visionHidden);
+                c.string("image_aspect_ratio", null), null, visionHidden);
     }
 
     static MultimodalConfig readOriginal(ConfigObject c) {

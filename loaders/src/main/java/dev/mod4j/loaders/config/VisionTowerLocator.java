@@ -1,47 +1,53 @@
 package dev.mod4j.loaders.config;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /** Finds the original LLaVA layout's CLIP tower on disk, without any download. */
 final class VisionTowerLocator {
     private VisionTowerLocator() {
     }
 
-    static Path find(String visionTower, Path modelDirectory) {
+    /**
+     * {@code mm_vision_tower} as a path (absolute, or relative to the working or the model directory), a folder
+     * named after the repository inside or beside the model directory (as {@code huggingface-cli download --local-dir} leaves it),
+     * then the hub cache's {@code main} snapshot. A candidate counts when it holds a {@code config.json}.
+     */
+    static TowerLookup find(String visionTower, Path modelDirectory, HubCache cache) {
         if (visionTower == null || visionTower.isBlank()) {
-            return null;
+            return new TowerLookup(null, null, List.of());
         }
+        Set<Path> candidates = new LinkedHashSet<>();
         Path asGiven = Path.of(visionTower);
-        for (Path candidate : new Path[]{asGiven, modelDirectory.resolve(visionTower),
-                modelDirectory.resolve(asGiven.getFileName().toString())}) {
-            if (Files.isRegularFile(candidate.resolve("config.json"))) {
-                return candidate;
+        candidates.add(asGiven.toAbsolutePath());
+        candidates.add(modelDirectory.resolve(asGiven));
+        if (asGiven.getFileName() != null) {
+            String name = asGiven.getFileName().toString();
+            candidates.add(modelDirectory.resolve(name));
+            if (modelDirectory.getParent() != null) {
+                candidates.add(modelDirectory.getParent().resolve(name));
             }
         }
-        return findInHuggingFaceCache(visionTower);
-    }
-
-    /** {@code $HF_HOME/hub/models--org--name/snapshots/<rev>/} (default HF_HOME: ~/.cache/huggingface). */
-    private static Path findInHuggingFaceCache(String repoId) {
-        if (!repoId.matches("[\\w.-]+/[\\w.-]+")) {
-            return null;
+        List<String> searched = new ArrayList<>();
+        for (Path candidate : candidates) {
+            Path normal = candidate.normalize();
+            searched.add(normal.toString());
+            if (Files.isRegularFile(normal.resolve("config.json"))) {
+                return new TowerLookup(normal, "from mm_vision_tower: " + normal, searched);
+            }
         }
-        String hfHome = System.getenv("HF_HOME");
-        Path hub = hfHome != null ? Path.of(hfHome, "hub")
-                : Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
-        Path snapshots = hub.resolve("models--" + repoId.replace("/", "--")).resolve("snapshots");
-        if (!Files.isDirectory(snapshots)) {
-            return null;
+        if (HubCache.isRepoId(visionTower)) {
+            Path repo = cache.repoFolder(visionTower);
+            searched.add("the HuggingFace cache " + repo + " (refs/main)");
+            Path snapshot = cache.snapshot(visionTower);
+            if (snapshot != null && Files.isRegularFile(snapshot.resolve("config.json"))) {
+                return new TowerLookup(snapshot, "HuggingFace cache: " + snapshot, searched);
+            }
         }
-        try (Stream<Path> s = Files.list(snapshots)) {
-            return s.filter(p -> Files.isRegularFile(p.resolve("config.json")))
-                    .max(Comparator.comparing(p -> p.toFile().lastModified())).orElse(null);
-        } catch (IOException e) {
-            return null;
-        }
+        return new TowerLookup(null, null, searched);
     }
 }

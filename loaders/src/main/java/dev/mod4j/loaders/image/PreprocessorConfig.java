@@ -28,10 +28,14 @@ import java.util.Arrays;
  * @param rescaleFactor  multiplies the uint8 values (1/255)
  * @param imageMean      per channel R, G, B
  * @param imageStd       per channel R, G, B
+ * @param padToSquare    transformers pads the image to a square before resizing: true only for a
+ *                       {@code LlavaImageProcessor} (slow or fast) with {@code do_pad: true}, as in
+ *                       {@code LlavaImageProcessor.preprocess}; {@code CLIPImageProcessor} has no such step
  */
 public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter resample, boolean doCenterCrop,
                                  int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
-                                 boolean doNormalize, double[] imageMean, double[] imageStd, boolean doConvertRgb) {
+                                 boolean doNormalize, double[] imageMean, double[] imageStd, boolean doConvertRgb,
+                                 boolean padToSquare) {
 
     public static final String FILE_NAME = "preprocessor_config.json";
     /** transformers' OPENAI_CLIP_MEAN. */
@@ -80,6 +84,14 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
             }
             return portrait ? new int[] {(int) newLong, shortestEdge} : new int[] {shortestEdge, (int) newLong};
         }
+    }
+
+    /** A CLIP processor's settings (no pad step). */
+    public PreprocessorConfig(boolean doResize, Size size, ResampleFilter resample, boolean doCenterCrop,
+                              int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
+                              boolean doNormalize, double[] imageMean, double[] imageStd, boolean doConvertRgb) {
+        this(doResize, size, resample, doCenterCrop, cropHeight, cropWidth, doRescale, rescaleFactor, doNormalize,
+                imageMean, imageStd, doConvertRgb, false);
     }
 
     public PreprocessorConfig {
@@ -151,8 +163,12 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
         double[] mean = r.triple("image_mean", OPENAI_CLIP_MEAN, false);
         double[] std = r.triple("image_std", OPENAI_CLIP_STD, true);
         boolean doConvertRgb = r.bool("do_convert_rgb", true);
+        // Only LlavaImageProcessor(Fast) reads do_pad (default false); CLIPImageProcessor ignores the field.
+        JsonNode type = r.get("image_processor_type");
+        boolean llavaProcessor = type != null && type.isTextual() && type.asText().startsWith("LlavaImageProcessor");
+        boolean padToSquare = llavaProcessor && r.bool("do_pad", false);
         return new PreprocessorConfig(doResize, size, resample, doCenterCrop, crop[0], crop[1], doRescale, rescale,
-                doNormalize, mean, std, doConvertRgb);
+                doNormalize, mean, std, doConvertRgb, padToSquare);
     }
 
     /**
@@ -173,13 +189,14 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
                 && cropWidth == p.cropWidth && doRescale == p.doRescale
                 && Double.compare(rescaleFactor, p.rescaleFactor) == 0 && doNormalize == p.doNormalize
                 && Arrays.equals(imageMean, p.imageMean) && Arrays.equals(imageStd, p.imageStd)
-                && doConvertRgb == p.doConvertRgb;
+                && doConvertRgb == p.doConvertRgb && padToSquare == p.padToSquare;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(doResize, size, resample, doCenterCrop, cropHeight, cropWidth, doRescale,
-                rescaleFactor, doNormalize, Arrays.hashCode(imageMean), Arrays.hashCode(imageStd), doConvertRgb);
+                rescaleFactor, doNormalize, Arrays.hashCode(imageMean), Arrays.hashCode(imageStd), doConvertRgb,
+                padToSquare);
     }
 
     @Override
@@ -188,7 +205,7 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
                 + ", doCenterCrop=" + doCenterCrop + ", crop=" + cropHeight + "x" + cropWidth + ", doRescale="
                 + doRescale + ", rescaleFactor=" + rescaleFactor + ", doNormalize=" + doNormalize + ", imageMean="
                 + Arrays.toString(imageMean) + ", imageStd=" + Arrays.toString(imageStd) + ", doConvertRgb="
-                + doConvertRgb + "]";
+                + doConvertRgb + ", padToSquare=" + padToSquare + "]";
     }
 
     /** Field-by-field reading with errors naming {@code file: field}. */

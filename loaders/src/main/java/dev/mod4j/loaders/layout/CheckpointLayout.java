@@ -36,6 +36,13 @@ public record CheckpointLayout(String name, String languagePrefix, String lmHead
             "model.", "lm_head.weight", "vision_model.", true, List.of("model.mm_projector"));
     /** Original layout whose checkpoint also carries the tower ({@code model.vision_tower.vision_tower.vision_model}). */
     public static final String ORIGINAL_EMBEDDED_TOWER_PREFIX = "model.vision_tower.vision_tower.vision_model.";
+    /**
+     * Original layout with the CLIP tower saved inside the model checkpoint, as p-MoD's checkpoints are
+     * ({@code model.vision_tower.vision_tower.vision_model.*}, LLaVA's {@code CLIPVisionTower.vision_tower}).
+     */
+    public static final CheckpointLayout LLAVA_ORIGINAL_EMBEDDED_TOWER = new CheckpointLayout(
+            "llava-original (tower embedded)", "model.", "lm_head.weight", ORIGINAL_EMBEDDED_TOWER_PREFIX, false,
+            List.of("model.mm_projector.0", "model.mm_projector.2"));
 
     public static final List<CheckpointLayout> ALL = List.of(LLAMA, LLAVA_HF, LLAVA_HF_MODEL, LLAVA_ORIGINAL,
             LLAVA_ORIGINAL_LINEAR);

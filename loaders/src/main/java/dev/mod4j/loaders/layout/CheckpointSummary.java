@@ -92,12 +92,18 @@ public record CheckpointSummary(String directory, String family, String modelTyp
                 v == null ? null : v.imageSize(), v == null ? null : v.patchSize(), v == null ? null : v.patchCount());
         String tower = null;
         if (files.config().multimodal() != null) {
+            var lookup = files.config().visionTowerLookup();
+            boolean embedded = files.vision() != null && files.vision() == files.language();
             if (files.config().visionTowerDirectory() != null) {
-                tower = files.config().visionTowerDirectory().toString();
-            } else if (files.vision() == files.language()) {
-                tower = "in the model checkpoint";
+                tower = (embedded ? "embedded in the checkpoint; config from " : "")
+                        + (lookup != null && lookup.origin() != null ? lookup.origin()
+                        : files.config().visionTowerDirectory().toString());
+            } else if (embedded) {
+                tower = lookup != null && lookup.origin() != null ? lookup.origin() : "in the model checkpoint";
             } else {
-                tower = TOWER_NOT_FOUND + files.config().multimodal().visionTower();
+                tower = TOWER_NOT_FOUND + files.config().multimodal().visionTower()
+                        + (lookup == null || lookup.searched().isEmpty() ? ""
+                        : " (looked in " + lookup.searchedList() + ")");
             }
         }
         return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),

@@ -1,6 +1,7 @@
 package dev.mod4j.loaders.layout;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.HubCache;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.ModelFamily;
@@ -40,11 +41,21 @@ public final class ModelFiles implements AutoCloseable {
      *                            {@code mm_vision_tower}); ignored for other layouts
      */
     public static ModelFiles open(Path directory, Path visionTowerOverride, LoadMode mode) {
-        ModelConfig config = ModelConfig.load(directory, visionTowerOverride);
+        return open(directory, visionTowerOverride, mode, HubCache.fromEnvironment());
+    }
+
+    /** As {@link #open(Path, Path, LoadMode)}, looking for hub ids (mm_vision_tower) in {@code hubCache}. */
+    public static ModelFiles open(Path directory, Path visionTowerOverride, LoadMode mode, HubCache hubCache) {
+        ModelConfig config = ModelConfig.load(directory, visionTowerOverride, hubCache);
         Checkpoint language = Checkpoint.open(directory, mode);
         Checkpoint vision = null;
         try {
             CheckpointLayout layout = detect(language, config);
+            if (config.family() == ModelFamily.LLAVA_ORIGINAL && !layout.separateVisionTower()
+                    && config.vision() == null) {
+                // A tower embedded in the checkpoint whose config.json is nowhere on disk (p-MoD's checkpoints).
+                config = EmbeddedTower.withDerivedConfig(config, language, layout);
+            }
             if (config.family() == ModelFamily.LLAVA_ORIGINAL && layout.separateVisionTower()
                     && config.visionTowerDirectory() != null) {
                 vision = Checkpoint.open(config.visionTowerDirectory(), mode);
@@ -82,7 +93,8 @@ public final class ModelFiles implements AutoCloseable {
             CheckpointLayout layout = config.multimodal().projectorType().equals("linear")
                     ? CheckpointLayout.LLAVA_ORIGINAL_LINEAR : CheckpointLayout.LLAVA_ORIGINAL;
             if (checkpoint.contains(CheckpointLayout.ORIGINAL_EMBEDDED_TOWER_PREFIX + "embeddings.patch_embedding.weight")) {
-                return layout.withVisionPrefix(CheckpointLayout.ORIGINAL_EMBEDDED_TOWER_PREFIX, false);
+                return layout == CheckpointLayout.LLAVA_ORIGINAL ? CheckpointLayout.LLAVA_ORIGINAL_EMBEDDED_TOWER
+                        : layout.withVisionPrefix(CheckpointLayout.ORIGINAL_EMBEDDED_TOWER_PREFIX, false);
             }
             return layout;
         }

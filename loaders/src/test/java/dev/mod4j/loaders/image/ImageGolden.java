@@ -39,9 +39,14 @@ final class ImageGolden {
         }
     }
 
-    /** One preprocessing case: an input, a preprocessor_config.json, the pad flag and PIL's results. */
+    /**
+     * One preprocessing case: an input, a preprocessor_config.json, the pad flag and PIL's results.
+     *
+     * @param processorDecides the pad flag is what the processor named in the config does (transformers'
+     *                         CLIPImageProcessor or LlavaImageProcessor), not a choice of the caller
+     */
     record Case(String id, String image, String pixelsFrom, boolean pad, String configJson, String expected,
-                String resized) {
+                String resized, boolean processorDecides) {
         @Override
         public String toString() {
             return id;
@@ -61,7 +66,8 @@ final class ImageGolden {
         for (JsonNode c : MANIFEST.get("cases")) {
             out.add(new Case(c.get("id").asText(), c.get("image").asText(), c.get("pixels_from").asText(),
                     c.get("pad").asBoolean(), c.get("config").toString(), c.get("expected").asText(),
-                    c.has("resized") ? c.get("resized").asText() : null));
+                    c.has("resized") ? c.get("resized").asText() : null,
+                    c.path("processor").asBoolean(false)));
         }
         return out;
     }

@@ -58,6 +58,25 @@ class ImagePreprocessorGoldenTest {
     }
 
     /**
+     * Where the processor decides (llava-hf checkpoints): CLIPImageProcessor never pads, LlavaImageProcessor pads
+     * with do_pad, and {@link ImageAspect#of} follows the config for a llava-hf model.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("processorCases")
+    void theConfiguredProcessorDecidesThePadAsTransformersDoes(ImageGolden.Case c) throws Exception {
+        PreprocessorConfig config = processorFor(c).config();
+        DecodedImage input = ImageDecoder.decode(ImageGolden.file(c.pixelsFrom()));
+        boolean square = input.width() == input.height();
+        assertEquals(c.pad(), config.padToSquare() && !square, c.id());
+        ImageAspect aspect = ImageAspect.of(dev.mod4j.loaders.config.ModelFamily.LLAVA_HF, null, config);
+        assertEquals(config.padToSquare() ? ImageAspect.PAD : ImageAspect.CROP, aspect, c.id());
+    }
+
+    static List<ImageGolden.Case> processorCases() {
+        return ImageGolden.cases().stream().filter(ImageGolden.Case::processorDecides).toList();
+    }
+
+    /**
      * The same cases from the original files through mod4j's own decoder, the whole pipeline end to end. Exact:
      * decoding matches PIL's to the bit on these files (see ImageDecoderTest), JPEGs included.
      */

@@ -158,4 +158,22 @@ class PreprocessorConfigTest {
         // int(127.5) = 127, int(254.745) = 254.
         assertArrayEquals(new int[] {127, 254, 0}, half.padBackground());
     }
+
+    @Test
+    void onlyLlavaImageProcessorWithDoPadPadsToASquare() {
+        assertFalse(PreprocessorConfig.parse("{\"image_processor_type\": \"CLIPImageProcessor\"}", "p").padToSquare(),
+                "llava-hf/llava-1.5-7b-hf's processor has no pad step");
+        assertFalse(PreprocessorConfig.parse("{\"image_processor_type\": \"CLIPImageProcessor\", \"do_pad\": true}",
+                "p").padToSquare(), "CLIPImageProcessor ignores do_pad");
+        assertFalse(PreprocessorConfig.parse("{\"image_processor_type\": \"LlavaImageProcessor\"}", "p").padToSquare(),
+                "LlavaImageProcessor's do_pad defaults to false");
+        assertTrue(PreprocessorConfig.parse("{\"image_processor_type\": \"LlavaImageProcessor\", \"do_pad\": true}",
+                "p").padToSquare());
+        assertTrue(PreprocessorConfig.parse("{\"image_processor_type\": \"LlavaImageProcessorFast\", \"do_pad\": true}",
+                "p").padToSquare());
+        assertFalse(PreprocessorConfig.parse("{\"do_pad\": true}", "p").padToSquare(), "no processor named: CLIP's");
+        ConfigException e = assertThrows(ConfigException.class, () -> PreprocessorConfig.parse(
+                "{\"image_processor_type\": \"LlavaImageProcessor\", \"do_pad\": \"yes\"}", "p.json"));
+        assertMentions(e.getMessage(), "p.json: do_pad", "expected true or false");
+    }
 }

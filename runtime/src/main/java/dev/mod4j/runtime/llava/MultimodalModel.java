@@ -5,6 +5,7 @@ import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
 import dev.mod4j.loaders.image.DecodedImage;
+import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImagePreprocessor;
 import dev.mod4j.loaders.image.PreprocessorConfig;
 import dev.mod4j.loaders.layout.ModelFiles;
@@ -35,14 +36,16 @@ public final class MultimodalModel implements AutoCloseable {
     private final ProjectorWeights projector;
     private final MultimodalConfig multimodal;
     private final ImagePreprocessor preprocessor;
+    private final ImageAspect imageAspect;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
-                            MultimodalConfig multimodal, ImagePreprocessor preprocessor) {
+                            MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect) {
         this.decoder = decoder;
         this.tower = tower;
         this.projector = projector;
         this.multimodal = multimodal;
         this.preprocessor = preprocessor;
+        this.imageAspect = imageAspect;
     }
 
     public static MultimodalModel load(Path directory) {
@@ -60,19 +63,31 @@ public final class MultimodalModel implements AutoCloseable {
      */
     public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode,
                                        Function<ModelParts, Backend> backendFactory) {
+        return load(directory, visionTower, mode, backendFactory, null);
+    }
+
+    /**
+     * As {@link #load(Path, Path, LoadMode, Function)}, with images padded or cropped as {@code imageAspect} says
+     * (null: as the checkpoint's own software does, see {@link ImageAspect#of}).
+     */
+    public static MultimodalModel load(Path directory, Path visionTower, LoadMode mode,
+                                       Function<ModelParts, Backend> backendFactory, ImageAspect imageAspect) {
         ModelFiles files = ModelFiles.open(directory, visionTower, mode);
         ModelConfig config = files.config();
         if (!config.isMultimodal()) {
-            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null);
+            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null, null);
         }
         ProjectorWeights projector;
         VisionParts vision = null;
         ImagePreprocessor preprocessor = null;
+        ImageAspect aspect = null;
         try {
             if (files.vision() != null) {
                 vision = new VisionParts(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
-                preprocessor = new ImagePreprocessor(preprocessorConfig(directory, config));
+                PreprocessorConfig pp = preprocessorConfig(directory, config);
+                preprocessor = new ImagePreprocessor(pp);
+                aspect = imageAspect != null ? imageAspect : ImageAspect.of(config.family(), config.multimodal(), pp);
             }
             projector = ProjectorWeights.load(files.language(), files.layout(), config.multimodal());
         } catch (RuntimeException e) {
@@ -84,7 +99,7 @@ public final class MultimodalModel implements AutoCloseable {
         }
         LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
         ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
-        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor);
+        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect);
     }
 
     /**
@@ -105,10 +120,10 @@ public final class MultimodalModel implements AutoCloseable {
         return pp;
     }
 
-    /** Decoded image → the tower's pixel values, as LLaVA-1.5 preprocesses ({@code image_aspect_ratio: pad} pads). */
+    /** Decoded image → the tower's pixel values, padded to a square or not as {@link #imageAspect()} says. */
     public float[] preprocess(DecodedImage image) {
         requireVision();
-        float[] pixels = preprocessor.preprocess(image, "pad".equals(multimodal.imageAspectRatio()));
+        float[] pixels = preprocessor.preprocess(image, imageAspect == ImageAspect.PAD);
         int expected = 3 * tower.config().imageSize() * tower.config().imageSize();
         if (pixels.length != expected) {
             throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size gives " + pixels.length / 3
@@ -116,6 +131,11 @@ public final class MultimodalModel implements AutoCloseable {
                     + tower.config().imageSize());
         }
         return pixels;
+    }
+
+    /** Whether images are padded to a square or centre-cropped; null without a vision tower. */
+    public ImageAspect imageAspect() {
+        return imageAspect;
     }
 
     public LlamaModel decoder() {
@@ -196,7 +216,9 @@ public final class MultimodalModel implements AutoCloseable {
                 throw new InvalidInputException(decoder.files().language().directory().toString(),
                         "is a text-only model; it cannot take images");
             }
-            throw new InvalidInputException("vision tower", "the vision tower was not found (" + multimodal.visionTower()
+            var lookup = decoder.files().config().visionTowerLookup();
+            throw new InvalidInputException("vision tower", "mm_vision_tower '" + multimodal.visionTower()
+                    + "' was not found (looked in " + (lookup == null ? "nothing" : lookup.searchedList())
                     + "); give the CLIP checkpoint's directory");
         }
     }
