@@ -8,8 +8,7 @@ import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
-import dev.mod4j.runtime.generate.PromptEncoder;
-import dev.mod4j.runtime.generate.PromptTemplate;
+import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
@@ -54,13 +53,15 @@ public final class Llava implements AutoCloseable {
     private final MultimodalModel model;
     private final Tokenizer tokenizer;
     private final String name;
-    private PromptTemplate template;
+    private final Path directory;
+    private PromptFormat format;
 
-    private Llava(MultimodalModel model, Tokenizer tokenizer, String name) {
+    private Llava(MultimodalModel model, Tokenizer tokenizer, Path directory) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.name = name;
-        this.template = PromptTemplate.byName(model.hasVision() ? "vicuna_v1" : "plain");
+        this.directory = directory;
+        this.name = directory.getFileName().toString();
+        this.format = PromptFormat.select(null, directory, model.hasVision());
     }
 
     /** Opens a model directory (config.json, *.safetensors, tokenizer.json or tokenizer.model), memory-mapped. */
@@ -73,7 +74,7 @@ public final class Llava implements AutoCloseable {
         MultimodalModel model = MultimodalModel.load(directory, visionTower, mode);
         try {
             Tokenizer tokenizer = Tokenizer.isPresentIn(directory) ? Tokenizer.load(directory) : null;
-            return new Llava(model, tokenizer, directory.getFileName().toString());
+            return new Llava(model, tokenizer, directory);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -93,9 +94,12 @@ public final class Llava implements AutoCloseable {
         return name;
     }
 
-    /** The conversation template: vicuna_v1 (LLaVA-1.5, the default for LLaVA models) or plain. */
+    /**
+     * The conversation template: chat (the checkpoint's own chat template, the default when it has one), vicuna_v1
+     * (LLaVA's conv_vicuna_v1, the default for other LLaVA models) or plain.
+     */
     public Llava template(String templateName) {
-        this.template = PromptTemplate.byName(templateName);
+        this.format = PromptFormat.select(templateName, directory, model.hasVision());
         return this;
     }
 
@@ -113,9 +117,8 @@ public final class Llava implements AutoCloseable {
             model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
         }
         List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model));
-        String text = template.apply(question, images.size());
         int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
-        PromptRows rows = model.prompt(PromptEncoder.encode(tokenizer, text, placeholder), images);
+        PromptRows rows = model.prompt(format.encode(tokenizer, question, images.size(), placeholder), images);
         int context = model.decoder().config().maxPositionEmbeddings();
         if (rows.length() >= context) {
             throw new InvalidInputException("prompt", rows.length() + " positions do not fit the model's context of "

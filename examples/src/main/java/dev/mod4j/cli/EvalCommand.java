@@ -48,7 +48,8 @@ final class EvalCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "vicuna_v1 or plain (default: vicuna_v1 for LLaVA models).")
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 or plain (default: chat when the"
+                    + " checkpoint has one, else vicuna_v1 for LLaVA models).")
     String template;
 
     @Option(names = "--questions", required = true, paramLabel = "FILE.jsonl",

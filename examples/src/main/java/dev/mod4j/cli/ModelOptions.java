@@ -8,8 +8,7 @@ import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.runtime.cpu.Parallel;
-import dev.mod4j.runtime.generate.PromptEncoder;
-import dev.mod4j.runtime.generate.PromptTemplate;
+import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import picocli.CommandLine.Option;
@@ -46,11 +45,13 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")
     Integer threads;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "The user's prompt (put into --template).")
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The user's prompt (put into --template). Images go"
+            + " before it, unless it holds <image> markers: then one per --image, where written.")
     String prompt;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "vicuna_v1 (LLaVA-1.5's conversation format) or plain. Default: vicuna_v1 for LLaVA models, plain otherwise.")
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1) or plain."
+                    + " Default: chat when the checkpoint has a chat template, else vicuna_v1 for LLaVA models, else plain.")
     String template;
 
     @Option(names = "--input-ids", paramLabel = "IDS", split = ",",
@@ -144,10 +145,9 @@ final class ModelOptions {
         if (prompt == null) {
             throw new InvalidInputException("--prompt", "give a --prompt (or --input-ids)");
         }
-        PromptTemplate t = PromptTemplate.byName(template != null ? template : m.hasVision() ? "vicuna_v1" : "plain");
-        String text = t.apply(prompt, images);
+        PromptFormat format = PromptFormat.select(template, model, m.hasVision());
         int placeholder = m.hasVision() ? m.imagePlaceholderId() : Integer.MIN_VALUE;
-        return PromptEncoder.encode(tokenizer(), text, placeholder);
+        return format.encode(tokenizer(), prompt, images, placeholder);
     }
 
     /** The model's tokenizer, or null when the directory has none (then ids are printed instead of text). */

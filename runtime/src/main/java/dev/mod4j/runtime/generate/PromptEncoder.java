@@ -21,13 +21,18 @@ public final class PromptEncoder {
     }
 
     public static int[] encode(Tokenizer tokenizer, String text, int placeholderId) {
-        boolean addBos = tokenizer.addBosByDefault();
+        return encode(tokenizer, text, placeholderId, true);
+    }
+
+    /** @param addSpecialTokens false: no bos/eos at all (transformers' {@code add_special_tokens=False}) */
+    public static int[] encode(Tokenizer tokenizer, String text, int placeholderId, boolean addSpecialTokens) {
+        boolean addBos = addSpecialTokens && tokenizer.addBosByDefault();
         OptionalInt markerToken = tokenizer.idOf(IMAGE_MARKER);
         if (!text.contains(IMAGE_MARKER) || markerToken.isPresent() && markerToken.getAsInt() == placeholderId) {
             return tokenizer.encode(text, addBos);
         }
         if (tokenizer.kind() == Tokenizer.Kind.SENTENCEPIECE) {
-            return tokenizerImageToken(tokenizer, text, placeholderId);
+            return tokenizerImageToken(tokenizer, text, placeholderId, addSpecialTokens);
         }
         List<Integer> ids = new ArrayList<>();
         String[] pieces = text.split(IMAGE_MARKER, -1);
@@ -52,10 +57,15 @@ public final class PromptEncoder {
      * of every later chunk is dropped, whatever it is; the image id goes between chunks.
      */
     static int[] tokenizerImageToken(Tokenizer tokenizer, String text, int imageId) {
+        return tokenizerImageToken(tokenizer, text, imageId, true);
+    }
+
+    static int[] tokenizerImageToken(Tokenizer tokenizer, String text, int imageId, boolean addSpecialTokens) {
         String[] chunks = text.split(IMAGE_MARKER, -1);
         List<int[]> chunkIds = new ArrayList<>();
         for (String chunk : chunks) {
-            chunkIds.add(tokenizer.encode(chunk, tokenizer.addBosByDefault(), tokenizer.addEosByDefault()));
+            chunkIds.add(tokenizer.encode(chunk, addSpecialTokens && tokenizer.addBosByDefault(),
+                    addSpecialTokens && tokenizer.addEosByDefault()));
         }
         List<Integer> ids = new ArrayList<>();
         int offset = 0;

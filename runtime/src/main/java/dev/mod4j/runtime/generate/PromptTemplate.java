@@ -5,8 +5,9 @@ import dev.mod4j.loaders.InvalidInputException;
 import java.util.Arrays;
 
 /**
- * Conversation templates by name. {@code vicuna_v1} is LLaVA-1.5's ({@code conv_vicuna_v1}: system line, then
- * {@code USER: <image>\n{prompt} ASSISTANT:}, separated by single spaces); {@code plain} passes the prompt as is.
+ * Conversation templates by name. {@code vicuna_v1} is LLaVA's {@code conv_vicuna_v1} (llava/conversation.py) as its
+ * eval scripts fill it: {@code get_prompt()} of the TWO style, system + " " + "USER: " + message + " " + "ASSISTANT:",
+ * the message being {@code DEFAULT_IMAGE_TOKEN + '\n' + question}; {@code plain} passes the prompt as is.
  */
 public enum PromptTemplate {
     VICUNA_V1("vicuna_v1") {
@@ -22,8 +23,9 @@ public enum PromptTemplate {
         }
     };
 
-    public static final String SYSTEM = "A chat between a curious human and an artificial intelligence assistant. "
-            + "The assistant gives helpful, detailed, and polite answers to the human's questions.";
+    /** conv_vicuna_v1's system line ("user", where conv_vicuna_v0 and conv_llava_v1 say "human"). */
+    public static final String SYSTEM = "A chat between a curious user and an artificial intelligence assistant. "
+            + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
 
     private final String id;
 

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class PromptTemplateTest {
     @Test
     void vicunaV1IsLlavaOnePointFivesConversationFormat() {
-        // conv_vicuna_v1: system + sep " " + "USER: " + message + sep " " + "ASSISTANT:"
-        assertEquals("A chat between a curious human and an artificial intelligence assistant. The assistant gives"
-                        + " helpful, detailed, and polite answers to the human's questions. USER: <image>\nWhat is it?"
+        // conv_vicuna_v1 (LLaVA's llava/conversation.py): system + sep " " + "USER: " + message + sep " " + "ASSISTANT:";
+        // its system line says "user" (conv_vicuna_v0 and conv_llava_v1 say "human").
+        assertEquals("A chat between a curious user and an artificial intelligence assistant. The assistant gives"
+                        + " helpful, detailed, and polite answers to the user's questions. USER: <image>\nWhat is it?"
                         + " ASSISTANT:",
                 PromptTemplate.byName("vicuna_v1").apply("What is it?", 1));
         assertEquals("Hi", PromptTemplate.byName("plain").apply("Hi", 0));
