@@ -23,7 +23,10 @@ public enum PromptTemplate {
         }
     };
 
-    /** conv_vicuna_v1's system line ("user", where conv_vicuna_v0 and conv_llava_v1 say "human"). */
+    /**
+     * conv_vicuna_v1's system line (LLaVA's llava/conversation.py; LLaVA-1.5's eval scripts pass --conv-mode
+     * vicuna_v1). "human" is conv_llava_v1's wording, a different template.
+     */
     public static final String SYSTEM = "A chat between a curious user and an artificial intelligence assistant. "
             + "The assistant gives helpful, detailed, and polite answers to the user's questions.";
 
