@@ -8,12 +8,12 @@ import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
-import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
@@ -120,7 +120,8 @@ public final class ScheduleComparison {
                     given = true;
                     return schedule;
                 }
-                String method = ScheduleSpec.parse(schedule.spec()).method();
+                // A spec starts with its method's name; a schedule of your own may use any spec at all.
+                String method = schedule.spec().split(":", 2)[0].strip().toLowerCase(Locale.ROOT);
                 return ScheduleMethods.find(method) == null ? schedule : Schedules.create(schedule.spec(), files);
             }
         };
