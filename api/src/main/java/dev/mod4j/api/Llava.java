@@ -5,6 +5,7 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.StreamingDecoder;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.runtime.accounting.ModelShape;
+import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
@@ -182,19 +183,16 @@ public final class Llava implements AutoCloseable {
     }
 
     /**
-     * The request under each schedule, the first being the reference, on one session reset between runs (as
-     * {@code ScheduleComparison.run} does, with the request's sampling and token callback).
+     * The request under each schedule, the first being the reference: {@code ScheduleComparison.run} (warm-up round,
+     * then {@code repeats} timed rounds) with the request's sampling, streaming each schedule's kept run.
      */
     Comparison comparison(String question, ImageInput image, PromptRows prompt, List<TokenSchedule> schedules,
-                          List<String> skipped, int maxNewTokens, SamplingOptions sampling, Consumer<String> onText) {
-        Session session = model.decoder().newSession(capacity(prompt, maxNewTokens));
-        // One unmeasured dense pass first, so the JIT has compiled the kernels before anything is timed.
-        session.prefill(prompt, null);
-        List<ScheduleRun> runs = new ArrayList<>();
-        for (TokenSchedule schedule : schedules) {
-            session.reset();
-            runs.add(run(session, prompt, schedule, maxNewTokens, sampling, onText));
-        }
+                          List<String> skipped, int maxNewTokens, SamplingOptions sampling, int repeats,
+                          Consumer<String> onText) {
+        List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt,
+                schedules.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
+                new ScheduleComparison.Settings(maxNewTokens, sampling, repeats),
+                onText == null ? null : () -> new TextStream(onText));
         return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
                 ModelShape.of(model.decoder().config()), runs,
                 runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
@@ -224,7 +222,7 @@ public final class Llava implements AutoCloseable {
      * Generated ids → text pieces as they come; the pieces of one run join to {@link #decode} of its tokens (ids
      * joined by commas when the model has no tokenizer).
      */
-    private final class TextStream implements IntConsumer {
+    private final class TextStream implements ScheduleComparison.TokenStream {
         private final Consumer<String> onText;
         private final StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
         private boolean first = true;
@@ -242,7 +240,8 @@ public final class Llava implements AutoCloseable {
             }
         }
 
-        void finish() {
+        @Override
+        public void finish() {
             String rest = decoder == null ? "" : decoder.finish();
             if (!rest.isEmpty()) {
                 onText.accept(rest);

@@ -1,6 +1,7 @@
 package dev.mod4j.api;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.TokenSchedule;
@@ -34,6 +35,7 @@ public final class Request {
     private int maxNewTokens = 32;
     private SamplingOptions sampling = SamplingOptions.GREEDY;
     private Consumer<String> onToken;
+    private int repeats = ScheduleComparison.DEFAULT_REPEATS;
 
     Request(Llava llava, ImageInput image, String question, PromptRows prompt) {
         this.llava = llava;
@@ -74,9 +76,22 @@ public final class Request {
     }
 
     /**
+     * Timed runs per schedule in {@link #compare}, after one untimed warm-up run of every schedule; the timings are
+     * the median and range over them. Default {@link ScheduleComparison#DEFAULT_REPEATS}.
+     */
+    public Request repeats(int repeats) {
+        if (repeats < 1) {
+            throw new InvalidInputException("repeats", "must be at least 1, got " + repeats);
+        }
+        this.repeats = repeats;
+        return this;
+    }
+
+    /**
      * Streams the answer: {@code onToken} gets each piece of decoded text as soon as the tokens that make it are
      * generated (a character split over several byte tokens arrives whole; special tokens are left out). The pieces
-     * of one run join to its {@link Answer#text()}. In {@link #compare}, the runs stream one after another.
+     * of one run join to its {@link Answer#text()}. In {@link #compare}, the kept runs (the first timed one of each
+     * schedule) stream one after another.
      */
     public Request onToken(Consumer<String> onToken) {
         this.onToken = Objects.requireNonNull(onToken, "onToken");
@@ -114,7 +129,7 @@ public final class Request {
         if (schedules.isEmpty()) {
             throw new InvalidInputException("schedules", "no schedule to run");
         }
-        return llava.comparison(question, image, prompt(), schedules, skipped, maxNewTokens, sampling, onToken);
+        return llava.comparison(question, image, prompt(), schedules, skipped, maxNewTokens, sampling, repeats, onToken);
     }
 
     private PromptRows prompt() {

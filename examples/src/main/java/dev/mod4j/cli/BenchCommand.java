@@ -2,13 +2,10 @@ package dev.mod4j.cli;
 
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
-import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.synthetic.ModelCache;
-import dev.mod4j.loaders.synthetic.RandomModelSpec;
-import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.cpu.MemoryReadBandwidth;
 import dev.mod4j.runtime.cpu.Parallel;
@@ -33,7 +30,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code mod4j bench}: prefill and decode throughput of the decoder on a random-weight model of a real shape,
- * written once into the cache directory. A program that prints a table, not a test.
+ * written once into the cache directory (by a JVM of its own, so that the peak RSS measured is the benchmark's). A
+ * program that prints a table, not a test.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prefill and decode tokens/s on a random model of a real shape (written once to the cache).")
@@ -99,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String dtypeName : dtypes) {
             DType dtype = DType.fromHeaderName(dtypeName.toUpperCase()).orElseThrow(() ->
                     new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
-            Path dir = ensureModel(root, config, dtype);
+            Path dir = BenchModelWriter.ensure(root, shape, dtype);
             for (String load : loads) {
                 LoadMode mode = load.equals("copy") ? LoadMode.COPY : LoadMode.MMAP;
                 System.gc();
@@ -169,14 +167,4 @@ final class BenchCommand implements Callable<Integer> {
         long decode = System.nanoTime() - t0;
         return new double[]{promptTokens / (bestPrefill / 1e9), (decodeTokens - 2) / (decode / 1e9)};
     }
-
-    private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
-        String name = "bench-" + config.hiddenSize() + "x" + config.numHiddenLayers() + "-" + dtype.name().toLowerCase();
-        return ModelCache.ensure(root, name, staging -> {
-            System.err.println("mod4j bench: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
-            RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
-                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f), staging);
-        });
-    }
-
 }

@@ -10,6 +10,7 @@ import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.RoutingTrace;
@@ -60,6 +61,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32")
     int maxNewTokens;
 
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "" + ScheduleComparison.DEFAULT_REPEATS,
+            description = "Timed runs per schedule, after one untimed warm-up run of every schedule; times are the"
+                    + " median, with the range (min–max) in parentheses. Default: ${DEFAULT-VALUE}.")
+    int repeats;
+
     @Option(names = "--flops", paramLabel = "CONVENTION", defaultValue = "exact",
             description = "How prefill compute is counted: exact (mod4j's multiply-adds of the layers it ran), gamma_mod"
                     + " (8nd²+4n²d+6ndm, all tokens), pdrop (4nd²+2n²d+3ndm, image tokens only) or fastv"
@@ -83,6 +89,9 @@ final class CompareCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-new-tokens", "must be between 1 and "
                     + GenerateCommand.MAX_NEW_TOKENS_LIMIT + ", got " + maxNewTokens);
         }
+        if (repeats < 1) {
+            throw new InvalidInputException("--repeats", "must be at least 1, got " + repeats);
+        }
         try (MultimodalModel model = modelOptions.open()) {
             List<float[]> images = modelOptions.images(model);
             PromptRows prompt = model.prompt(modelOptions.inputIds(model, images.size()), images);
@@ -104,7 +113,9 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
             FlopsConvention convention = convention(flops);
-            List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt, list, maxNewTokens);
+            List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt,
+                    list.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
+                    new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null);
             ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
@@ -155,16 +166,23 @@ final class CompareCommand implements Callable<Integer> {
         out.printf("prompt: %d positions (%d image tokens); reference for agreement, FLOPs and KV ratios: %s%n",
                 prompt.length(), prompt.imageRows().length == 0 ? 0 : (int) Arrays.stream(prompt.roles())
                         .filter(r -> r == dev.mod4j.runtime.prompt.TokenRole.IMAGE).count(), dense.spec());
-        out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", ComparisonTable.HEADERS.toArray());
+        int repeats = runs.getFirst().timings().repeats();
+        // With repeats a time cell reads "12.3 (11.9–13.0)": the columns widen to hold it.
+        String format = repeats == 1 ? "%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n"
+                : "%-34s %7s %6s %18s %22s %9s %10s %9s  %-22s %s%n";
+        out.printf(format, ComparisonTable.HEADERS.toArray());
         List<String> texts = runs.stream().map(r -> shorten(text(tokenizer, r.generation().tokens()), 40)).toList();
         for (ComparisonTable.Row row : ComparisonTable.rows(runs, texts, convention, shape)) {
             List<String> c = row.cells();
-            out.printf("%-34s %7s %6s %10s %10s %9s %10s %9s  %-22s %s%n", shorten(c.get(0), 34), c.get(1), c.get(2),
+            out.printf(format, shorten(c.get(0), 34), c.get(1), c.get(2),
                     c.get(3), c.get(4), c.get(5), c.get(6), c.get(7), c.get(8), c.get(9));
         }
         out.println("FLOPs: prefill compute relative to the dense model on the same prompt, counted as " + convention
                 + (convention == FlopsConvention.EXACT ? " (the multiply-adds mod4j performed, LM head included)"
                 : " (the paper's formula, docs/methods.md §2)") + "; KV ratio relative to the first schedule.");
+        out.println(repeats == 1 ? "Times: one timed run per schedule, after a warm-up run of every schedule."
+                : "Times: median (min–max) of " + repeats + " timed runs per schedule, after a warm-up run of every"
+                + " schedule.");
         for (String s : skipped) {
             out.println("skipped: " + s);
         }
@@ -181,8 +199,14 @@ final class CompareCommand implements Callable<Integer> {
             m.put("text", text(tokenizer, r.generation().tokens()));
             m.put("agreement", r.agreementWith(reference));
             m.put("first_divergence", r.firstDivergence(reference));
-            m.put("prefill_ms", r.generation().prefillMillis());
-            m.put("decode_tokens_per_s", r.generation().decodeTokensPerSecond());
+            // Times: the median over the timed repeats, then their range.
+            m.put("prefill_ms", r.timings().prefillMillis().median());
+            m.put("decode_tokens_per_s", r.timings().decodeTokensPerSecond().median());
+            m.put("prefill_ms_min", r.timings().prefillMillis().min());
+            m.put("prefill_ms_max", r.timings().prefillMillis().max());
+            m.put("decode_tokens_per_s_min", r.timings().decodeTokensPerSecond().min());
+            m.put("decode_tokens_per_s_max", r.timings().decodeTokensPerSecond().max());
+            m.put("repeats", r.timings().repeats());
             m.put("prefill_macs", r.prefillMacs());
             m.put("total_macs", r.totalMacs());
             m.put("flops_convention", convention.name().toLowerCase());

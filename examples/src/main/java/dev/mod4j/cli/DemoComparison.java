@@ -7,7 +7,6 @@ import dev.mod4j.report.ComparisonReport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
-import dev.mod4j.runtime.schedule.TokenSchedule;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,8 +35,6 @@ final class DemoComparison {
     static Comparison withPModTwin(Comparison comparison, Path model, int maxNewTokens) {
         Path twin = PModDemoModel.ensure(model);
         try (Llava pmod = Llava.open(twin)) {
-            pmod.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(2)
-                    .compare(List.of(pmod.schedule("pmod")));
             Comparison run = pmod.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
                     .compare(List.of(pmod.schedule("pmod")));
             List<ScheduleRun> runs = new ArrayList<>(comparison.runs());
@@ -56,11 +53,10 @@ final class DemoComparison {
             out.println("question: " + DemoAssets.QUESTION + "  (image: the bundled demo-image.png, preprocessed to "
                     + llava.model().visionConfig().imageSize() + " px)");
             List<String> skipped = new ArrayList<>();
-            List<TokenSchedule> schedules = llava.schedules(SCHEDULES, skipped);
-            // An untimed round first: on a model this small, the first run of each code path is mostly JIT compilation.
-            llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(2).compare(schedules, skipped);
+            // The comparison warms every schedule up before timing it (on a model this small, the first run of each
+            // code path is mostly JIT compilation), then reports the median of its repeats.
             Comparison comparison = llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
-                    .compare(llava.schedules(SCHEDULES, new ArrayList<>()), skipped);
+                    .compare(llava.schedules(SCHEDULES, skipped), skipped);
             String twinNote = null;
             if (skipped.stream().anyMatch(s -> s.startsWith("pmod"))) {
                 comparison = withPModTwin(comparison, model, maxNewTokens);

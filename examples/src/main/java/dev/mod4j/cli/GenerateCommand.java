@@ -62,6 +62,10 @@ final class GenerateCommand implements Callable<Integer> {
             + " (also what happens when the model has no tokenizer.json).")
     boolean printIds;
 
+    @Option(names = "--verbose-prompt", description = "Print the final prompt (after the template) and its token ids"
+            + " on stderr before generating.")
+    boolean verbosePrompt;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -71,10 +75,17 @@ final class GenerateCommand implements Callable<Integer> {
                     + ", got " + maxNewTokens);
         }
         SamplingOptions sampling = greedy ? SamplingOptions.GREEDY : new SamplingOptions(temperature, topK, topP, seed);
+        long loadStart = System.nanoTime();
         try (MultimodalModel model = modelOptions.open()) {
+            long requestStart = System.nanoTime();
             List<float[]> images = modelOptions.images(model);
             int[] ids = modelOptions.inputIds(model, images.size());
+            if (verbosePrompt) {
+                printPrompt(err, model, ids);
+            }
+            long towerStart = System.nanoTime();
             PromptRows prompt = model.prompt(ids, images);
+            long towerNanos = System.nanoTime() - towerStart;
             int context = model.decoder().config().maxPositionEmbeddings();
             if (prompt.length() >= context) {
                 throw new InvalidInputException("prompt", prompt.length() + " positions (text + image rows) do not fit"
@@ -86,8 +97,12 @@ final class GenerateCommand implements Callable<Integer> {
             Tokenizer tokenizer = printIds ? null : modelOptions.tokenizerIfPresent();
             StreamingDecoder stream = tokenizer == null ? null : tokenizer.streamingDecoder(true);
             List<Integer> eos = model.decoder().config().eosTokenIds();
+            long[] firstToken = {0};
             GenerationResult result = Generator.generate(session, prompt, capacity - prompt.length(), eos, sampling,
                     token -> {
+                        if (firstToken[0] == 0) {
+                            firstToken[0] = System.nanoTime();
+                        }
                         if (stream != null) {
                             out.print(stream.next(token));
                             out.flush();
@@ -98,12 +113,43 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 out.println(Arrays.stream(result.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
             }
-            err.printf("prompt %d positions (%d image rows), prefill %.1f ms, %d new tokens, decode %.2f tokens/s%s%n",
-                    prompt.length(), prompt.imageRows().length / model.decoder().config().hiddenSize(),
-                    result.prefillMillis(), result.tokens().length, result.decodeTokensPerSecond(),
+            int imageRows = prompt.imageRows().length / model.decoder().config().hiddenSize();
+            // The phases llama.cpp's llama_perf separates: load, image encoding, prompt processing, first token, decode.
+            err.printf("prompt %d positions (%d image rows) | load %.1f ms | vision tower + projector %.1f ms (%d"
+                            + " image%s) | prefill %.1f ms (%.1f positions/s) | time to first token %s | %d new tokens,"
+                            + " decode %.2f tokens/s (%.2f ms per token)%s%n",
+                    prompt.length(), imageRows, (requestStart - loadStart) / 1e6, towerNanos / 1e6, images.size(),
+                    images.size() == 1 ? "" : "s", result.prefillMillis(),
+                    prompt.length() / (result.prefillMillis() / 1e3),
+                    firstToken[0] == 0 ? "-" : String.format("%.1f ms", (firstToken[0] - requestStart) / 1e6),
+                    result.tokens().length, result.decodeTokensPerSecond(),
+                    result.decodeTokensPerSecond() > 0 ? 1000 / result.decodeTokensPerSecond() : 0,
                     result.stoppedOnEos() ? ", stopped at eos" : "");
             scheduleOptions.writeTrace(session);
         }
         return 0;
+    }
+
+    /** The prompt as the model gets it: the text the ids decode to (image placeholders as {@code <image>}), the ids. */
+    private void printPrompt(PrintWriter err, MultimodalModel model, int[] ids) {
+        Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
+        int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
+        StringBuilder text = new StringBuilder();
+        int from = 0;
+        for (int i = 0; i <= ids.length; i++) {
+            if (i == ids.length || ids[i] == placeholder) {
+                if (tokenizer != null && i > from) {
+                    text.append(tokenizer.decode(Arrays.copyOfRange(ids, from, i), false));
+                }
+                if (i < ids.length) {
+                    text.append("<image>");
+                }
+                from = i + 1;
+            }
+        }
+        err.println("prompt text: " + (tokenizer == null ? "(no tokenizer)" : text));
+        err.println("prompt ids (" + ids.length + "): "
+                + Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        err.flush();
     }
 }

@@ -35,6 +35,21 @@ public final class Mod4j {
         cli.setOut(out);
         cli.setErr(err);
         ScheduleOptions.addMethodsToHelp(cli);
+        // Bad options: one line (picocli would print the whole usage), with picocli's suggestion for a misspelling.
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine command = e.getCommandLine();
+            if (!(e instanceof CommandLine.UnmatchedArgumentException) && !command.getUnmatchedArguments().isEmpty()) {
+                // A misspelt option also leaves a required one "missing": name the misspelling, the real mistake.
+                e = new CommandLine.UnmatchedArgumentException(command, command.getUnmatchedArguments());
+            }
+            String message = e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                message += " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+            }
+            String name = command.getCommandSpec().qualifiedName();
+            err.println(name + ": " + message + "; see " + name + " --help");
+            return EXIT_BAD_INPUT;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));

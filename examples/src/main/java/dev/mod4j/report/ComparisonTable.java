@@ -4,6 +4,7 @@ import dev.mod4j.api.Comparison;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.compare.Spread;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,19 +27,21 @@ public final class ComparisonTable {
      *
      * @param agreement        share of the reference's tokens this run reproduced at the same position
      * @param firstDivergence  index of the first token that differs from the reference, -1 when none does
+     * @param prefillMillis    prefill time: median and range (min–max) over the timed repeats
+     * @param decodeTokensPerSecond decode speed: median and range over the timed repeats
      * @param flopsRatio       prefill compute relative to the dense model on the same prompt (the convention's count)
      * @param kvRatio          KV-cache bytes relative to the reference's
      * @param imageTokens      run-length form of the image tokens each layer processed ("64×2 32×6")
      */
-    public record Row(String schedule, double agreement, int firstDivergence, double prefillMillis,
-                      double decodeTokensPerSecond, long prefillMacs, double flopsRatio, long kvCacheBytes,
+    public record Row(String schedule, double agreement, int firstDivergence, Spread prefillMillis,
+                      Spread decodeTokensPerSecond, long prefillMacs, double flopsRatio, long kvCacheBytes,
                       double kvRatio, String imageTokens, String output) {
 
         /** The cells under {@link #HEADERS}. */
         public List<String> cells() {
             return List.of(schedule, String.format("%.0f%%", 100 * agreement),
-                    firstDivergence < 0 ? "-" : String.valueOf(firstDivergence), String.format("%.1f", prefillMillis),
-                    String.format("%.2f", decodeTokensPerSecond), String.format("%.1f%%", 100 * flopsRatio),
+                    firstDivergence < 0 ? "-" : String.valueOf(firstDivergence), prefillMillis.format("%.1f"),
+                    decodeTokensPerSecond.format("%.2f"), String.format("%.1f%%", 100 * flopsRatio),
                     bytes(kvCacheBytes), String.format("%.1f%%", 100 * kvRatio), imageTokens, printable(output));
         }
     }
@@ -57,7 +60,7 @@ public final class ComparisonTable {
         for (int i = 0; i < runs.size(); i++) {
             ScheduleRun r = runs.get(i);
             rows.add(new Row(r.spec(), r.agreementWith(referenceTokens), r.firstDivergence(referenceTokens),
-                    r.generation().prefillMillis(), r.generation().decodeTokensPerSecond(), r.prefillMacs(),
+                    r.timings().prefillMillis(), r.timings().decodeTokensPerSecond(), r.prefillMacs(),
                     r.prefillFlops(convention, shape).ratioToDense(), r.kvCacheBytes(),
                     ratio(r.kvCacheBytes(), reference.kvCacheBytes()), r.imageTokensCompact(), texts.get(i)));
         }

@@ -2,20 +2,25 @@ package dev.mod4j.report;
 
 import dev.mod4j.api.Comparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.compare.Spread;
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.schedule.LayerRecord;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.CategoryItemRendererState;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.category.CategoryDataset;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -23,12 +28,16 @@ import org.jfree.data.xy.XYSeriesCollection;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Rectangle2D;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -124,15 +133,25 @@ public final class ReportCharts {
         return chart;
     }
 
-    /** Prefill time and decode time per token, one pair of bars per schedule. */
+    /**
+     * Prefill time and decode time per token, one pair of bars per schedule: the median over the timed repeats, with
+     * the range (min–max) as an error bar.
+     */
     public static JFreeChart latency(Comparison comparison) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
+        Map<String, Spread> ranges = new HashMap<>();
         for (ScheduleRun run : comparison.runs()) {
-            data.addValue(run.generation().prefillMillis(), "prefill (ms)", label(run.spec()));
-            double tps = run.generation().decodeTokensPerSecond();
-            data.addValue(tps > 0 ? 1000 / tps : 0, "decode (ms per token)", label(run.spec()));
+            Spread prefill = run.timings().prefillMillis();
+            Spread decode = run.timings().decodeMillisPerToken();
+            data.addValue(prefill.median(), "prefill (ms)", label(run.spec()));
+            data.addValue(decode.median(), "decode (ms per token)", label(run.spec()));
+            ranges.put("prefill (ms)\u0000" + label(run.spec()), prefill);
+            ranges.put("decode (ms per token)\u0000" + label(run.spec()), decode);
         }
-        JFreeChart chart = ChartFactory.createBarChart("Latency (this machine, one run each)", null, "milliseconds",
+        int repeats = comparison.runs().stream().mapToInt(r -> r.timings().repeats()).max().orElse(1);
+        String title = repeats == 1 ? "Latency (this machine, one run each)"
+                : "Latency (this machine, median of " + repeats + " runs, bars: min–max)";
+        JFreeChart chart = ChartFactory.createBarChart(title, null, "milliseconds",
                 data, PlotOrientation.HORIZONTAL, true, false, false);
         style(chart);
         CategoryPlot plot = chart.getCategoryPlot();
@@ -142,13 +161,55 @@ public final class ReportCharts {
         plot.getDomainAxis().setTickLabelFont(LABEL_FONT);
         plot.getRangeAxis().setTickLabelFont(LABEL_FONT);
         plot.getRangeAxis().setLabelFont(LABEL_FONT);
-        BarRenderer renderer = (BarRenderer) plot.getRenderer();
+        BarRenderer renderer = new RangeBarRenderer(ranges);
+        plot.setRenderer(renderer);
+        double top = ranges.values().stream().mapToDouble(Spread::max).max().orElse(0);
+        if (top > 0) {
+            plot.getRangeAxis().setRange(0, top * 1.08); // room for the longest error bar
+        }
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setItemMargin(0.05);
         renderer.setSeriesPaint(0, new Color(0x00, 0x72, 0xB2));
         renderer.setSeriesPaint(1, new Color(0x9A, 0xC8, 0xEB));
         return chart;
+    }
+
+    /** Bars at the median with a whisker over the range (min–max) of each value, in horizontal plots. */
+    private static final class RangeBarRenderer extends BarRenderer {
+        private final Map<String, Spread> ranges;
+
+        RangeBarRenderer(Map<String, Spread> ranges) {
+            this.ranges = ranges;
+        }
+
+        @Override
+        public void drawItem(Graphics2D g2, CategoryItemRendererState state, Rectangle2D dataArea, CategoryPlot plot,
+                             CategoryAxis domainAxis, ValueAxis rangeAxis, CategoryDataset dataset, int row, int column,
+                             int pass) {
+            super.drawItem(g2, state, dataArea, plot, domainAxis, rangeAxis, dataset, row, column, pass);
+            Spread range = ranges.get(dataset.getRowKey(row) + "\u0000" + dataset.getColumnKey(column));
+            if (pass != 0 || range == null || range.count() < 2) {
+                return;
+            }
+            PlotOrientation orientation = plot.getOrientation();
+            double middle = calculateBarW0(plot, orientation, dataArea, domainAxis, state, row, column)
+                    + state.getBarWidth() / 2;
+            double low = rangeAxis.valueToJava2D(range.min(), dataArea, plot.getRangeAxisEdge());
+            double high = rangeAxis.valueToJava2D(range.max(), dataArea, plot.getRangeAxisEdge());
+            double cap = Math.max(2, state.getBarWidth() / 4);
+            g2.setPaint(Color.DARK_GRAY);
+            g2.setStroke(new BasicStroke(1.2f));
+            if (orientation == PlotOrientation.HORIZONTAL) {
+                g2.draw(new Line2D.Double(low, middle, high, middle));
+                g2.draw(new Line2D.Double(low, middle - cap, low, middle + cap));
+                g2.draw(new Line2D.Double(high, middle - cap, high, middle + cap));
+            } else {
+                g2.draw(new Line2D.Double(middle, low, middle, high));
+                g2.draw(new Line2D.Double(middle - cap, low, middle + cap, low));
+                g2.draw(new Line2D.Double(middle - cap, high, middle + cap, high));
+            }
+        }
     }
 
     /** Writes {@code chart} as a PNG of {@code width}×{@code height} CSS pixels at twice the resolution (sharp on

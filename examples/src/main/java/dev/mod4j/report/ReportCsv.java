@@ -23,10 +23,14 @@ public final class ReportCsv {
     private ReportCsv() {
     }
 
-    /** schedule, agreement, first_divergence, prefill_ms, ..., output: the table's numbers unrounded. */
+    /**
+     * schedule, agreement, first_divergence, prefill_ms, ..., output: the table's numbers unrounded (times as the
+     * median over the timed repeats, then their min and max).
+     */
     public static String schedules(Comparison comparison, FlopsConvention convention) {
         List<String> lines = new ArrayList<>();
-        lines.add("schedule,agreement,first_divergence,prefill_ms,decode_tokens_per_s,new_tokens,prefill_macs,"
+        lines.add("schedule,agreement,first_divergence,prefill_ms,decode_tokens_per_s,prefill_ms_min,prefill_ms_max,"
+                + "decode_tokens_per_s_min,decode_tokens_per_s_max,repeats,new_tokens,prefill_macs,"
                 + "total_macs,flops_convention,prefill_flops_ratio_to_dense,kv_cache_entries,kv_cache_bytes,kv_cache_ratio,image_tokens_per_layer,output");
         List<ComparisonTable.Row> rows = ComparisonTable.rows(comparison.runs(), comparison.texts(), convention,
                 comparison.shape());
@@ -34,8 +38,11 @@ public final class ReportCsv {
             ComparisonTable.Row row = rows.get(i);
             ScheduleRun run = comparison.runs().get(i);
             lines.add(String.join(",", field(row.schedule()), number(row.agreement()),
-                    String.valueOf(row.firstDivergence()), number(row.prefillMillis()),
-                    number(row.decodeTokensPerSecond()), String.valueOf(run.generation().tokens().length),
+                    String.valueOf(row.firstDivergence()), number(row.prefillMillis().median()),
+                    number(row.decodeTokensPerSecond().median()), number(row.prefillMillis().min()),
+                    number(row.prefillMillis().max()), number(row.decodeTokensPerSecond().min()),
+                    number(row.decodeTokensPerSecond().max()), String.valueOf(row.prefillMillis().count()),
+                    String.valueOf(run.generation().tokens().length),
                     String.valueOf(run.prefillMacs()), String.valueOf(run.totalMacs()),
                     convention.name().toLowerCase(java.util.Locale.ROOT), number(row.flopsRatio()),
                     String.valueOf(run.kvCacheEntries()), String.valueOf(run.kvCacheBytes()), number(row.kvRatio()),

@@ -6,6 +6,7 @@ import dev.mod4j.runtime.accounting.FlopsConvention;
 import java.awt.Color;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 
 /**
@@ -102,9 +103,10 @@ final class ReportPage {
                 .append("\" alt=\"Multiply-adds per decoder layer, per schedule\" width=\"540\" height=\"380\">\n")
                 .append("<img src=\"").append(files.latencyChart())
                 .append("\" alt=\"Prefill and decode latency per schedule\" width=\"540\" height=\"380\">\n</div>\n")
-                .append("<p class=\"foot\">Latency: one greedy run per schedule on this machine, after an untimed")
-                .append(" dense pass; on a model this small it is dominated by JIT compilation and fixed costs, so judge")
-                .append(" speed on a real checkpoint. MACs are exact, counted from what each layer processed.</p>\n")
+                .append("<p class=\"foot\">Latency on this machine: the median of ").append(repeats(c))
+                .append(" timed runs per schedule (error bars and the table's parentheses: min–max), after one untimed")
+                .append(" warm-up run of every schedule. On a model this small fixed costs dominate, so judge speed on a")
+                .append(" real checkpoint. MACs are exact, counted from what each layer processed.</p>\n")
                 .append("</section>\n");
         h.append("<section>\n<h2>Raw data</h2>\n<ul>\n")
                 .append("<li><a href=\"").append(files.schedulesCsv()).append("\">").append(files.schedulesCsv())
@@ -165,6 +167,12 @@ final class ReportPage {
                     .append("</div>\n");
         }
         h.append("</section>\n");
+    }
+
+    /** "3" or "1–3": the timed repeats behind the runs' times. */
+    private static String repeats(Comparison c) {
+        IntSummaryStatistics n = c.runs().stream().mapToInt(r -> r.timings().repeats()).summaryStatistics();
+        return n.getMin() == n.getMax() ? String.valueOf(n.getMin()) : n.getMin() + "–" + n.getMax();
     }
 
     private static String hex(Color color) {

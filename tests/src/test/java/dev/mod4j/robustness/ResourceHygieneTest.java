@@ -29,7 +29,7 @@ class ResourceHygieneTest {
     void openingAndClosingAModelManyTimesLeaksNoMappingsOrDescriptors() throws Exception {
         Path dir = Path.of(getClass().getResource("/golden/llava-original-f32/config.json").toURI()).getParent();
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc");
-        try (MultimodalModel warm = MultimodalModel.load(dir)) {
+        try (MultimodalModel _ = MultimodalModel.load(dir)) {
             assertTrue(mappingsOf(dir) > 0, "a loaded model maps its safetensors files");
         }
         long fdsBefore = openFileDescriptors();

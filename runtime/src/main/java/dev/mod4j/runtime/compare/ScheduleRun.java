@@ -20,9 +20,22 @@ import java.util.List;
  * @param totalMacs        the same over prefill and all decode steps
  * @param kvCacheEntries   KV entries held after generation, summed over layers
  * @param kvCacheBytes     bytes those entries occupy as stored
+ * @param timings          prefill and decode times over the timed repeats ({@code generation} is the first of them)
  */
 public record ScheduleRun(String spec, GenerationResult generation, RoutingTrace trace, long prefillMacs,
-                          long totalMacs, long kvCacheEntries, long kvCacheBytes) {
+                          long totalMacs, long kvCacheEntries, long kvCacheBytes, RunTimings timings) {
+
+    /** A run timed once: its timings are the generation's. */
+    public ScheduleRun(String spec, GenerationResult generation, RoutingTrace trace, long prefillMacs, long totalMacs,
+                       long kvCacheEntries, long kvCacheBytes) {
+        this(spec, generation, trace, prefillMacs, totalMacs, kvCacheEntries, kvCacheBytes,
+                RunTimings.of(List.of(generation)));
+    }
+
+    /** The same run with the timings of all its repeats. */
+    public ScheduleRun withTimings(RunTimings timings) {
+        return new ScheduleRun(spec, generation, trace, prefillMacs, totalMacs, kvCacheEntries, kvCacheBytes, timings);
+    }
 
     /**
      * The run's forward passes as the accounting sees them (step 0 = prefill, then each decode step): per layer, the
