@@ -76,7 +76,7 @@ public final class Request {
     }
 
     /**
-     * Timed runs per schedule in {@link #compare}, after one untimed warm-up run of every schedule; the timings are
+     * Timed runs per schedule in {@link #compare}, after untimed warm-up runs of every schedule; the timings are
      * the median and range over them. Default {@link ScheduleComparison#DEFAULT_REPEATS}.
      */
     public Request repeats(int repeats) {

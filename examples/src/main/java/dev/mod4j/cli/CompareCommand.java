@@ -62,7 +62,8 @@ final class CompareCommand implements Callable<Integer> {
     int maxNewTokens;
 
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "" + ScheduleComparison.DEFAULT_REPEATS,
-            description = "Timed runs per schedule, after one untimed warm-up run of every schedule; times are the"
+            description = "Timed runs per schedule, after untimed warm-up runs of every schedule (one round, or half a"
+                    + " second of rounds on a small model); times are the"
                     + " median, with the range (min–max) in parentheses. Default: ${DEFAULT-VALUE}.")
     int repeats;
 

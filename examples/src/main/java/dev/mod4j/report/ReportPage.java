@@ -104,8 +104,8 @@ final class ReportPage {
                 .append("<img src=\"").append(files.latencyChart())
                 .append("\" alt=\"Prefill and decode latency per schedule\" width=\"540\" height=\"380\">\n</div>\n")
                 .append("<p class=\"foot\">Latency on this machine: the median of ").append(repeats(c))
-                .append(" timed runs per schedule (error bars and the table's parentheses: min–max), after one untimed")
-                .append(" warm-up run of every schedule. On a model this small fixed costs dominate, so judge speed on a")
+                .append(" timed runs per schedule (error bars and the table's parentheses: min–max), after untimed")
+                .append(" warm-up runs of every schedule (at least one each, half a second in all). On a model this small fixed costs dominate, so judge speed on a")
                 .append(" real checkpoint. MACs are exact, counted from what each layer processed.</p>\n")
                 .append("</section>\n");
         h.append("<section>\n<h2>Raw data</h2>\n<ul>\n")

@@ -19,12 +19,18 @@ import java.util.function.Supplier;
 
 /**
  * Runs one request under several schedules, on one session's worth of memory at a time, and times them fairly: first
- * one untimed warm-up round (every schedule run once, as it will be timed, so the JIT has compiled every schedule's
- * code paths, the first schedule's decode included), then {@code repeats} timed rounds. Rounds go over all schedules
+ * untimed warm-up rounds (every schedule run as it will be timed, so the JIT has compiled every schedule's code
+ * paths, the first schedule's decode included; one round, or as many as fill half a second), then {@code repeats} timed rounds. Rounds go over all schedules
  * in turn, so a slow spell of a shared machine lands on every schedule rather than on one. The first timed round's
  * runs are kept (tokens, trace, MACs); every round's times make the {@link RunTimings}.
  */
 public final class ScheduleComparison {
+    /** Least time the untimed warm-up rounds take together, however fast one round is. */
+    static final long MIN_WARM_UP_NANOS = 500_000_000L;
+
+    /** Most warm-up rounds, for a model so small that rounds take no measurable time. */
+    static final int MAX_WARM_UP_ROUNDS = 200;
+
     /** Timed repeats when the caller does not say. */
     public static final int DEFAULT_REPEATS = 3;
 
@@ -79,8 +85,15 @@ public final class ScheduleComparison {
                                         Supplier<? extends TokenStream> streamed) {
         int capacity = Math.min(decoder.config().maxPositionEmbeddings(), prompt.length() + settings.maxNewTokens());
         Session session = decoder.newSession(capacity);
-        for (Supplier<TokenSchedule> schedule : schedules) {
-            generate(session, prompt, schedule.get(), capacity, decoder, settings, null);
+        // On a small model one round is a few milliseconds, too little for the JIT to finish compiling the token
+        // loop, so the first timed schedule would still pay for it: warm up for a minimum time as well (a real
+        // checkpoint's single round takes far longer than that).
+        long warmUpStart = System.nanoTime();
+        for (int round = 0; round == 0 || round < MAX_WARM_UP_ROUNDS
+                && System.nanoTime() - warmUpStart < MIN_WARM_UP_NANOS; round++) {
+            for (Supplier<TokenSchedule> schedule : schedules) {
+                generate(session, prompt, schedule.get(), capacity, decoder, settings, null);
+            }
         }
         List<ScheduleRun> kept = new ArrayList<>();
         List<List<GenerationResult>> timed = new ArrayList<>();
