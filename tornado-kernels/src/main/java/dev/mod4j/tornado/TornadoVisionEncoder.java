@@ -1,6 +1,7 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -29,7 +30,7 @@ final class TornadoVisionEncoder implements VisionEncoder, AutoCloseable {
     @Override
     public float[] hiddenState(float[] pixels, int index, BiConsumer<Integer, float[]> observer) {
         synchronized (deviceLock) {
-            graphs.embed(patchColumns(pixels));
+            graphs.embed(PatchColumns.of(config, pixels));
             float[] state = null;
             if (observer != null) {
                 state = graphs.download();
@@ -45,28 +46,6 @@ final class TornadoVisionEncoder implements VisionEncoder, AutoCloseable {
             }
             return observer == null ? graphs.download() : state;
         }
-    }
-
-    /** The patches as rows in the convolution weight's (channel, row, column) order, row by row over the grid. */
-    private float[] patchColumns(float[] pixels) {
-        int p = config.patchSize();
-        int grid = config.patchesPerSide();
-        int size = config.imageSize();
-        int channels = config.numChannels();
-        int patchLength = channels * p * p;
-        float[] columns = new float[grid * grid * patchLength];
-        for (int py = 0; py < grid; py++) {
-            for (int px = 0; px < grid; px++) {
-                int base = (py * grid + px) * patchLength;
-                for (int c = 0; c < channels; c++) {
-                    for (int ky = 0; ky < p; ky++) {
-                        System.arraycopy(pixels, (c * size + py * p + ky) * size + px * p, columns,
-                                base + (c * p + ky) * p, p);
-                    }
-                }
-            }
-        }
-        return columns;
     }
 
     @Override

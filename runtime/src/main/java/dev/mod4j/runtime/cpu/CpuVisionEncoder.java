@@ -1,6 +1,7 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.Linear;
@@ -79,25 +80,8 @@ public final class CpuVisionEncoder implements VisionEncoder {
     /** Class token + patch embeddings + position embeddings, [tokens × hidden]. */
     private float[] embeddings(float[] pixels) {
         int h = config.hiddenSize();
-        int p = config.patchSize();
-        int grid = config.patchesPerSide();
-        int size = config.imageSize();
-        int channels = config.numChannels();
-        int patchLength = channels * p * p;
-        int patches = grid * grid;
-        // im2col in the convolution weight's (channel, row, column) order; patches row by row over the grid.
-        float[] columns = new float[patches * patchLength];
-        for (int py = 0; py < grid; py++) {
-            for (int px = 0; px < grid; px++) {
-                int base = (py * grid + px) * patchLength;
-                for (int c = 0; c < channels; c++) {
-                    for (int ky = 0; ky < p; ky++) {
-                        System.arraycopy(pixels, (c * size + py * p + ky) * size + px * p, columns,
-                                base + (c * p + ky) * p, p);
-                    }
-                }
-            }
-        }
+        int patches = config.patchCount();
+        float[] columns = PatchColumns.of(config, pixels);
         float[] x = new float[(patches + 1) * h];
         System.arraycopy(weights.classEmbedding(), 0, x, 0, h);
         MatmulKernel.multiply(x, h, columns, 0, patches, weights.patchEmbedding(), parallel);
