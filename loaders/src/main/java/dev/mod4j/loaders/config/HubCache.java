@@ -1,8 +1,9 @@
 package dev.mod4j.loaders.config;
 
+import dev.mod4j.loaders.SmallFiles;
+
 import dev.mod4j.loaders.InvalidInputException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -58,11 +59,8 @@ public record HubCache(Path root) {
         String revision = "main";
         Path ref = repo.resolve("refs").resolve("main");
         if (Files.isRegularFile(ref)) {
-            try {
-                revision = Files.readString(ref).strip();
-            } catch (IOException e) {
-                return null;
-            }
+            // A ref names a commit: 40 hex digits; anything much larger is not a ref.
+            revision = SmallFiles.readText(ref, 1024).strip();
         }
         if (!revision.matches("[\\w.-]+")) {
             return null;

@@ -8,15 +8,11 @@ import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.safetensors.Tensor;
 import dev.mod4j.loaders.safetensors.TensorInfo;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,36 +58,15 @@ public final class PyTorchFile implements CheckpointFile {
 
     public static PyTorchFile open(Path path, LoadMode mode) {
         String name = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        record StateDict(Map<String, View> views, Map<String, String> unreadable) {
+        }
+        return FileBytes.open(path, mode, (mapped, size) -> {
             refuseIfNotZip(mapped, name);
             Map<String, View> views = new LinkedHashMap<>();
             Map<String, String> unreadable = new LinkedHashMap<>();
             readStateDict(mapped, name, views, unreadable);
-            if (mode == LoadMode.MMAP) {
-                return new PyTorchFile(path, arena, mapped, Collections.unmodifiableMap(views), unreadable);
-            }
-            arena.close();
-            Arena owned = Arena.ofShared();
-            try {
-                return new PyTorchFile(path, owned, FileBytes.copy(channel, size, owned, name),
-                        Collections.unmodifiableMap(views), unreadable);
-            } catch (IOException | RuntimeException e) {
-                owned.close();
-                throw e;
-            }
-        } catch (NoSuchFileException e) {
-            closeIfOpen(arena);
-            throw new CheckpointFormatException(name, "file not found");
-        } catch (IOException e) {
-            closeIfOpen(arena);
-            throw new CheckpointFormatException(name, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            closeIfOpen(arena);
-            throw e;
-        }
+            return new StateDict(Collections.unmodifiableMap(views), unreadable);
+        }, (dict, arena, bytes) -> new PyTorchFile(path, arena, bytes, dict.views(), dict.unreadable()));
     }
 
     private static void refuseIfNotZip(MemorySegment file, String name) {
@@ -223,12 +198,6 @@ public final class PyTorchFile implements CheckpointFile {
                     + (entry.method() == ZipArchive.DEFLATED ? "deflated" : "compressed (method " + entry.method() + ")")
                     + "; torch.save stores entries uncompressed and mod4j maps them in place, so the file was"
                     + " probably re-zipped: save it again with torch.save");
-        }
-    }
-
-    private static void closeIfOpen(Arena arena) {
-        if (arena.scope().isAlive()) {
-            arena.close();
         }
     }
 

@@ -5,10 +5,69 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
-/** A whole checkpoint file read into off-heap memory for {@link LoadMode#COPY}, shared by the file formats. */
+/**
+ * How every checkpoint format opens its files: mapped, its layout read from the mapping, then either kept mapped
+ * ({@link LoadMode#MMAP}) or read whole into off-heap memory ({@link LoadMode#COPY}).
+ */
 public final class FileBytes {
     private FileBytes() {
+    }
+
+    /** Reads a format's layout (header, index of tensors) from the mapped file; throws on a malformed file. */
+    @FunctionalInterface
+    public interface LayoutReader<L> {
+        L read(MemorySegment mapped, long size);
+    }
+
+    /** Makes the opened file from its layout and the memory that holds its bytes (owned by {@code arena}). */
+    @FunctionalInterface
+    public interface Opened<L, F> {
+        F of(L layout, Arena arena, MemorySegment bytes);
+    }
+
+    /**
+     * Opens {@code path}: maps it, reads its layout, and hands the mapping (MMAP) or a copy in memory (COPY) to
+     * {@code opened}. A missing or unreadable file is a one-line {@link CheckpointFormatException}; nothing stays
+     * mapped or allocated when opening fails.
+     */
+    public static <L, F> F open(Path path, LoadMode mode, LayoutReader<L> reader, Opened<L, F> opened) {
+        String name = path.toString();
+        Arena arena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = channel.size();
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            L layout = reader.read(mapped, size);
+            if (mode == LoadMode.MMAP) {
+                return opened.of(layout, arena, mapped);
+            }
+            arena.close();
+            Arena owned = Arena.ofShared();
+            try {
+                return opened.of(layout, owned, copy(channel, size, owned, name));
+            } catch (IOException | RuntimeException e) {
+                owned.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            closeIfOpen(arena);
+            throw new CheckpointFormatException(name, "file not found");
+        } catch (IOException e) {
+            closeIfOpen(arena);
+            throw new CheckpointFormatException(name, "cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeIfOpen(arena);
+            throw e;
+        }
+    }
+
+    private static void closeIfOpen(Arena arena) {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     /**

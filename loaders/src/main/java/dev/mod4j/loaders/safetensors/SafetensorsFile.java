@@ -1,14 +1,10 @@
 package dev.mod4j.loaders.safetensors;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,43 +31,14 @@ public final class SafetensorsFile implements CheckpointFile {
 
     public static SafetensorsFile open(Path path, LoadMode mode) {
         String name = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
+        return FileBytes.open(path, mode, (mapped, size) -> {
             if (size < 8) {
                 throw new CheckpointFormatException(name, "file is " + size + " bytes, too short for the 8-byte header length");
             }
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long declared = mapped.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
-            SafetensorsHeader header = SafetensorsHeader.parse(name, size, declared,
+            return SafetensorsHeader.parse(name, size, declared,
                     length -> mapped.asSlice(8, length).toArray(ValueLayout.JAVA_BYTE));
-            if (mode == LoadMode.MMAP) {
-                return new SafetensorsFile(path, header, arena, mapped);
-            }
-            arena.close();
-            Arena owned = Arena.ofShared();
-            try {
-                return new SafetensorsFile(path, header, owned, FileBytes.copy(channel, size, owned, name));
-            } catch (IOException | RuntimeException e) {
-                owned.close();
-                throw e;
-            }
-        } catch (NoSuchFileException e) {
-            closeIfOpen(arena);
-            throw new CheckpointFormatException(name, "file not found");
-        } catch (IOException e) {
-            closeIfOpen(arena);
-            throw new CheckpointFormatException(name, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            closeIfOpen(arena);
-            throw e;
-        }
-    }
-
-    private static void closeIfOpen(Arena arena) {
-        if (arena.scope().isAlive()) {
-            arena.close();
-        }
+        }, (header, arena, bytes) -> new SafetensorsFile(path, header, arena, bytes));
     }
 
     @Override

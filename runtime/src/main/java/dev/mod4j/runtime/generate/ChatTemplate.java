@@ -14,6 +14,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import jinjava.javax.el.CompositeELResolver;
 
 import java.io.IOException;
@@ -121,7 +122,7 @@ public final class ChatTemplate {
 
     private static JsonNode readJson(Path path) {
         try {
-            JsonNode root = new ObjectMapper().readTree(Files.readString(path));
+            JsonNode root = new ObjectMapper().readTree(SmallFiles.readText(path));
             if (root == null || !root.isObject()) {
                 throw new InvalidInputException(path.toString(), "expected a JSON object");
             }

@@ -1,6 +1,7 @@
 package dev.mod4j.runtime.generate;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -102,7 +103,7 @@ public final class PromptFormat {
     private static boolean originalLayout(Path directory) {
         Path config = directory.resolve("config.json");
         try {
-            return Files.isRegularFile(config) && new ObjectMapper().readTree(Files.readString(config)).has("mm_vision_tower");
+            return Files.isRegularFile(config) && new ObjectMapper().readTree(SmallFiles.readText(config)).has("mm_vision_tower");
         } catch (IOException e) {
             throw new InvalidInputException(config.toString(), "cannot be read as JSON: " + e.getMessage());
         }
