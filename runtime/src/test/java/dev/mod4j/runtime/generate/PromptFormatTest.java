@@ -121,6 +121,34 @@ class PromptFormatTest {
         assertEquals(1, IntStream.of(once).filter(id -> id == BOS).count());
     }
 
+    /**
+     * Ids from transformers itself (chat-template/generate_ids.py: LlavaProcessor.apply_chat_template with
+     * tokenize=True over the same llama-mini tokenizer), for both llava-hf templates, with image parts, none, and
+     * {@code <image>} typed in the prompt: one bos, {@code <image>} one token per image.
+     */
+    @Test
+    void chatTemplateIdsEqualTransformersProcessorApplyChatTemplate() throws IOException {
+        Tokenizer tokenizer = llamaMini();
+        JsonNode golden = new ObjectMapper().readTree(ChatTemplateGoldenTest.resource("ids_golden.json"));
+        int checked = 0;
+        for (JsonNode c : golden.get("cases")) {
+            String file = c.get("template").asText();
+            PromptFormat chat = PromptFormat.of(new ChatTemplate(ChatTemplateGoldenTest.resource(file), file,
+                    Map.of("bos_token", "<s>", "eos_token", "</s>", "unk_token", "<unk>")));
+            String prompt = c.get("prompt").asText();
+            int images = c.get("images").asInt();
+            String what = file + " / " + prompt;
+            assertEquals(c.get("rendered").asText(), chat.apply(prompt, images), what);
+            int[] expected = new int[c.get("input_ids").size()];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = c.get("input_ids").get(i).asInt();
+            }
+            assertArrayEquals(expected, chat.encode(tokenizer, prompt, images, IMAGE), what);
+            checked++;
+        }
+        assertEquals(8, checked);
+    }
+
     private static ChatTemplate llava15() throws IOException {
         return new ChatTemplate(ChatTemplateGoldenTest.resource(LLAVA_15), LLAVA_15, Map.of("bos_token", "<s>",
                 "eos_token", "</s>", "unk_token", "<unk>", "pad_token", "<pad>"));
