@@ -12,6 +12,7 @@ import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
@@ -117,9 +118,10 @@ public final class Llava implements AutoCloseable {
         if (image != null) {
             model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
         }
-        List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model));
+        List<PreprocessedImage> images = image == null ? List.of() : List.of(image.preprocessed(model));
         int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
-        PromptRows rows = model.prompt(format.encode(tokenizer, question, images.size(), placeholder), images);
+        PromptRows rows = model.promptWithImages(format.encode(tokenizer, question, images.size(), placeholder),
+                images);
         int context = model.decoder().config().maxPositionEmbeddings();
         if (rows.length() >= context) {
             throw new InvalidInputException("prompt", rows.length() + " positions do not fit the model's context of "

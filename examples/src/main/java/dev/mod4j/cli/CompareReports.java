@@ -9,6 +9,7 @@ import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 
 import java.nio.file.Path;
@@ -19,12 +20,12 @@ final class CompareReports {
     private CompareReports() {
     }
 
-    static Path write(Path directory, MultimodalModel model, ModelOptions options, List<float[]> images,
+    static Path write(Path directory, MultimodalModel model, ModelOptions options, List<PreprocessedImage> images,
                       PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
                       FlopsConvention convention) {
         // The report shows the first image as the tower saw it: the pixel values with CLIP's normalization undone.
         RgbImage picture = images.isEmpty() || !model.hasVision() ? null
-                : ImageInput.ofPixels("image", images.getFirst()).picture(model);
+                : ImageInput.ofPixels("image", images.getFirst().crop(0)).picture(model); // anyres: the base view
         String question = options.prompt != null ? options.prompt
                 : "(input ids) " + String.join(",", options.inputIds);
         List<String> texts = runs.stream().map(r -> CompareCommand.text(tokenizer, r.generation().tokens())).toList();
