@@ -379,11 +379,86 @@ def build(seed: int) -> int:
         pb = np.load(os.path.join(OUT, "llava-next-original", name, "pixel_values.npy"))
         if not np.array_equal(pa, pb):
             raise AssertionError(name + ": both processors should give the same crops")
+    summary["mistral"] = write_mistral_case(seed, versions)
+    write_conversations(versions)
     write_json(os.path.join(OUT, "summary.json"), {"versions": versions, "pinpoints": PINPOINTS,
                                                    "images": {k: list(v) for k, v in IMAGES.items()},
                                                    "cases": summary})
     print(json.dumps(summary, indent=1))
     return 0
+
+
+MISTRAL_WINDOW = 284
+
+
+def write_mistral_case(seed: int, versions: dict) -> dict:
+    """llava-v1.6-mistral's shape in small: a MistralConfig text_config (rope_theta 1e6, a sliding window just past
+    the prompt: 280 positions, window 284), llava-hf layout, the 4:3 image. transformers' Mistral applies the window
+    from position 284 on; mod4j must equal it up to there and refuse beyond by name."""
+    from transformers import MistralConfig
+    text = MistralConfig(vocab_size=VOCAB, hidden_size=64, intermediate_size=176, num_hidden_layers=4,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                         rms_norm_eps=1e-5, rope_theta=1000000.0, sliding_window=MISTRAL_WINDOW, bos_token_id=1,
+                         eos_token_id=2, tie_word_embeddings=False)
+    config = LlavaNextConfig(vision_config=vision_config().to_dict(), text_config=text.to_dict(),
+                             image_token_index=IMAGE_TOKEN, image_grid_pinpoints=PINPOINTS,
+                             vision_feature_layer=-2, vision_feature_select_strategy="default",
+                             projector_hidden_act="gelu", tie_word_embeddings=False)
+    config.architectures = ["LlavaNextForConditionalGeneration"]
+    torch.manual_seed(seed + 1)
+    model = LlavaNextForConditionalGeneration(config)
+    init_weights(model, seed + 1)
+    case = os.path.join(OUT, "llava-next-mistral-hf")
+    os.makedirs(case)
+    config.save_pretrained(case)
+    safetensors.torch.save_file(hf_legacy_names(model.state_dict()), os.path.join(case, "model.safetensors"),
+                                metadata={"format": "pt"})
+    proc = LlavaNextImageProcessor(size={"shortest_edge": BASE}, crop_size={"height": BASE, "width": BASE},
+                                   image_grid_pinpoints=PINPOINTS, image_mean=CLIP_MEAN, image_std=CLIP_STD)
+    proc.save_pretrained(case)
+    ref = LlavaNextForConditionalGeneration.from_pretrained(case).double().eval()
+    if ref.config.text_config.sliding_window != MISTRAL_WINDOW or ref.config.text_config.model_type != "mistral":
+        raise AssertionError("mistral config did not round-trip")
+    image = Image.open(os.path.join(OUT, "images", FULL_LOGITS_IMAGE + ".png")).convert("RGB")
+    batch = proc(images=[image], return_tensors="pt")
+    text_proc = LlavaNextProcessor.__new__(LlavaNextProcessor)
+    text_proc.image_processor = proc
+    text_proc.patch_size = PATCH
+    text_proc.num_additional_image_tokens = 0
+    text_proc.vision_feature_select_strategy = "default"
+    count = text_proc._get_number_of_features(image.height, image.width, BASE, BASE)
+    ids = TEXT_BEFORE + [IMAGE_TOKEN] * count + TEXT_AFTER
+
+    def forward(seq):
+        with torch.no_grad():
+            return ref(input_ids=torch.tensor([seq]), pixel_values=batch["pixel_values"].double(),
+                       image_sizes=batch["image_sizes"]).logits[0]
+    new, steps, prompt_logits, gap = greedy(forward, ids)
+    within = MISTRAL_WINDOW - len(ids) + 1  # greedy steps whose logits come from <= window positions
+    gap_within = min(float(torch.topk(torch.tensor(steps[s]), 2).values[0] - torch.topk(torch.tensor(steps[s]), 2)
+                           .values[1]) for s in range(within))
+    if gap_within < 1e-2:
+        raise SmallMargin("mistral: greedy top-2 gap " + str(gap_within))
+    write_npy(os.path.join(case, "greedy_logits.npy"), steps)
+    facts = {"image": "../images/" + FULL_LOGITS_IMAGE + ".png", "input_ids": ids, "image_rows": count,
+             "prompt_length": len(ids), "sliding_window": MISTRAL_WINDOW, "steps_within_window": within,
+             "greedy_new_tokens": new, "min_top2_gap_within_window": gap_within,
+             "reference": "transformers LlavaNextForConditionalGeneration with a MistralConfig text_config",
+             "versions": versions}
+    write_json(os.path.join(case, "golden.json"), facts)
+    return {"image_rows": count, "greedy_new_tokens": new, "steps_within_window": within}
+
+
+def write_conversations(versions: dict) -> None:
+    """LLaVA's own conversation templates' prompts (llava/conversation.py get_prompt) for one question and image."""
+    from llava.conversation import conv_templates
+    out = {"question": "What is in the picture?", "versions": versions}
+    for mode in ("mistral_instruct", "vicuna_v1"):
+        conv = conv_templates[mode].copy()
+        conv.append_message(conv.roles[0], "<image>\n" + out["question"])
+        conv.append_message(conv.roles[1], None)
+        out[mode] = conv.get_prompt()
+    write_json(os.path.join(OUT, "conversations.json"), out)
 
 
 def write_case(case_dir, name, pv, ids, rows, best, grid_rows, grid_cols, forward, image_size, versions, reference):
