@@ -379,6 +379,7 @@ def build(seed: int) -> int:
         pb = np.load(os.path.join(OUT, "llava-next-original", name, "pixel_values.npy"))
         if not np.array_equal(pa, pb):
             raise AssertionError(name + ": both processors should give the same crops")
+    summary["schedules"] = write_schedule_cases(orig_model, lm_state, versions)
     summary["mistral"] = write_mistral_case(seed, versions)
     write_conversations(versions)
     write_json(os.path.join(OUT, "summary.json"), {"versions": versions, "pinpoints": PINPOINTS,
@@ -386,6 +387,69 @@ def build(seed: int) -> int:
                                                    "cases": summary})
     print(json.dumps(summary, indent=1))
     return 0
+
+
+SCHEDULE_IMAGE = FULL_LOGITS_IMAGE
+SCHEDULES = [("dense", "dense"), ("fastv", "fastv:k=2;r=0.5"),
+             ("pdrop", "pdrop:layers=1,2,3;ratios=0.5,0.25,0.125")]
+
+
+def write_schedule_cases(orig_model, lm_state: dict, versions: dict) -> dict:
+    """FastV and PyramidDrop on the NeXT model (original layout, the 4:3 image), by the independent schedule
+    reference of generate_schedule_golden.py (written from the released code; KV-cache path checked against a
+    masked full recompute). The image span is the whole packed block, newline rows included: PyramidDrop's
+    prepare_inputs_labels_for_multimodal_pdrop sets ``image_tokens = [image_feature.shape[0] ...]`` and ranks keys
+    ``image_index : image_index + image_tokens[i]`` (Cooperx521/PyramidDrop 6444f30, llava/model/llava_arch.py and
+    llava/model/modeling_llama_pdrop.py); FastV keeps round(N_v (1 - R)) of all image tokens. The embeddings are
+    LLaVA's own (prepare_inputs_labels_for_multimodal); dense must give LLaVA's own greedy ids."""
+    sys.path.insert(0, HERE)
+    import generate_golden as gg  # noqa: E402
+    import generate_schedule_golden as gs  # noqa: E402
+    torch.set_num_threads(1)
+    out_dir = os.path.join(OUT, "schedules")
+    os.makedirs(out_dir)
+    image = Image.open(os.path.join(OUT, "images", SCHEDULE_IMAGE + ".png")).convert("RGB")
+    ids = TEXT_BEFORE + [-200] + TEXT_AFTER
+    pv = process_images([image], orig_model.get_model().get_vision_tower().image_processor, orig_model.config)
+    with torch.no_grad():
+        embeds = orig_model.prepare_inputs_labels_for_multimodal(torch.tensor([ids]), None, None, None, None,
+                                                                 pv.double(), image_sizes=[image.size])[4][0]
+    n_img = embeds.shape[0] - len(ids) + 1
+    cfg = gg.LlamaConfig.from_hf_dict(text_config().to_dict())
+    w = {k: v.double() for k, v in lm_state.items() if k.startswith("model.layers.") or k in (
+        "model.embed_tokens.weight", "model.norm.weight", "lm_head.weight")}
+    m = gs.Model(cfg, w, embeds.double(), len(TEXT_BEFORE), n_img)
+    llava_ids = json.load(open(os.path.join(OUT, "llava-next-original", SCHEDULE_IMAGE, "golden.json")))
+    results = {}
+    for name, spec in SCHEDULES:
+        sched = gs.parse_spec(spec)
+        rec = gs.run_schedule(m, sched)
+        for step in range(len(rec["greedy_new_tokens"])):
+            again = gs.recompute_masked(m, sched, rec, step)
+            if float((again - rec["greedy_logits"][step]).abs().max()) > 1e-9:
+                raise AssertionError(f"{name}: KV-cache path and masked recompute differ at step {step}")
+        gaps = [abs(float(g)) for g in rec["rank_gaps"].values() if g is not None]
+        if gaps and min(gaps) < gs.ATTN_RANK_REL_GAP:
+            raise SmallMargin(f"{name}: top-k boundary gap {min(gaps)}")
+        top2 = torch.topk(rec["greedy_logits"], 2, dim=1).values
+        gap = float((top2[:, 0] - top2[:, 1]).min())
+        if gap < 1e-2:
+            raise SmallMargin(f"{name}: greedy top-2 gap {gap}")
+        if name == "dense" and rec["greedy_new_tokens"] != llava_ids["greedy_new_tokens"]:
+            raise AssertionError("dense schedule reference disagrees with LLaVA's own model")
+        write_npy(os.path.join(out_dir, name + "_greedy_logits.npy"), rec["greedy_logits"].numpy())
+        facts = {"spec": spec, "model": "../llava-next-original", "image": "../images/" + SCHEDULE_IMAGE + ".png",
+                 "input_ids": ids, "image_start": len(TEXT_BEFORE), "image_rows": n_img,
+                 "merged_length": int(embeds.shape[0]), "greedy_new_tokens": rec["greedy_new_tokens"],
+                 "prefill_processed": rec["prefill_processed"], "prefill_positions": rec["prefill_positions"],
+                 "prefill_processed_counts": [len(p) for p in rec["prefill_processed"]],
+                 "decode_processed": rec["decode_processed"], "kv_lengths": rec["kv_lengths"],
+                 "rank_gaps": rec["rank_gaps"], "min_top2_gap": gap,
+                 "reference": "generate_schedule_golden.run_schedule on LLaVA's own merged embeddings",
+                 "versions": versions}
+        write_json(os.path.join(out_dir, name + ".json"), facts)
+        results[name] = {"counts": facts["prefill_processed_counts"], "tokens": rec["greedy_new_tokens"]}
+    return results
 
 
 MISTRAL_WINDOW = 284

@@ -59,6 +59,11 @@ public record AnyresSettings(GridPinpoints pinpoints, AnyresConvention conventio
                 throw new ConfigException(file + ": image_aspect_ratio", "'" + aspect + "' is a LLaVA-NeXT/OneVision"
                         + " variant mod4j does not implement (supported: anyres, pad, square)");
             }
+            JsonNode maxPatches = config.extraFields().get("max_num_patches");
+            if (maxPatches != null && !maxPatches.isNull()) {
+                throw new ConfigException(file + ": max_num_patches", maxPatches + " asks for p-MoD's bilinear"
+                        + " shrinking of the feature grid (anyres_max), which mod4j does not implement");
+            }
             JsonNode merge = config.extraFields().get("mm_patch_merge_type");
             String mergeType = merge == null || merge.isNull() ? "flat" : merge.asText();
             if (!mergeType.equals("flat") && !mergeType.equals("spatial") && !mergeType.equals("spatial_unpad")) {
