@@ -379,7 +379,7 @@ def build(seed: int) -> int:
         pb = np.load(os.path.join(OUT, "llava-next-original", name, "pixel_values.npy"))
         if not np.array_equal(pa, pb):
             raise AssertionError(name + ": both processors should give the same crops")
-    summary["schedules"] = write_schedule_cases(orig_model, lm_state, versions)
+    summary["schedules"] = write_schedule_cases(orig_model, lm_state, tower_state, orig_cfg, versions)
     summary["mistral"] = write_mistral_case(seed, versions)
     write_conversations(versions)
     write_json(os.path.join(OUT, "summary.json"), {"versions": versions, "pinpoints": PINPOINTS,
@@ -394,7 +394,7 @@ SCHEDULES = [("dense", "dense"), ("fastv", "fastv:k=2;r=0.5"),
              ("pdrop", "pdrop:layers=1,2,3;ratios=0.5,0.25,0.125")]
 
 
-def write_schedule_cases(orig_model, lm_state: dict, versions: dict) -> dict:
+def write_schedule_cases(orig_model, lm_state: dict, tower_state: dict, orig_cfg: dict, versions: dict) -> dict:
     """FastV and PyramidDrop on the NeXT model (original layout, the 4:3 image), by the independent schedule
     reference of generate_schedule_golden.py (written from the released code; KV-cache path checked against a
     masked full recompute). The image span is the whole packed block, newline rows included: PyramidDrop's
@@ -421,15 +421,49 @@ def write_schedule_cases(orig_model, lm_state: dict, versions: dict) -> dict:
     m = gs.Model(cfg, w, embeds.double(), len(TEXT_BEFORE), n_img)
     llava_ids = json.load(open(os.path.join(OUT, "llava-next-original", SCHEDULE_IMAGE, "golden.json")))
     results = {}
-    for name, spec in SCHEDULES:
+    models = {name: (m, "../llava-next-original") for name, _ in SCHEDULES}
+    # p-MoD (vision_all: every row of the packed block is routed, base view and newlines included; p-MoD's
+    # llava_arch.py, MCG-NJU/p-MoD 459f6df, mod_target_mask for the base features and hr_image_feature): routers
+    # calibrated as generate_schedule_golden does, written as p-MoD ships them (nested decoder_layer, router.router).
+    for attempt in range(60):
+        routers = gs.pmod_router_candidate(m, attempt)
+        mp = gs.with_pmod_routers(m, routers)
+        ok, why = gs.check_pmod(gs.run_schedule(mp, gs.parse_spec("pmod")))
+        if ok:
+            break
+        print("  p-MoD router seed", gs.PMOD_ROUTER_SEED + attempt, "rejected:", why)
+    else:
+        raise SmallMargin("no p-MoD routers with clear margins")
+    pmod_dir = os.path.join(OUT, "llava-next-pmod")
+    os.makedirs(os.path.join(pmod_dir, "clip-vision-tower"))
+    for f in ("config.json", "preprocessor_config.json"):
+        shutil.copy(os.path.join(OUT, "llava-next-original", "clip-vision-tower", f),
+                    os.path.join(pmod_dir, "clip-vision-tower", f))
+    safetensors.torch.save_file(tower_state, os.path.join(pmod_dir, "clip-vision-tower", "model.safetensors"),
+                                metadata={"format": "pt"})
+    nested = {}
+    for k, v in lm_state.items():
+        parts = k.split(".")
+        if k.startswith("model.layers.") and int(parts[2]) in routers:
+            k = ".".join(parts[:3] + ["decoder_layer"] + parts[3:])
+        nested[k] = v
+    for l, (wt, b) in routers.items():
+        nested[f"model.layers.{l}.router.router.weight"] = wt.contiguous()
+        nested[f"model.layers.{l}.router.router.bias"] = b.contiguous()
+    safetensors.torch.save_file(nested, os.path.join(pmod_dir, "model.safetensors"), metadata={"format": "pt"})
+    pcfg = gs.pmod_config(orig_cfg, cfg.num_hidden_layers)
+    write_json(os.path.join(pmod_dir, "config.json"), pcfg)
+    models["pmod"] = (mp, "../llava-next-pmod")
+    for name, spec in SCHEDULES + [("pmod", "pmod")]:
+        m_s, model_dir = models[name]
         sched = gs.parse_spec(spec)
-        rec = gs.run_schedule(m, sched)
+        rec = gs.run_schedule(m_s, sched)
         for step in range(len(rec["greedy_new_tokens"])):
-            again = gs.recompute_masked(m, sched, rec, step)
+            again = gs.recompute_masked(m_s, sched, rec, step)
             if float((again - rec["greedy_logits"][step]).abs().max()) > 1e-9:
                 raise AssertionError(f"{name}: KV-cache path and masked recompute differ at step {step}")
         gaps = [abs(float(g)) for g in rec["rank_gaps"].values() if g is not None]
-        if gaps and min(gaps) < gs.ATTN_RANK_REL_GAP:
+        if gaps and min(gaps) < (gs.ROUTER_RANK_REL_GAP if name == "pmod" else gs.ATTN_RANK_REL_GAP):
             raise SmallMargin(f"{name}: top-k boundary gap {min(gaps)}")
         top2 = torch.topk(rec["greedy_logits"], 2, dim=1).values
         gap = float((top2[:, 0] - top2[:, 1]).min())
@@ -438,7 +472,7 @@ def write_schedule_cases(orig_model, lm_state: dict, versions: dict) -> dict:
         if name == "dense" and rec["greedy_new_tokens"] != llava_ids["greedy_new_tokens"]:
             raise AssertionError("dense schedule reference disagrees with LLaVA's own model")
         write_npy(os.path.join(out_dir, name + "_greedy_logits.npy"), rec["greedy_logits"].numpy())
-        facts = {"spec": spec, "model": "../llava-next-original", "image": "../images/" + SCHEDULE_IMAGE + ".png",
+        facts = {"spec": spec, "model": model_dir, "image": "../images/" + SCHEDULE_IMAGE + ".png",
                  "input_ids": ids, "image_start": len(TEXT_BEFORE), "image_rows": n_img,
                  "merged_length": int(embeds.shape[0]), "greedy_new_tokens": rec["greedy_new_tokens"],
                  "prefill_processed": rec["prefill_processed"], "prefill_positions": rec["prefill_positions"],

@@ -22,14 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * FastV and PyramidDrop on the LLaVA-NeXT model (original layout, the 4:3 image: 268 packed image rows, newline rows
+ * FastV, PyramidDrop and p-MoD (vision_all; its own checkpoint with routers) on the LLaVA-NeXT model (original layout, the 4:3 image: 268 packed image rows, newline rows
  * included) against the independent schedule reference (generate_next_golden.py → generate_schedule_golden's
  * run_schedule on LLaVA's own merged embeddings): rows each layer processed, their positions, cache lengths,
  * step logits and greedy ids, prefill and decode.
  */
 class LlavaNextScheduleGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "fastv", "pdrop"})
+    @ValueSource(strings = {"dense", "fastv", "pdrop", "pmod"})
     void scheduleOnTheWholePackedImageBlockMatchesTheReference(String name) throws Exception {
         Path dir = Path.of(LlavaNextScheduleGoldenTest.class.getResource("/golden/next/schedules/" + name + ".json")
                 .toURI()).getParent();
