@@ -51,8 +51,9 @@ final class ModelOptions {
     String prompt;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1) or plain."
-                    + " Default: chat when the checkpoint has a chat template, else vicuna_v1 for LLaVA models, else plain.")
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1),"
+                    + " mistral_instruct (conv_mistral_instruct) or plain. Default: chat when the checkpoint has a chat"
+                    + " template, else vicuna_v1 for LLaVA models (mistral_instruct for llava_mistral), else plain.")
     String template;
 
     @Option(names = "--input-ids", paramLabel = "IDS", split = ",",

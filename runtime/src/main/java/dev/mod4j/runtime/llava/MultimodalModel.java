@@ -100,6 +100,10 @@ public final class MultimodalModel implements AutoCloseable {
                 preprocessor = new ImagePreprocessor(pp);
                 aspect = imageAspect != null ? imageAspect : ImageAspect.of(config.family(), config.multimodal(), pp);
                 anyres = anyres(files, config, directory, preprocessor);
+                if (anyres != null && imageAspect != null) {
+                    throw new InvalidInputException("image aspect", "'" + imageAspect.label() + "' does not apply to"
+                            + " a LLaVA-NeXT (anyres) model, which tiles every image on its grid pinpoints");
+                }
             }
             projector = ProjectorWeights.load(files.language(), files.layout(), config.multimodal());
         } catch (RuntimeException e) {
