@@ -22,11 +22,12 @@ import java.util.List;
  *       model agree) keeps {@code int(round(x, 7))}. The number of image tokens then differs: for a 47×376 image on
  *       the tiny model, 136 against 184 rows; on LLaVA-1.6's 336 px pinpoints e.g. 205×656 (1296 against 1392)
  *       or 352×110 (1262 against 1360); 640×480 gives 2340 in both.</li>
- *   <li><b>Processor against model</b> (transformers before that fix): {@code LlavaNextProcessor} counted the
- *       unpadded rows with integer arithmetic while the model's {@code unpad_image} truncated the float, so for
+ *   <li><b>Processor against model</b> (transformers 4.4x): {@code LlavaNextProcessor._get_unpadded_features}
+ *       and the model's {@code unpad_image} computed the unpadded size differently (issue #33261: height and width
+ *       swapped in the processor; PR #34522 gave the model {@code round(x, 7)}, PR #35779 the processor), so for
  *       such sizes the processor inserted another number of {@code <image>} tokens than the model produced
- *       features, and the forward pass failed. 4.57.6 uses {@code int(round(x, 7))} in both places; mod4j counts
- *       with the same function it packs with, so the two cannot disagree.</li>
+ *       features and the forward pass failed ("Image features and image tokens do not match"). 4.57.6 rounds in
+ *       both; mod4j counts with the function it packs with, so the two cannot disagree.</li>
  * </ol>
  * Both place the resized image on black with the same offsets, tile row-major and put the whole image squashed
  * to the base size first (transformers' slow, PIL-based processor; its torchvision "fast" processor resizes
