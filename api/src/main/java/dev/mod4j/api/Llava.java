@@ -195,7 +195,9 @@ public final class Llava implements AutoCloseable {
                 schedules.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
                 new ScheduleComparison.Settings(maxNewTokens, sampling, repeats),
                 onText == null ? null : () -> new TextStream(onText));
-        return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
+        // No picture for LLaVA-NeXT: the report's patch strips assume one square grid of image rows.
+        RgbImage picture = image == null || model.anyresSettings() != null ? null : image.picture(model);
+        return new Comparison(name, question, picture, prompt,
                 ModelShape.of(model.decoder().config()), runs,
                 runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
     }

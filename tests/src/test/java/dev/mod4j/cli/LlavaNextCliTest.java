@@ -37,16 +37,25 @@ class LlavaNextCliTest {
                 + g.get("image_rows").asInt() + " image rows)"), run.err());
     }
 
+    /**
+     * compare on a NeXT model: the variable image-row count (268 for the 4:3 image) drives FastV's and PyramidDrop's
+     * keep counts; the report is written without patch strips (they assume one square grid).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llava-next-original"})
-    void compareRunsEverySchedulePossibleOnANextModel(String layout) throws Exception {
+    void compareAndItsReportOnANextModel(String layout, @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         JsonNode g = new ObjectMapper().readTree(next(layout).resolve("photo-200x150/golden.json").toFile());
         CliRun run = CliRun.of("compare", "--model", next(layout).toString(), "--image",
                 next("images/photo-200x150.png").toString(), "--input-ids", ids(g.get("input_ids")),
                 "--schedules", "dense,fastv:k=2;r=0.5,pdrop:layers=1,2,3;ratios=0.5,0.25,0.125", "--max-new-tokens",
-                "4", "--repeats", "1", "--json");
+                "4", "--repeats", "1", "--report", tmp.resolve("report").toString());
         assertEquals(0, run.exitCode(), run.err());
-        JsonNode out = new ObjectMapper().readTree(run.out());
-        assertTrue(out.toString().contains("fastv"), run.out());
+        assertTrue(run.out().contains("280 positions (268 image tokens)"), run.out());
+        assertTrue(run.out().contains("268×2 134×2"), run.out());
+        assertTrue(run.out().contains("268 134 67 33"), run.out());
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("report/index.html")), run.err());
+        try (var files = java.nio.file.Files.list(tmp.resolve("report"))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("strip-")));
+        }
     }
 }
