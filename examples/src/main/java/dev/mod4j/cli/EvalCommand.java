@@ -48,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 or plain (default: chat when the"
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1, mistral_instruct or plain (default: chat when the"
                     + " checkpoint has one, else vicuna_v1 for LLaVA models).")
     String template;
 

@@ -11,6 +11,7 @@ import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -50,8 +51,9 @@ final class ModelOptions {
     String prompt;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1) or plain."
-                    + " Default: chat when the checkpoint has a chat template, else vicuna_v1 for LLaVA models, else plain.")
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1),"
+                    + " mistral_instruct (conv_mistral_instruct) or plain. Default: chat when the checkpoint has a chat"
+                    + " template, else vicuna_v1 for LLaVA models (mistral_instruct for llava_mistral), else plain.")
     String template;
 
     @Option(names = "--input-ids", paramLabel = "IDS", split = ",",
@@ -103,11 +105,14 @@ final class ModelOptions {
         };
     }
 
-    /** The preprocessed images given on the command line (--image files first), as [3·H·W] floats each. */
-    List<float[]> images(MultimodalModel m) {
-        List<float[]> out = new ArrayList<>();
+    /**
+     * The preprocessed images given on the command line (--image files first): one crop each, or an anyres
+     * (LLaVA-NeXT) model's crops; {@code --pixel-values} give one crop each.
+     */
+    List<PreprocessedImage> images(MultimodalModel m) {
+        List<PreprocessedImage> out = new ArrayList<>();
         for (Path p : imageFiles) {
-            out.add(m.preprocess(ImageDecoder.decode(p)));
+            out.add(m.preprocessImage(ImageDecoder.decode(p)));
         }
         for (Path p : pixelValues) {
             NpyArray a = NpyArray.read(p);
@@ -117,7 +122,7 @@ final class ModelOptions {
                 throw new InvalidInputException(p.toString(), "expected pixel values of shape [1,3,H,W] or [3,H,W], found "
                         + java.util.Arrays.toString(s));
             }
-            out.add(a.data());
+            out.add(PreprocessedImage.single(a.data()));
         }
         return out;
     }

@@ -45,6 +45,16 @@ final class ConfigObject {
         return v != null && !v.isNull();
     }
 
+    /** Whether {@code field} is written as JSON null (which some fields distinguish from absent). */
+    boolean writtenAsNull(String field) {
+        JsonNode v = node.get(field);
+        if (v != null && v.isNull()) {
+            read.add(field);
+            return true;
+        }
+        return false;
+    }
+
     private JsonNode get(String field) {
         read.add(field);
         JsonNode v = node.get(field);

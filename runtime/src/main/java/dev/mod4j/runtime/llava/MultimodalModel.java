@@ -1,9 +1,11 @@
 package dev.mod4j.runtime.llava;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.config.AnyresSettings;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
+import dev.mod4j.loaders.image.AnyresPreprocessor;
 import dev.mod4j.loaders.image.DecodedImage;
 import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImagePreprocessor;
@@ -37,15 +39,23 @@ public final class MultimodalModel implements AutoCloseable {
     private final MultimodalConfig multimodal;
     private final ImagePreprocessor preprocessor;
     private final ImageAspect imageAspect;
+    /** LLaVA-NeXT only (null otherwise): tiling, packing and the learned row separator. */
+    private final Anyres anyres;
+
+    /** An anyres model's image side: crops from the image, packing of their features, {@code image_newline}. */
+    private record Anyres(AnyresPreprocessor preprocessor, AnyresPacking packing, float[] newline) {
+    }
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
-                            MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect) {
+                            MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect,
+                            Anyres anyres) {
         this.decoder = decoder;
         this.tower = tower;
         this.projector = projector;
         this.multimodal = multimodal;
         this.preprocessor = preprocessor;
         this.imageAspect = imageAspect;
+        this.anyres = anyres;
     }
 
     public static MultimodalModel load(Path directory) {
@@ -75,12 +85,13 @@ public final class MultimodalModel implements AutoCloseable {
         ModelFiles files = ModelFiles.open(directory, visionTower, mode);
         ModelConfig config = files.config();
         if (!config.isMultimodal()) {
-            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null, null);
+            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null, null, null);
         }
         ProjectorWeights projector;
         VisionParts vision = null;
         ImagePreprocessor preprocessor = null;
         ImageAspect aspect = null;
+        Anyres anyres = null;
         try {
             if (files.vision() != null) {
                 vision = new VisionParts(config.vision(),
@@ -88,6 +99,11 @@ public final class MultimodalModel implements AutoCloseable {
                 PreprocessorConfig pp = preprocessorConfig(directory, config);
                 preprocessor = new ImagePreprocessor(pp);
                 aspect = imageAspect != null ? imageAspect : ImageAspect.of(config.family(), config.multimodal(), pp);
+                anyres = anyres(files, config, directory, preprocessor);
+                if (anyres != null && imageAspect != null) {
+                    throw new InvalidInputException("image aspect", "'" + imageAspect.label() + "' does not apply to"
+                            + " a LLaVA-NeXT (anyres) model, which tiles every image on its grid pinpoints");
+                }
             }
             projector = ProjectorWeights.load(files.language(), files.layout(), config.multimodal());
         } catch (RuntimeException e) {
@@ -99,7 +115,32 @@ public final class MultimodalModel implements AutoCloseable {
         }
         LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
         ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
-        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect);
+        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect, anyres);
+    }
+
+    /** The anyres side of a LLaVA-NeXT checkpoint, or null for a single-crop model. */
+    private static Anyres anyres(ModelFiles files, ModelConfig config, Path directory, ImagePreprocessor crops) {
+        AnyresSettings settings = AnyresSettings.of(config, directory.resolve(PreprocessorConfig.FILE_NAME));
+        if (settings == null) {
+            return null;
+        }
+        float[] newline = null;
+        if (settings.unpadWithNewline()) {
+            String name = files.layout().imageNewline();
+            if (!files.language().contains(name)) {
+                throw new InvalidInputException(files.language().directory().toString(), "tensor " + name
+                        + " is missing; a LLaVA-NeXT model with spatial_unpad needs its learned image_newline");
+            }
+            newline = files.language().tensor(name).toFloatArray();
+            int hidden = config.text().hiddenSize();
+            if (newline.length != hidden) {
+                throw new InvalidInputException(name, "has " + newline.length + " values, the decoder's hidden size"
+                        + " is " + hidden);
+            }
+        }
+        int patchesPerSide = config.vision().imageSize() / config.vision().patchSize();
+        return new Anyres(new AnyresPreprocessor(crops, settings.pinpoints(), settings.convention()),
+                new AnyresPacking(settings, patchesPerSide), newline);
     }
 
     /**
@@ -120,9 +161,38 @@ public final class MultimodalModel implements AutoCloseable {
         return pp;
     }
 
-    /** Decoded image → the tower's pixel values, padded to a square or not as {@link #imageAspect()} says. */
+    /**
+     * Decoded image → what the tower takes: an anyres model's crops (base first, see {@link AnyresPreprocessor}),
+     * else one crop as {@link #preprocess(DecodedImage)} makes it.
+     */
+    public PreprocessedImage preprocessImage(DecodedImage image) {
+        requireVision();
+        if (anyres != null) {
+            return PreprocessedImage.of(anyres.preprocessor().preprocess(image));
+        }
+        return PreprocessedImage.single(preprocess(image));
+    }
+
+    /** The anyres settings (grid pinpoints, convention, merge type) of a LLaVA-NeXT model; null for others. */
+    public AnyresSettings anyresSettings() {
+        return anyres == null ? null : anyres.packing().settings();
+    }
+
+    /** An anyres model's packing (which crop feature each image row comes from); null for others. */
+    public AnyresPacking anyresPacking() {
+        return anyres == null ? null : anyres.packing();
+    }
+
+    /**
+     * Decoded image → the tower's pixel values of one crop, padded to a square or not as {@link #imageAspect()}
+     * says. An anyres model takes several crops per image: use {@link #preprocessImage(DecodedImage)}.
+     */
     public float[] preprocess(DecodedImage image) {
         requireVision();
+        if (anyres != null) {
+            throw new InvalidInputException("image", "this LLaVA-NeXT (anyres) model takes several crops per image;"
+                    + " preprocess it with preprocessImage");
+        }
         float[] pixels = preprocessor.preprocess(image, imageAspect == ImageAspect.PAD);
         int expected = 3 * tower.config().imageSize() * tower.config().imageSize();
         if (pixels.length != expected) {
@@ -189,7 +259,39 @@ public final class MultimodalModel implements AutoCloseable {
 
     /** Vision tower + projector: the decoder-ready rows of one preprocessed image. */
     public float[] imageEmbeddings(float[] pixelValues) {
-        return project(visionFeatures(pixelValues, null), rowsPerImage());
+        return imageEmbeddings(PreprocessedImage.single(pixelValues));
+    }
+
+    /**
+     * Vision tower + projector over every crop, then (anyres) the features packed as the checkpoint's software
+     * packs them: the decoder-ready rows of one image, {@link #imageRows} of them.
+     */
+    public float[] imageEmbeddings(PreprocessedImage image) {
+        requireVision();
+        int perCrop = rowsPerImage();
+        int visionHidden = tower.config().hiddenSize();
+        float[] features = new float[Math.multiplyExact(image.crops(), perCrop * visionHidden)];
+        // The crops go through the tower one call each, here and only here: the place to switch to a batched
+        // multi-crop encoder entry point (issue #26) when the backends offer one.
+        for (int c = 0; c < image.crops(); c++) {
+            float[] crop = visionFeatures(image.crop(c), null);
+            System.arraycopy(crop, 0, features, c * perCrop * visionHidden, crop.length);
+        }
+        float[] projected = project(features, image.crops() * perCrop);
+        if (anyres == null) {
+            if (image.isTiled()) {
+                throw new InvalidInputException("image", "has " + image.crops() + " crops, but this model takes one"
+                        + " crop per image (it is not an anyres model)");
+            }
+            return projected;
+        }
+        return anyres.packing().pack(projected, image, perCrop, decoder.config().hiddenSize(), anyres.newline());
+    }
+
+    /** Decoder rows {@code image} becomes (LLaVA-NeXT: base, unpadded grid and newlines; else one crop's rows). */
+    public int imageRows(PreprocessedImage image) {
+        requireVision();
+        return anyres == null ? rowsPerImage() : anyres.packing().rows(image, rowsPerImage());
     }
 
     /** Input ids with image placeholders plus preprocessed images → the decoder's prompt rows. */
@@ -204,9 +306,18 @@ public final class MultimodalModel implements AutoCloseable {
             }
             return PromptRows.ofTokens(inputIds);
         }
+        return promptWithImages(inputIds, pixelValues.stream().map(PreprocessedImage::single).toList());
+    }
+
+    /** Input ids with image placeholders plus preprocessed images (single crops or anyres crops) → prompt rows. */
+    public PromptRows promptWithImages(int[] inputIds, List<PreprocessedImage> images) {
+        if (images.isEmpty()) {
+            return prompt(inputIds, List.of());
+        }
         requireVision();
-        List<float[]> embeddings = pixelValues.stream().map(this::imageEmbeddings).toList();
-        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rowsPerImage(),
+        List<float[]> embeddings = images.stream().map(this::imageEmbeddings).toList();
+        int[] rows = images.stream().mapToInt(this::imageRows).toArray();
+        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
                 decoder.config().hiddenSize());
     }
 

@@ -352,6 +352,13 @@ public final class Session {
             throw new ContextLengthException("prompt", (length + rows) + " tokens do not fit this session's capacity of "
                     + capacity + " (model context " + config.maxPositionEmbeddings() + ")");
         }
+        // Mistral's sliding window: up to the window every key is attended, exactly what this session computes;
+        // beyond it the oldest keys would have to drop out, which is not implemented, so refuse by name.
+        if (config.slidingWindow() != null && length + rows > config.slidingWindow()) {
+            throw new ContextLengthException("sliding_window", (length + rows) + " positions exceed the decoder's"
+                    + " sliding attention window of " + config.slidingWindow() + " (Mistral); mod4j attends to the"
+                    + " whole sequence and does not implement the window, so it stops here");
+        }
     }
 
     /** The schedule's view of the run. */

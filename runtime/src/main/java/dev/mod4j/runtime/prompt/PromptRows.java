@@ -34,6 +34,21 @@ public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosi
      * newer llava-hf processors emit). Positions before the first image are SYSTEM, later text INSTRUCTION.
      */
     public static PromptRows merge(int[] ids, int placeholderId, List<float[]> images, int rowsPerImage, int hidden) {
+        int[] rows = new int[images.size()];
+        Arrays.fill(rows, rowsPerImage);
+        return merge(ids, placeholderId, images, rows, hidden);
+    }
+
+    /**
+     * As {@link #merge(int[], int, List, int, int)} with a row count per image (LLaVA-NeXT: it depends on the
+     * image's size). A run of placeholders is one pre-expanded image when its length is the next image's row count,
+     * else that many single-placeholder images.
+     */
+    public static PromptRows merge(int[] ids, int placeholderId, List<float[]> images, int[] rowsPerImage,
+                                   int hidden) {
+        if (rowsPerImage.length != images.size()) {
+            throw new IllegalArgumentException(rowsPerImage.length + " row counts for " + images.size() + " images");
+        }
         int[] runStarts = new int[ids.length];
         int[] runLengths = new int[ids.length];
         int runs = 0;
@@ -47,8 +62,8 @@ public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosi
                 j++;
             }
             int length = j - i;
-            // A run of rowsPerImage placeholders is one pre-expanded image; a run of k single placeholders is k images.
-            if (length == rowsPerImage) {
+            // A run as long as the next image's rows is one pre-expanded image; otherwise k single placeholders.
+            if (runs < rowsPerImage.length && length == rowsPerImage[runs] && length > 1) {
                 runStarts[runs] = i;
                 runLengths[runs++] = length;
             } else {
@@ -63,14 +78,16 @@ public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosi
             throw new InvalidInputException("prompt", "has " + runs + " image placeholder(s) (id " + placeholderId
                     + ") but " + images.size() + " image(s) were given");
         }
-        int length = ids.length;
+        long length = ids.length;
+        long totalRows = 0;
         for (int r = 0; r < runs; r++) {
-            length += rowsPerImage - runLengths[r];
+            length += rowsPerImage[r] - runLengths[r];
+            totalRows += rowsPerImage[r];
         }
-        int[] tokenIds = new int[length];
-        int[] imageRowOf = new int[length];
-        TokenRole[] roles = new TokenRole[length];
-        float[] imageRows = new float[runs * rowsPerImage * hidden];
+        int[] tokenIds = new int[Math.toIntExact(length)];
+        int[] imageRowOf = new int[tokenIds.length];
+        TokenRole[] roles = new TokenRole[tokenIds.length];
+        float[] imageRows = new float[Math.toIntExact(totalRows * hidden)];
         int out = 0;
         int run = 0;
         int imageRow = 0;
@@ -78,12 +95,13 @@ public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosi
         for (int i = 0; i < ids.length; ) {
             if (run < runs && i == runStarts[run]) {
                 float[] features = images.get(run);
-                if (features.length != rowsPerImage * hidden) {
+                int rows = rowsPerImage[run];
+                if (features.length != rows * hidden) {
                     throw new InvalidInputException("image " + run, "has " + features.length + " feature values, expected "
-                            + rowsPerImage + " rows × " + hidden);
+                            + rows + " rows × " + hidden);
                 }
                 System.arraycopy(features, 0, imageRows, imageRow * hidden, features.length);
-                for (int k = 0; k < rowsPerImage; k++) {
+                for (int k = 0; k < rows; k++) {
                     tokenIds[out] = -1;
                     imageRowOf[out] = imageRow++;
                     roles[out++] = TokenRole.IMAGE;

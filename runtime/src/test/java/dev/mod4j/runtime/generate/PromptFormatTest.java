@@ -75,6 +75,11 @@ class PromptFormatTest {
         Files.copy(withTemplate.resolve("chat_template.json"), original.resolve("chat_template.json"));
         Files.writeString(original.resolve("config.json"), "{\"mm_vision_tower\": \"openai/clip-vit-large-patch14-336\"}");
         assertEquals("vicuna_v1", PromptFormat.select(null, original, true).name());
+        // A Mistral-based original checkpoint (llava-v1.6-mistral-7b): LLaVA's cli.py picks conv_mistral_instruct.
+        Path mistral = Files.createDirectories(temp.resolve("original-mistral"));
+        Files.writeString(mistral.resolve("config.json"), "{\"mm_vision_tower\": \"openai/clip-vit-large-patch14-336\","
+                + " \"model_type\": \"llava_mistral\"}");
+        assertEquals("mistral_instruct", PromptFormat.select(null, mistral, true).name());
 
         InvalidInputException none = assertThrows(InvalidInputException.class,
                 () -> PromptFormat.select("chat", without, true));
@@ -82,7 +87,7 @@ class PromptFormatTest {
         assertTrue(none.problem().startsWith("'chat': " + without + " has no chat template"), none.problem());
         InvalidInputException unknown = assertThrows(InvalidInputException.class,
                 () -> PromptFormat.select("chatml", without, true));
-        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, plain])", unknown.problem());
+        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, mistral_instruct, plain])", unknown.problem());
     }
 
     @Test
