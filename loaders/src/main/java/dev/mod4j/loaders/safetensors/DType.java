@@ -1,6 +1,7 @@
 package dev.mod4j.loaders.safetensors;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** The element types of the safetensors format, with their names as written in the header. */
@@ -31,9 +32,19 @@ public enum DType {
         return this == F32 || this == F16 || this == BF16 || this == F64;
     }
 
+    /** Whether this is one of the safetensors format's dtypes (all but {@link #Q8_0}). */
+    public boolean inSafetensors() {
+        return this != Q8_0;
+    }
+
+    /** The safetensors format's dtypes. */
+    public static List<DType> safetensorsTypes() {
+        return Arrays.stream(values()).filter(DType::inSafetensors).toList();
+    }
+
     /** The dtype with this header name ("F32", "BF16", ...), if it is one of the format's. */
     public static Optional<DType> fromHeaderName(String name) {
-        return Arrays.stream(values()).filter(d -> d != Q8_0 && d.name().equals(name)).findFirst();
+        return safetensorsTypes().stream().filter(d -> d.name().equals(name)).findFirst();
     }
 
     /** The dtype named {@code name} (case-insensitive), the format's or {@link #Q8_0}: for command-line options. */
