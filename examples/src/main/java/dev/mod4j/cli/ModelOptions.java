@@ -7,7 +7,11 @@ import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -17,6 +21,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Options shared by the commands that run a model: which model, how to load it, and the prompt. */
 final class ModelOptions {
@@ -38,6 +43,11 @@ final class ModelOptions {
             description = "Where the model runs: ${COMPLETION-CANDIDATES} (the backends on the class path; tornadovm"
                     + " needs TornadoVM, see README). Default: ${DEFAULT-VALUE}.")
     String backend;
+
+    @Option(names = "--weights", paramLabel = "TYPE",
+            description = "q8_0: quantize the decoder's projections and LM head at load to llama.cpp's Q8_0 (32 int8"
+                    + " weights and an f16 scale a block; cpu backend). Default: the checkpoint's dtype.")
+    String weights;
 
     @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices, e.g. TornadoVM's"
             + " B:D); default: the backend's own.")
@@ -77,8 +87,22 @@ final class ModelOptions {
     MultimodalModel open() {
         applyThreads(threads);
         ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
-        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), Backends.factory(backend, device),
-                aspect);
+        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), backendFactory(), aspect);
+    }
+
+    /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */
+    private Function<ModelParts, Backend> backendFactory() {
+        if (weights == null) {
+            return Backends.factory(backend, device);
+        }
+        if (!weights.equalsIgnoreCase("q8_0")) {
+            throw new InvalidInputException("--weights", "expected q8_0, got '" + weights + "'");
+        }
+        if (!backend.equals("cpu") || device != null) {
+            throw new InvalidInputException("--weights", "q8_0 runs on the cpu backend only (got --backend " + backend
+                    + ")");
+        }
+        return CpuBackend.quantizing(DType.Q8_0);
     }
 
     /** {@code --model}: the directory, or the cached snapshot of a hub id. */
