@@ -270,12 +270,23 @@ public final class MultimodalModel implements AutoCloseable {
         requireVision();
         int perCrop = rowsPerImage();
         int visionHidden = tower.config().hiddenSize();
-        float[] features = new float[Math.multiplyExact(image.crops(), perCrop * visionHidden)];
-        // The crops go through the tower one call each, here and only here: the place to switch to a batched
-        // multi-crop encoder entry point (issue #26) when the backends offer one.
-        for (int c = 0; c < image.crops(); c++) {
-            float[] crop = visionFeatures(image.crop(c), null);
-            System.arraycopy(crop, 0, features, c * perCrop * visionHidden, crop.length);
+        float[][] crops = new float[image.crops()][];
+        for (int c = 0; c < crops.length; c++) {
+            crops[c] = image.crop(c);
+        }
+        // All crops through the tower in one batched pass (the CPU backend runs them as one batch; see
+        // VisionEncoder#hiddenStates), then the class token's row of each dropped ("default" strategy).
+        float[] states = tower.hiddenStates(crops, multimodal.visionFeatureLayer());
+        float[] features;
+        if (multimodal.visionFeatureSelectStrategy().equals("full")) {
+            features = states;
+        } else {
+            int tokens = tower.tokens();
+            features = new float[Math.multiplyExact(crops.length, perCrop * visionHidden)];
+            for (int c = 0; c < crops.length; c++) {
+                System.arraycopy(states, (c * tokens + 1) * visionHidden, features, c * perCrop * visionHidden,
+                        perCrop * visionHidden);
+            }
         }
         float[] projected = project(features, image.crops() * perCrop);
         if (anyres == null) {
