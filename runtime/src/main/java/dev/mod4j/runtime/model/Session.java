@@ -49,6 +49,8 @@ public final class Session {
     private final RoutingTrace trace;
     private boolean tracing = true;
     private final Context context = new Context();
+    private final LlamaModel model;
+    private float[] finalNormWeight;
     private TokenSchedule schedule = new DenseSchedule();
     private int[] lastPrefillSequenceIndices = new int[0];
     private int length;
@@ -56,6 +58,7 @@ public final class Session {
 
     Session(LlamaModel model, int capacity) {
         this.config = model.config();
+        this.model = model;
         if (capacity < 1) {
             throw new IllegalArgumentException("session capacity must be positive, got " + capacity);
         }
@@ -232,6 +235,16 @@ public final class Session {
         }
         context.phase = phase;
         context.rows = rows;
+        if (phase == Phase.PREFILL) {
+            if (tracing) {
+                trace.promptEntered(countRoles(rows));
+            }
+            context.layer = -1;
+            int[] entering = schedule.beforeDecoder(context);
+            if (entering != null) {
+                compact(entering);
+            }
+        }
         for (int layer = 0; layer < caches.length; layer++) {
             context.layer = layer;
             context.tracedScores = null;
@@ -331,6 +344,14 @@ public final class Session {
         context.lastRecordIndex = trace.records().size() - 1;
     }
 
+    private int[] countRoles(int rows) {
+        int[] byRole = new int[TokenRole.values().length];
+        for (int r = 0; r < rows; r++) {
+            byRole[rowRole[r].ordinal()]++;
+        }
+        return byRole;
+    }
+
     /** Keeps only the given current rows (ascending) in the residual stream. */
     private void compact(int[] survivors) {
         stream.keepRows(survivors, survivors.length);
@@ -352,6 +373,57 @@ public final class Session {
             throw new ContextLengthException("prompt", (length + rows) + " tokens do not fit this session's capacity of "
                     + capacity + " (model context " + config.maxPositionEmbeddings() + ")");
         }
+    }
+
+    private float[] finalNorm() {
+        if (finalNormWeight == null) {
+            finalNormWeight = model.backend().hostWeights().norm();
+        }
+        return finalNormWeight;
+    }
+
+    /** Rows {@code rows} of {@code host}, after an RMSNorm with {@code normWeight} if not null, divided by max(‖x‖, 1e-8). */
+    private float[][] unitRows(float[] host, int[] rows, float[] normWeight) {
+        float[][] out = new float[rows.length][hiddenSize];
+        for (int i = 0; i < rows.length; i++) {
+            float[] x = out[i];
+            System.arraycopy(host, rows[i] * hiddenSize, x, 0, hiddenSize);
+            if (normWeight != null) {
+                float squares = 0;
+                for (float v : x) {
+                    squares += v * v;
+                }
+                float inv = (float) (1 / Math.sqrt(squares / hiddenSize + config.rmsNormEps()));
+                for (int c = 0; c < hiddenSize; c++) {
+                    x[c] = x[c] * inv * normWeight[c];
+                }
+            }
+            double squares = 0;
+            for (float v : x) {
+                squares += (double) v * v;
+            }
+            float scale = (float) (1 / Math.max(Math.sqrt(squares), 1e-8));
+            for (int c = 0; c < hiddenSize; c++) {
+                x[c] *= scale;
+            }
+        }
+        return out;
+    }
+
+    private static float dot(float[] x, float[] y) {
+        // Four partial sums: independent chains the JIT can keep in flight.
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int n = x.length, c = 0;
+        for (; c + 3 < n; c += 4) {
+            s0 += x[c] * y[c];
+            s1 += x[c + 1] * y[c + 1];
+            s2 += x[c + 2] * y[c + 2];
+            s3 += x[c + 3] * y[c + 3];
+        }
+        for (; c < n; c++) {
+            s0 += x[c] * y[c];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** The schedule's view of the run. */
@@ -410,6 +482,43 @@ public final class Session {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
             }
             return Arrays.copyOf(stream.attentionFrom(queryRow, layer, rowPositions), rows);
+        }
+
+        @Override
+        public float[] keyL1Norms(int layer) {
+            LayerKvCache cache = caches[layer];
+            stream.copyCacheToHost(layer, cache);
+            float[] keys = cache.keys();
+            int kvDim = cache.kvDim();
+            float[] norms = new float[rows];
+            Arrays.fill(norms, Float.NaN);
+            for (int e = 0; e < cache.length(); e++) {
+                // Current rows are in ascending sequence order; an entry belongs to the row of its token.
+                int row = Arrays.binarySearch(rowSequenceIndex, 0, rows, cache.tokenIndex(e));
+                if (row >= 0) {
+                    float sum = 0;
+                    for (int c = e * kvDim, end = c + kvDim; c < end; c++) {
+                        sum += Math.abs(keys[c]);
+                    }
+                    norms[row] = sum;
+                }
+            }
+            return norms;
+        }
+
+        @Override
+        public float[] cosineSimilarities(int[] a, int[] b, boolean afterFinalNorm) {
+            float[] host = stream.hostRows();
+            float[] normWeight = afterFinalNorm ? finalNorm() : null;
+            float[][] unitA = unitRows(host, a, normWeight);
+            float[][] unitB = unitRows(host, b, normWeight);
+            float[] out = new float[a.length * b.length];
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < b.length; j++) {
+                    out[i * b.length + j] = dot(unitA[i], unitB[j]);
+                }
+            }
+            return out;
         }
 
         @Override

@@ -7,6 +7,7 @@ import java.util.List;
 /** Per-request record of every layer's decision, in execution order (prefill layers first, then each decode step). */
 public final class RoutingTrace {
     private final List<LayerRecord> records;
+    private int[] promptByRole;
 
     public RoutingTrace() {
         this(0);
@@ -15,6 +16,19 @@ public final class RoutingTrace {
     /** A trace with room for {@code expectedRecords} records reserved up front (layers × forward passes). */
     public RoutingTrace(int expectedRecords) {
         this.records = new ArrayList<>(expectedRecords);
+    }
+
+    /**
+     * The prompt as it entered the decoder, before any reduction ahead of layer 0 (DivPrune): token count per
+     * {@link dev.mod4j.runtime.prompt.TokenRole} ordinal. The dense reference of the accounting is costed on it.
+     */
+    public void promptEntered(int[] byRole) {
+        promptByRole = byRole.clone();
+    }
+
+    /** What {@link #promptEntered} recorded in this request's prefill, or null. */
+    public int[] promptByRole() {
+        return promptByRole == null ? null : promptByRole.clone();
     }
 
     public void add(LayerRecord record) {
@@ -47,10 +61,12 @@ public final class RoutingTrace {
     public RoutingTrace copy() {
         RoutingTrace c = new RoutingTrace();
         c.records.addAll(records);
+        c.promptByRole = promptByRole;
         return c;
     }
 
     public void clear() {
         records.clear();
+        promptByRole = null;
     }
 }
