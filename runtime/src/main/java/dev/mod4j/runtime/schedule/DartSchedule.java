@@ -154,6 +154,12 @@ public final class DartSchedule implements TokenSchedule {
                             "4,4"));
         }
 
+        /** The demo's 64 image tokens: keep 16 + 4 pivots, about the released 132 of 576. */
+        @Override
+        public String demoSpec() {
+            return "dart:keep=16";
+        }
+
         @Override
         public TokenSchedule create(ScheduleArguments arguments) {
             int layers = arguments.layers();
