@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden references for the token-reduction methods DART and DivPrune.
+"""Golden references for the token-reduction methods DART, DivPrune and VisionZip.
 
 Each reference is a transcription in PyTorch of the method's released code (no upstream code is imported or
 copied into the repository; the functions below restate it line by line):
@@ -12,10 +12,14 @@ copied into the repository; the functions below restate it line by line):
 * DivPrune, vbdi/divprune at 799e2d9, ``LLaVA/llava/model/llava_arch.py``: ``pairwise_cosine_similarity``,
   ``DivPrune`` and the ``LAYER_INDEX=0`` branch of ``prepare_inputs_labels_for_multimodal``; positions come from
   the pruned attention mask (compact 0..n'-1, decoding at n', n'+1, ...).
+* VisionZip, dvlab-research/VisionZip at 3151f6d, ``visionzip/clip_encoder.py`` (``CLIPVisionTower_VisionZip.
+  forward``) and ``visionzip/utils.py`` (``CLIPAttention_forward``: attention probabilities and the head-mean of the
+  raw keys, the "metric", of the second-to-last layer): dominant + contextual rows replace the image before the
+  projector; the prompt is then an ordinary (shorter) one.
 
 The decoder itself is the float64 textbook LLaMA of generate_golden.py / generate_schedule_golden.py (layer by
 layer with per-layer KV caches), on the ``model-gmod`` LLaVA of the schedule goldens (its router is unused here).
-Writes ``tests/src/test/resources/golden/schedules/{dart,divprune}.json`` and ``*_greedy_logits.npy`` in the format
+Writes ``tests/src/test/resources/golden/schedules/{dart,divprune,visionzip}.json`` and ``*_greedy_logits.npy`` in the format
 of the other schedule goldens (read by ScheduleGoldenTest), plus
 ``runtime/src/test/resources/dev/mod4j/runtime/schedule/python_set_order.json`` (CPython's iteration order of small
 int sets, which DART's pivot loop follows; read by PythonSetOrderTest).
@@ -34,7 +38,7 @@ import os
 import random
 import sys
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -42,6 +46,7 @@ import torch
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate_golden as gg            # noqa: E402  (sets torch threads = 1)
+import generate_llava_golden as gl     # noqa: E402
 import generate_schedule_golden as gs   # noqa: E402
 
 MAX_NEW_TOKENS = gs.MAX_NEW_TOKENS
@@ -49,6 +54,7 @@ MODEL = "model-gmod"
 CASES = [  # (file-safe name, spec)
     ("dart", "dart:layer=2;keep=32"),
     ("divprune", "divprune:ratio=0.25"),
+    ("visionzip", "visionzip:dominant=10;contextual=6"),
 ]
 MIN_DECISION_GAP = 1e-4                  # relative margin at every ranking boundary
 
@@ -62,6 +68,8 @@ class Reduction:
     pivot_image: int = 4
     pivot_text: int = 4
     ratio: float = 0.098                 # DivPrune: SUBSET_RATIO
+    dominant: int = 54                   # VisionZip
+    contextual: int = 10
     wrong: str = ""                      # plausible mistakes (sensitivity)
 
 
@@ -74,6 +82,9 @@ def parse(spec: str, wrong: str = "") -> Reduction:
                          pivot_image=pi, pivot_text=pt, wrong=wrong)
     if kind == "divprune":
         return Reduction("divprune", spec, ratio=float(kv.get("ratio", 0.098)), wrong=wrong)
+    if kind == "visionzip":
+        return Reduction("visionzip", spec, dominant=int(kv.get("dominant", 54)),
+                         contextual=int(kv.get("contextual", 10)), wrong=wrong)
     raise ValueError(spec)
 
 
@@ -153,6 +164,99 @@ def boundary_gap(scores: torch.Tensor, k: int) -> Optional[float]:
     if not 0 < k < len(v):
         return None
     return float((v[k - 1] - v[k]) / v[k - 1].abs())
+
+
+# --------------------------------------------------------------------------
+# VisionZip: CLIPAttention_forward + CLIPVisionTower_VisionZip.forward, restated
+# --------------------------------------------------------------------------
+
+def clip_layer_visionzip(x: torch.Tensor, w, i: int, vcfg) -> tuple:
+    """One CLIP encoder layer as VisionZip patches it: also returns the attention probabilities [1, H, T, T] and
+    ``raw_key_states.mean(1)`` [1, T, hd] (k_proj output, before any scaling, averaged over heads)."""
+    p = f"{gl.V}encoder.layers.{i}."
+    T, H = x.shape[0], vcfg.num_attention_heads
+    hd = vcfg.hidden_size // H
+
+    def lin(t, name):
+        return t @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+    n = gl.layer_norm(x, w[p + "layer_norm1.weight"], w[p + "layer_norm1.bias"], vcfg.layer_norm_eps)
+    query_states = lin(n, "self_attn.q_proj") * hd ** -0.5
+    key_states = lin(n, "self_attn.k_proj").view(1, T, H, hd).transpose(1, 2)
+    raw_key_states = key_states.clone()
+    value_states = lin(n, "self_attn.v_proj").view(1, T, H, hd).transpose(1, 2)
+    q = query_states.view(1, T, H, hd).transpose(1, 2)
+    attn_weights = torch.softmax(q @ key_states.transpose(2, 3), dim=-1)            # [1, H, T, T]
+    a = (attn_weights @ value_states).transpose(1, 2).reshape(T, H * hd)
+    x = x + lin(a, "self_attn.out_proj")
+    n = gl.layer_norm(x, w[p + "layer_norm2.weight"], w[p + "layer_norm2.bias"], vcfg.layer_norm_eps)
+    x = x + lin(gl.quick_gelu(lin(n, "mlp.fc1")), "mlp.fc2")
+    return x, attn_weights, raw_key_states.mean(1)
+
+
+def visionzip_features(pv: torch.Tensor, w, vcfg, r: Reduction, gaps: list) -> torch.Tensor:
+    """hidden_states_save [dominant + contextual, h] for one image (batch 1)."""
+    x = gl.clip_embeddings(pv, w, vcfg)
+    x = gl.layer_norm(x, w[gl.V + "pre_layrnorm.weight"], w[gl.V + "pre_layrnorm.bias"], vcfg.layer_norm_eps)
+    hidden, attentions, metric = [x], [], None
+    L = vcfg.num_hidden_layers
+    for i in range(L):
+        x, att, m = clip_layer_visionzip(x, w, i, vcfg)
+        hidden.append(x)
+        attentions.append(att)
+        if i == L - 2:                     # utils.apply_info: r is 1 only at the second-to-last layer
+            metric = m
+    attn_weights = attentions[-2]
+    hidden_states = hidden[-2][None]       # [1, T, h], class token included
+    dominant_num = r.dominant - 1          # main.visionzip: apply_info(..., dominant_num=dominant-1)
+    contextual_num = r.contextual
+    if r.wrong == "dominant_by_last_layer":
+        attn_weights = attentions[-1]
+    ## Dominant Visual Tokens
+    cls_idx = 0
+    cls_attention = attn_weights[:, :, cls_idx, cls_idx + 1:]
+    cls_attention_sum = cls_attention.sum(dim=1)
+    gaps.append(boundary_gap(cls_attention_sum[0], dominant_num))
+    topk_indices = cls_attention_sum.topk(dominant_num, dim=1).indices + 1
+    all_indices = torch.cat([torch.zeros((hidden_states.shape[0], 1), dtype=topk_indices.dtype), topk_indices], dim=1)
+    mask = torch.ones_like(hidden_states[:, :, 0], dtype=torch.bool).scatter_(1, all_indices, False)
+    dominant_tokens = hidden_states.masked_select(~mask.unsqueeze(-1)).view(
+        hidden_states.shape[0], dominant_num + 1, hidden_states.shape[2])
+    ### Filter
+    metric_filtered = metric[mask].view(hidden_states.shape[0], hidden_states.shape[1] - (dominant_num + 1),
+                                        metric.shape[2])
+    hidden_states_filtered = hidden_states.masked_select(mask.unsqueeze(-1)).view(
+        hidden_states.shape[0], hidden_states.shape[1] - (dominant_num + 1), hidden_states.shape[2])
+    metric_normalized = metric_filtered / metric_filtered.norm(dim=-1, keepdim=True)
+    ## Contextual Visual Tokens
+    step = max(1, metric_normalized.shape[1] // contextual_num)
+    target_indices = torch.arange(0, metric_normalized.shape[1], step)[:contextual_num]
+    target_tokens = metric_normalized[:, target_indices, :]
+    tokens_to_merge = metric_normalized[:, ~torch.isin(torch.arange(metric_normalized.shape[1]), target_indices), :]
+    similarity = torch.bmm(tokens_to_merge, target_tokens.transpose(1, 2))
+    for row in similarity[0]:
+        gaps.append(boundary_gap(row, 1))
+    assign_one_hot = torch.zeros(tokens_to_merge.shape[0], tokens_to_merge.shape[1], contextual_num,
+                                 dtype=hidden_states_filtered.dtype)
+    assign_one_hot.scatter_(2, similarity.argmax(dim=2).unsqueeze(-1), 1)
+    counts = assign_one_hot.sum(dim=1).clamp(min=1).unsqueeze(-1)
+    hidden_to_merge = hidden_states_filtered[:, ~torch.isin(torch.arange(hidden_states_filtered.shape[1]),
+                                                            target_indices), :]
+    aggregated_hidden = torch.bmm(assign_one_hot.transpose(1, 2), hidden_to_merge) / counts
+    target_hidden = hidden_states_filtered[:, target_indices, :]
+    contextual_tokens = target_hidden + aggregated_hidden
+    if r.wrong == "mean_with_target":
+        contextual_tokens = (target_hidden + aggregated_hidden * counts) / (counts + 1)
+    hidden_states_save = torch.cat([dominant_tokens, contextual_tokens], dim=1)
+    return hidden_states_save[0]
+
+
+def visionzip_model(m: gs.Model, w, ids, pv: torch.Tensor, vcfg, r: Reduction, gaps: list) -> gs.Model:
+    """The decoder's model with the image replaced by the projected VisionZip rows (LLaVA's own merge)."""
+    feats = visionzip_features(pv, w, vcfg, r, gaps)
+    rows = gl.projector(feats, w)
+    emb, start = gl.merge(ids, gl.ORIGINAL_IMAGE_TOKEN, rows, w["model.embed_tokens.weight"])
+    return gs.Model(m.cfg, m.w, emb, start, rows.shape[0])
 
 
 # --------------------------------------------------------------------------
@@ -251,6 +355,11 @@ NOTES = {
                 "distance 1 - cos; first pick argmax of the column-wise second-smallest distance, then argmax of "
                 "the min distance to the picked rows; int(round(ratio*N_v)) rows; the rest never enter the "
                 "decoder; positions 0..n'-1, decoding at n' + step.",
+    "visionzip": "VisionZip (dvlab-research/VisionZip@3151f6d clip_encoder.py, utils.py): at the tower's "
+                 "second-to-last layer, dominant = class token + the dominant-1 patches with the largest class-token "
+                 "attention summed over heads (token order); contextual = targets every step-th of the rest, the "
+                 "others assigned by head-mean key cosine, target + mean(assigned); projected, they replace the "
+                 "image; the prompt (merged_length) is then run densely at positions 0..n-1.",
 }
 
 
@@ -267,9 +376,23 @@ def main() -> int:
     L = m64.cfg.num_hidden_layers
     dense = gs.run_schedule(m64, gs.parse_spec("dense"))
 
+    vcfg = spec_d.vcfg
+    w64 = {k: v.to(torch.float64) for k, v in canon_d.items()}
+    w32 = {k: v.to(torch.float32) for k, v in canon_d.items()}
+
+    def model_for(r: Reduction, m: gs.Model, w, pv, gaps: list) -> gs.Model:
+        return visionzip_model(m, w, ids, pv, vcfg, r, gaps) if r.kind == "visionzip" else m
+
+    def run_reduction(r: Reduction, m: gs.Model, w, pv) -> Tuple[dict, gs.Model]:
+        gaps: list = []
+        mm = model_for(r, m, w, pv, gaps)
+        rec = run(mm, r)
+        rec["gaps"] += [g for g in gaps if g is not None]
+        return rec, mm
+
     for name, spec in CASES:
         r = parse(spec)
-        rec = run(m64, r)
+        rec, mr = run_reduction(r, m64, w64, pv64)
         gap = gg.check_rows(list(rec["greedy_logits"]), name)
         if not gap > gg.MIN_TOP2_GAP:
             raise AssertionError(f"{name}: greedy top-2 gap {gap:.3g}")
@@ -278,13 +401,13 @@ def main() -> int:
         checks = {}
         # (1) the KV-cache run equals a full masked recompute (generate_schedule_golden's path B)
         sched = gs.Sched("reduction", spec)
-        dmax = max(float((gs.recompute_masked(m64, sched, rec, s) - rec["greedy_logits"][s]).abs().max())
+        dmax = max(float((gs.recompute_masked(mr, sched, rec, s) - rec["greedy_logits"][s]).abs().max())
                    for s in range(MAX_NEW_TOKENS))
         if not dmax < gg.SELF_CHECK_TOL:
             raise AssertionError(f"SELF-CHECK FAILED ({name}): cache vs masked recompute {dmax:.3e}")
         checks["kv_cache_vs_masked_full_recompute_max_abs_diff"] = float(f"{dmax:.3g}")
         # (2) float32 makes the same decisions and tokens
-        r32 = run(m32, r)
+        r32, _ = run_reduction(r, m32, w32, torch.from_numpy(pv_np))
         for key in ("greedy_new_tokens", "prefill_processed", "prefill_positions", "decode_positions"):
             if r32[key] != rec[key]:
                 raise AssertionError(f"SELF-CHECK FAILED ({name}): float32 run differs in {key}")
@@ -292,18 +415,21 @@ def main() -> int:
         checks["float32_same_tokens_and_sets"] = True
         # (3) keeping every image row gives the dense run exactly
         # (DART: 4 image pivots and no text pivot pick the 60 other image rows, 15 each)
-        full = parse("divprune:ratio=1") if r.kind == "divprune" else parse(
-            f"dart:layer={r.layer};keep={m64.n_img - 4};pivots=4,0")
-        fr = run(m64, full)
-        same = torch.equal(fr["greedy_logits"], dense["greedy_logits"]) if r.kind == "dart" else \
-            float((fr["greedy_logits"] - dense["greedy_logits"]).abs().max()) < 1e-12
-        if not same:
-            raise AssertionError(f"SELF-CHECK FAILED ({name}): keeping every image row is not dense")
-        checks["keeping_every_image_row_equals_dense"] = full.spec
+        if r.kind != "visionzip":
+            full = parse("divprune:ratio=1") if r.kind == "divprune" else parse(
+                f"dart:layer={r.layer};keep={m64.n_img - 4};pivots=4,0")
+            fr = run(m64, full)
+            same = torch.equal(fr["greedy_logits"], dense["greedy_logits"]) if r.kind == "dart" else \
+                float((fr["greedy_logits"] - dense["greedy_logits"]).abs().max()) < 1e-12
+            if not same:
+                raise AssertionError(f"SELF-CHECK FAILED ({name}): keeping every image row is not dense")
+            checks["keeping_every_image_row_equals_dense"] = full.spec
         # (4) plausible mistakes move the result
         sens = {}
-        for wrong in (("positions", "pivots_ascending") if r.kind == "dart" else ("positions",)):
-            wr = run(m64, parse(spec, wrong))
+        wrongs = {"dart": ("positions", "pivots_ascending"), "divprune": ("positions",),
+                  "visionzip": ("mean_with_target", "dominant_by_last_layer")}[r.kind]
+        for wrong in wrongs:
+            wr, _ = run_reduction(parse(spec, wrong), m64, w64, pv64)
             d0 = float((wr["greedy_logits"][0] - rec["greedy_logits"][0]).abs().max())
             if not d0 > gs.MIN_SENSITIVITY:
                 raise AssertionError(f"{name}: wrong variant {wrong} moves logits by only {d0:.3g}")
@@ -313,7 +439,8 @@ def main() -> int:
         out = {
             "name": name, "spec": spec, "model": MODEL, "base_case": gs.BASE_CASE,
             "pixel_values": f"../{gs.BASE_CASE}/pixel_values.npy", "image": f"../{gs.BASE_CASE}/image.png",
-            "input_ids": ids, "merged_length": T, "image_start": m64.image_start, "image_end": m64.image_end,
+            "input_ids": ids, "merged_length": mr.embeds.shape[0], "image_start": mr.image_start,
+            "image_end": mr.image_end,
             "max_new_tokens": MAX_NEW_TOKENS, "greedy_new_tokens": rec["greedy_new_tokens"],
             "min_top2_gap": round(gap, 6),
             "prefill_processed": rec["prefill_processed"], "prefill_positions": rec["prefill_positions"],
@@ -324,7 +451,8 @@ def main() -> int:
             "float32_max_abs_logit_diff": float(f"{f32d:.3g}"),
             "self_checks": checks, "sensitivity": sens,
             "released_code": {"dart": "ZichenWen1/DART@5a19452 (fork xqy1111111/DART)",
-                              "divprune": "vbdi/divprune@799e2d9"}[r.kind],
+                              "divprune": "vbdi/divprune@799e2d9",
+                              "visionzip": "dvlab-research/VisionZip@3151f6d"}[r.kind],
             "generator_versions": {"python": sys.version.split()[0], "torch": torch.__version__},
             "notes": NOTES[r.kind],
         }

@@ -16,7 +16,9 @@ import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
+import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
@@ -37,6 +39,7 @@ public final class MultimodalModel implements AutoCloseable {
     private final MultimodalConfig multimodal;
     private final ImagePreprocessor preprocessor;
     private final ImageAspect imageAspect;
+    private ClipVisionWeights towerWeights;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
                             MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect) {
@@ -99,7 +102,10 @@ public final class MultimodalModel implements AutoCloseable {
         }
         LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
         ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
-        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect);
+        MultimodalModel model = new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect);
+        // Kept for image reductions, which recompute one layer's attention on the host (ClipLayerView).
+        model.towerWeights = vision == null ? null : vision.tower();
+        return model;
     }
 
     /**
@@ -207,6 +213,38 @@ public final class MultimodalModel implements AutoCloseable {
         requireVision();
         List<float[]> embeddings = pixelValues.stream().map(this::imageEmbeddings).toList();
         return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rowsPerImage(),
+                decoder.config().hiddenSize()).withImageReducer(r -> reducedPrompt(inputIds, pixelValues, r));
+    }
+
+    /**
+     * The prompt with each image reduced inside the tower by {@code reduction} (VisionZip): the rows it makes from
+     * the layer whose output is selected, projected, in place of the image (docs/methods.md §13).
+     */
+    public PromptRows reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
+        requireVision();
+        int layers = tower.config().numHiddenLayers();
+        int feature = multimodal.visionFeatureLayer();
+        int selected = feature < 0 ? layers + 1 + feature : feature;
+        if (selected < 1) {
+            throw new InvalidInputException("vision_feature_layer", feature + " selects the embeddings; an image"
+                    + " reduction needs an encoder layer's output");
+        }
+        int visionHidden = tower.config().hiddenSize();
+        List<float[]> embeddings = new java.util.ArrayList<>();
+        int rows = -1;
+        for (float[] pixels : pixelValues) {
+            float[][] input = new float[1][];
+            float[] output = tower.hiddenState(pixels, selected, (index, state) -> {
+                if (index == selected - 1) {
+                    input[0] = state;
+                }
+            });
+            float[] reduced = reduction.reduce(new ClipLayerView(tower.config(), towerWeights.layers().get(selected - 1),
+                    input[0], output));
+            rows = reduced.length / visionHidden;
+            embeddings.add(project(reduced, rows));
+        }
+        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
                 decoder.config().hiddenSize());
     }
 

@@ -51,6 +51,8 @@ public final class Session {
     private final Context context = new Context();
     private final LlamaModel model;
     private float[] finalNormWeight;
+    /** Roles of the prompt as given, when a tower-side reduction rebuilt it (the accounting's dense reference). */
+    private int[] pendingPromptRoles;
     private TokenSchedule schedule = new DenseSchedule();
     private int[] lastPrefillSequenceIndices = new int[0];
     private int length;
@@ -185,8 +187,21 @@ public final class Session {
         return prefill(PromptRows.ofTokens(tokens), allLogits);
     }
 
-    /** As {@link #prefill(int[], float[])} for a prompt that may hold image feature rows. */
+    /**
+     * As {@link #prefill(int[], float[])} for a prompt that may hold image feature rows. A schedule that reduces
+     * images in the vision tower ({@link TokenSchedule#imageReduction()}) gets the prompt rebuilt with the reduced
+     * images first; the accounting still costs the dense reference on the prompt as given.
+     */
     public float[] prefill(PromptRows prompt, float[] allLogits) {
+        pendingPromptRoles = null;
+        if (length == 0 && schedule.imageReduction() != null && prompt.hasImages()) {
+            if (prompt.imageReducer() == null) {
+                throw new InvalidInputException("schedule " + schedule.spec(), "reduces images inside the vision"
+                        + " tower, but this prompt came without its model (build it with MultimodalModel.prompt)");
+            }
+            pendingPromptRoles = countRoles(prompt.roles(), prompt.length());
+            prompt = prompt.imageReducer().apply(schedule.imageReduction());
+        }
         int rows = prompt.length();
         checkFits(rows);
         stream.start(rows);
@@ -237,7 +252,7 @@ public final class Session {
         context.rows = rows;
         if (phase == Phase.PREFILL) {
             if (tracing) {
-                trace.promptEntered(countRoles(rows));
+                trace.promptEntered(pendingPromptRoles != null ? pendingPromptRoles : countRoles(rowRole, rows));
             }
             context.layer = -1;
             int[] entering = schedule.beforeDecoder(context);
@@ -344,10 +359,10 @@ public final class Session {
         context.lastRecordIndex = trace.records().size() - 1;
     }
 
-    private int[] countRoles(int rows) {
+    private static int[] countRoles(TokenRole[] roleOfRow, int rows) {
         int[] byRole = new int[TokenRole.values().length];
         for (int r = 0; r < rows; r++) {
-            byRole[rowRole[r].ordinal()]++;
+            byRole[roleOfRow[r].ordinal()]++;
         }
         return byRole;
     }

@@ -20,6 +20,15 @@ public interface TokenSchedule {
         return null;
     }
 
+    /**
+     * A reduction of each image inside the vision tower, before the projector (VisionZip), or null (the default).
+     * When not null, the session rebuilds the prompt with every image reduced before its prefill
+     * ({@link dev.mod4j.runtime.prompt.PromptRows#imageReducer()}).
+     */
+    default dev.mod4j.runtime.vision.ImageReduction imageReduction() {
+        return null;
+    }
+
     /** The plan for layer {@code layer}, called before it runs. */
     LayerPlan plan(int layer, ScheduleContext context);
 
