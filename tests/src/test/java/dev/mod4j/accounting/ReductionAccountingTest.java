@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A reduction before the decoder (DivPrune) is costed against the prompt as it entered the decoder, under every
+ * A reduction before the decoder (DivPrune; VisionZip in the tower) is costed against the prompt as it entered the decoder, under every
  * FLOPs convention (docs/methods.md §14): hand-computed on the golden LLaVA (d = 64, m = 176, 6 layers; 76 prompt
  * positions of which 64 image rows; divprune:ratio=0.25 keeps 16).
  */
@@ -56,6 +56,18 @@ class ReductionAccountingTest {
             assertEquals(divprune.prefillMacs() + exact.lmHeadCost(), exact.total());
             assertEquals(28L * 6, divprune.kvCacheEntries() - 6L * (divprune.generation().tokens().length - 1),
                     "each layer cached the 28 rows that entered it");
+
+            // VisionZip rebuilds the prompt with 10 + 6 image rows; the dense reference is still the 76 given.
+            ScheduleRun visionzip = ScheduleComparison.run(model.decoder(), prompt,
+                    List.of(Schedules.create("visionzip:dominant=10;contextual=6", files)), 2).getFirst();
+            assertArrayEquals(new int[]{16, 16, 16, 16, 16, 16}, visionzip.imageTokensPerLayer());
+            assertEquals(76, visionzip.passes().getFirst().input().total());
+            FlopsReport zipPdrop = visionzip.prefillFlops(FlopsConvention.PDROP, shape);
+            assertEquals(6 * (4 * 16 * d * d + 2 * 16 * 16 * d + 3 * 16 * d * m), zipPdrop.layerCost());
+            assertEquals(pdrop.denseLayerCost(), zipPdrop.denseLayerCost());
+            int[] patches = visionzip.trace().towerPatchOfImageRow();
+            assertEquals(16, patches.length);
+            assertEquals(-1, patches[0], "the class token leads the dominant rows");
         }
     }
 }

@@ -16,6 +16,7 @@ import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.ReducedPrompt;
 import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
 import dev.mod4j.runtime.vision.ImageReduction;
@@ -220,7 +221,7 @@ public final class MultimodalModel implements AutoCloseable {
      * The prompt with each image reduced inside the tower by {@code reduction} (VisionZip): the rows it makes from
      * the layer whose output is selected, projected, in place of the image (docs/methods.md §13).
      */
-    public PromptRows reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
+    public ReducedPrompt reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
         requireVision();
         int layers = tower.config().numHiddenLayers();
         int feature = multimodal.visionFeatureLayer();
@@ -231,6 +232,7 @@ public final class MultimodalModel implements AutoCloseable {
         }
         int visionHidden = tower.config().hiddenSize();
         List<float[]> embeddings = new java.util.ArrayList<>();
+        java.util.stream.IntStream.Builder patches = java.util.stream.IntStream.builder();
         int rows = -1;
         for (float[] pixels : pixelValues) {
             float[][] input = new float[1][];
@@ -239,13 +241,14 @@ public final class MultimodalModel implements AutoCloseable {
                     input[0] = state;
                 }
             });
-            float[] reduced = reduction.reduce(new ClipLayerView(tower.config(), towerWeights.layers().get(selected - 1),
-                    input[0], output));
-            rows = reduced.length / visionHidden;
-            embeddings.add(project(reduced, rows));
+            ImageReduction.Reduced reduced = reduction.reduce(new ClipLayerView(tower.config(),
+                    towerWeights.layers().get(selected - 1), input[0], output));
+            rows = reduced.rows().length / visionHidden;
+            embeddings.add(project(reduced.rows(), rows));
+            java.util.Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
         }
-        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
-                decoder.config().hiddenSize());
+        return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
+                decoder.config().hiddenSize()), patches.build().toArray());
     }
 
     private void requireVision() {

@@ -2,6 +2,7 @@ package dev.mod4j.runtime.model;
 
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.ReducedPrompt;
 import dev.mod4j.runtime.backend.LayerKvCache;
 
 import dev.mod4j.loaders.InvalidInputException;
@@ -53,6 +54,7 @@ public final class Session {
     private float[] finalNormWeight;
     /** Roles of the prompt as given, when a tower-side reduction rebuilt it (the accounting's dense reference). */
     private int[] pendingPromptRoles;
+    private int[] pendingPatches;
     private TokenSchedule schedule = new DenseSchedule();
     private int[] lastPrefillSequenceIndices = new int[0];
     private int length;
@@ -194,13 +196,16 @@ public final class Session {
      */
     public float[] prefill(PromptRows prompt, float[] allLogits) {
         pendingPromptRoles = null;
+        pendingPatches = null;
         if (length == 0 && schedule.imageReduction() != null && prompt.hasImages()) {
             if (prompt.imageReducer() == null) {
                 throw new InvalidInputException("schedule " + schedule.spec(), "reduces images inside the vision"
                         + " tower, but this prompt came without its model (build it with MultimodalModel.prompt)");
             }
             pendingPromptRoles = countRoles(prompt.roles(), prompt.length());
-            prompt = prompt.imageReducer().apply(schedule.imageReduction());
+            ReducedPrompt reduced = prompt.imageReducer().apply(schedule.imageReduction());
+            prompt = reduced.prompt();
+            pendingPatches = reduced.patchOfImageRow();
         }
         int rows = prompt.length();
         checkFits(rows);
@@ -253,6 +258,7 @@ public final class Session {
         if (phase == Phase.PREFILL) {
             if (tracing) {
                 trace.promptEntered(pendingPromptRoles != null ? pendingPromptRoles : countRoles(rowRole, rows));
+                trace.imagesReducedInTower(pendingPatches);
             }
             context.layer = -1;
             int[] entering = schedule.beforeDecoder(context);

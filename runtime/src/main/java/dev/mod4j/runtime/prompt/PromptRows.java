@@ -18,14 +18,14 @@ import java.util.function.Function;
  *                       when the prompt has no images or was built without its model
  */
 public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles,
-                         Function<ImageReduction, PromptRows> imageReducer) {
+                         Function<ImageReduction, ReducedPrompt> imageReducer) {
 
     public PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles) {
         this(tokenIds, imageRows, imageRowOfPosition, roles, null);
     }
 
     /** The same prompt, rebuilt by {@code reducer} when a schedule reduces images in the tower. */
-    public PromptRows withImageReducer(Function<ImageReduction, PromptRows> reducer) {
+    public PromptRows withImageReducer(Function<ImageReduction, ReducedPrompt> reducer) {
         return new PromptRows(tokenIds, imageRows, imageRowOfPosition, roles, reducer);
     }
 

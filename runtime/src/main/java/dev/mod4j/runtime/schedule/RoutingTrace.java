@@ -8,6 +8,7 @@ import java.util.List;
 public final class RoutingTrace {
     private final List<LayerRecord> records;
     private int[] promptByRole;
+    private int[] towerPatchOfImageRow;
 
     public RoutingTrace() {
         this(0);
@@ -29,6 +30,19 @@ public final class RoutingTrace {
     /** What {@link #promptEntered} recorded in this request's prefill, or null. */
     public int[] promptByRole() {
         return promptByRole == null ? null : promptByRole.clone();
+    }
+
+    /**
+     * For a prompt whose images were reduced inside the vision tower (VisionZip), the tower patch each image row
+     * stands for (-1: the class token), in prompt order; null (the default) when the image rows are the patches.
+     */
+    public void imagesReducedInTower(int[] patchOfImageRow) {
+        towerPatchOfImageRow = patchOfImageRow == null ? null : patchOfImageRow.clone();
+    }
+
+    /** What {@link #imagesReducedInTower} recorded, or null. */
+    public int[] towerPatchOfImageRow() {
+        return towerPatchOfImageRow == null ? null : towerPatchOfImageRow.clone();
     }
 
     public void add(LayerRecord record) {
@@ -62,11 +76,13 @@ public final class RoutingTrace {
         RoutingTrace c = new RoutingTrace();
         c.records.addAll(records);
         c.promptByRole = promptByRole;
+        c.towerPatchOfImageRow = towerPatchOfImageRow;
         return c;
     }
 
     public void clear() {
         records.clear();
         promptByRole = null;
+        towerPatchOfImageRow = null;
     }
 }

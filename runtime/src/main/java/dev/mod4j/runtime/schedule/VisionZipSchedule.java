@@ -59,7 +59,7 @@ public final class VisionZipSchedule implements TokenSchedule, ImageReduction {
     }
 
     @Override
-    public float[] reduce(ClipLayerView layer) {
+    public Reduced reduce(ClipLayerView layer) {
         int tokens = layer.tokens();
         int d = layer.hiddenSize();
         int hd = layer.headDim();
@@ -81,14 +81,16 @@ public final class VisionZipSchedule implements TokenSchedule, ImageReduction {
         int[] rest = java.util.stream.IntStream.range(0, tokens).filter(t -> !isDominant[t]).toArray();
         int contextualRows = rest.length == 0 ? 0 : Math.min(contextual, rest.length);
         float[] rows = new float[(dominantPatches + 1 + contextualRows) * d];
+        int[] patchOfRow = new int[dominantPatches + 1 + contextualRows];
         int out = 0;
         for (int t = 0; t < tokens; t++) {
             if (isDominant[t]) {
+                patchOfRow[out] = t - 1;
                 System.arraycopy(output, t * d, rows, out++ * d, d);
             }
         }
         if (contextualRows == 0) {
-            return rows;
+            return new Reduced(rows, patchOfRow);
         }
         float[] keys = layer.keysAveragedOverHeads();
         float[][] unit = new float[rest.length][];
@@ -137,13 +139,14 @@ public final class VisionZipSchedule implements TokenSchedule, ImageReduction {
         }
         for (int j = 0; j < contextualRows; j++) {
             int target = rest[targets[j]];
+            patchOfRow[out] = target - 1;
             float count = Math.max(1, counts[j]);
             for (int c = 0; c < d; c++) {
                 rows[out * d + c] = output[target * d + c] + sums[j][c] / count;
             }
             out++;
         }
-        return rows;
+        return new Reduced(rows, patchOfRow);
     }
 
     /** {@code visionzip:dominant=54;contextual=10}. */

@@ -7,6 +7,15 @@ package dev.mod4j.runtime.vision;
  * prompt is then rebuilt with the reduced images before its prefill, so the decoder never sees the rest.
  */
 public interface ImageReduction {
-    /** The rows that replace the image, [rows × vision hidden], in the order they enter the prompt. */
-    float[] reduce(ClipLayerView layer);
+    /**
+     * The rows that replace one image, in tower space.
+     *
+     * @param rows           [rows × vision hidden], in the order they enter the prompt
+     * @param patchOfRow     for each row, the patch (0-based, row-major in the tower's grid) it is or stands for
+     *                       (a merged row: the patch it was merged into), or -1 for the class token; for reports
+     */
+    record Reduced(float[] rows, int[] patchOfRow) {
+    }
+
+    Reduced reduce(ClipLayerView layer);
 }
