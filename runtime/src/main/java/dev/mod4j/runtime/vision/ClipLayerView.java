@@ -103,10 +103,32 @@ public final class ClipLayerView {
 
     private float[] keys() {
         if (keys == null) {
+            // One weight row at a time, against every token: each weight is read once.
+            Linear k = weights.kProj();
             int d = hiddenSize();
+            int in = k.inFeatures();
+            float[] x = normed();
+            float[] row = new float[in];
             keys = new float[tokens * d];
-            for (int t = 0; t < tokens; t++) {
-                System.arraycopy(project(weights.kProj(), normed(), t), 0, keys, t * d, d);
+            for (int o = 0; o < d; o++) {
+                for (int c = 0; c < in; c++) {
+                    row[c] = k.weight().get(o, c);
+                }
+                float bias = k.bias() == null ? 0 : k.bias()[o];
+                for (int t = 0; t < tokens; t++) {
+                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    int c = 0;
+                    for (int at = t * in; c + 3 < in; c += 4) {
+                        s0 += row[c] * x[at + c];
+                        s1 += row[c + 1] * x[at + c + 1];
+                        s2 += row[c + 2] * x[at + c + 2];
+                        s3 += row[c + 3] * x[at + c + 3];
+                    }
+                    for (; c < in; c++) {
+                        s0 += row[c] * x[t * in + c];
+                    }
+                    keys[t * d + o] = (s0 + s1) + (s2 + s3) + bias;
+                }
             }
         }
         return keys;
