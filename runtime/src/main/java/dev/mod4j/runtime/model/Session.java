@@ -532,11 +532,16 @@ public final class Session {
             float[] host = stream.hostRows();
             float[] normWeight = afterFinalNorm ? finalNorm() : null;
             float[][] unitA = unitRows(host, a, normWeight);
-            float[][] unitB = unitRows(host, b, normWeight);
+            boolean square = Arrays.equals(a, b);
+            float[][] unitB = square ? unitA : unitRows(host, b, normWeight);
             float[] out = new float[a.length * b.length];
             for (int i = 0; i < a.length; i++) {
-                for (int j = 0; j < b.length; j++) {
+                // A matrix of a set with itself (DivPrune) is symmetric: compute one triangle.
+                for (int j = square ? i : 0; j < b.length; j++) {
                     out[i * b.length + j] = dot(unitA[i], unitB[j]);
+                    if (square) {
+                        out[j * b.length + i] = out[i * b.length + j];
+                    }
                 }
             }
             return out;
