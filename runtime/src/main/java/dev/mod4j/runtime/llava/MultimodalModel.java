@@ -24,10 +24,12 @@ import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * A LLaVA model (CLIP vision tower → projector → LLaMA decoder), or a plain LLaMA when the checkpoint has no tower.
@@ -231,8 +233,8 @@ public final class MultimodalModel implements AutoCloseable {
                     + " reduction needs an encoder layer's output");
         }
         int visionHidden = tower.config().hiddenSize();
-        List<float[]> embeddings = new java.util.ArrayList<>();
-        java.util.stream.IntStream.Builder patches = java.util.stream.IntStream.builder();
+        List<float[]> embeddings = new ArrayList<>();
+        IntStream.Builder patches = IntStream.builder();
         int rows = -1;
         for (float[] pixels : pixelValues) {
             float[][] input = new float[1][];
@@ -245,7 +247,7 @@ public final class MultimodalModel implements AutoCloseable {
                     towerWeights.layers().get(selected - 1), input[0], output));
             rows = reduced.rows().length / visionHidden;
             embeddings.add(project(reduced.rows(), rows));
-            java.util.Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
+            Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
         }
         return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
                 decoder.config().hiddenSize()), patches.build().toArray());

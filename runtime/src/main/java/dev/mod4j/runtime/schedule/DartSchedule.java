@@ -1,5 +1,7 @@
 package dev.mod4j.runtime.schedule;
 
+import dev.mod4j.runtime.prompt.TokenRole;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -109,7 +111,7 @@ public final class DartSchedule implements TokenSchedule {
         if (imageKept.length == images.length) {
             return null;
         }
-        return IntStream.range(0, context.rows()).filter(r -> context.role(r) != dev.mod4j.runtime.prompt.TokenRole.IMAGE
+        return IntStream.range(0, context.rows()).filter(r -> context.role(r) != TokenRole.IMAGE
                 || kept[r]).toArray();
     }
 

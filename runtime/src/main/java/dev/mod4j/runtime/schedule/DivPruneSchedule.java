@@ -1,5 +1,7 @@
 package dev.mod4j.runtime.schedule;
 
+import dev.mod4j.runtime.prompt.TokenRole;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -56,7 +58,7 @@ public final class DivPruneSchedule implements TokenSchedule {
             kept[images[c]] = true;
         }
         return IntStream.range(0, context.rows())
-                .filter(r -> context.role(r) != dev.mod4j.runtime.prompt.TokenRole.IMAGE || kept[r]).toArray();
+                .filter(r -> context.role(r) != TokenRole.IMAGE || kept[r]).toArray();
     }
 
     /**
