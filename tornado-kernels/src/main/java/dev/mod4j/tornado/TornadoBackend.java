@@ -282,6 +282,14 @@ public final class TornadoBackend implements Backend {
         stream.hostCurrent = true;
     }
 
+    /** Writes what only the device holds of {@code cache} (if it is the one resident for {@code layer}) to the host. */
+    synchronized void copyCacheToHost(int layer, LayerKvCache cache) {
+        WeakReference<?> ref = residentCache[layer];
+        if (ref != null && ref.get() == cache) {
+            saveToHost(layer);
+        }
+    }
+
     /** Makes the device cache of {@code layer} hold the entries [0, base) of {@code cache}. */
     private void ensureResident(DecoderTaskGraphs g, int layer, LayerKvCache cache, int base) {
         WeakReference<?> ref = residentCache[layer];

@@ -18,15 +18,20 @@ import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.ReducedPrompt;
+import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
+import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * A LLaVA model (CLIP vision tower → projector → LLaMA decoder), or a plain LLaMA when the checkpoint has no tower.
@@ -45,6 +50,7 @@ public final class MultimodalModel implements AutoCloseable {
     /** An anyres model's image side: crops from the image, packing of their features, {@code image_newline}. */
     private record Anyres(AnyresPreprocessor preprocessor, AnyresPacking packing, float[] newline) {
     }
+    private ClipVisionWeights towerWeights;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
                             MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect,
@@ -115,7 +121,11 @@ public final class MultimodalModel implements AutoCloseable {
         }
         LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
         ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
-        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect, anyres);
+        MultimodalModel model = new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect,
+                anyres);
+        // Kept for image reductions, which recompute one layer's attention on the host (ClipLayerView).
+        model.towerWeights = vision == null ? null : vision.tower();
+        return model;
     }
 
     /** The anyres side of a LLaVA-NeXT checkpoint, or null for a single-crop model. */
@@ -329,7 +339,52 @@ public final class MultimodalModel implements AutoCloseable {
         List<float[]> embeddings = images.stream().map(this::imageEmbeddings).toList();
         int[] rows = images.stream().mapToInt(this::imageRows).toArray();
         return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
-                decoder.config().hiddenSize());
+                decoder.config().hiddenSize()).withImageReducer(r -> reducedPrompt(inputIds, singleCrops(images), r));
+    }
+
+    /** The pixel values of images that are one crop each; an image reduction of tiled (anyres) images is refused. */
+    private static List<float[]> singleCrops(List<PreprocessedImage> images) {
+        for (PreprocessedImage image : images) {
+            if (image.isTiled()) {
+                throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip)"
+                        + " is not implemented for LLaVA-NeXT (anyres) images");
+            }
+        }
+        return images.stream().map(image -> image.crop(0)).toList();
+    }
+
+    /**
+     * The prompt with each image reduced inside the tower by {@code reduction} (VisionZip): the rows it makes from
+     * the layer whose output is selected, projected, in place of the image (docs/methods.md §13).
+     */
+    public ReducedPrompt reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
+        requireVision();
+        int layers = tower.config().numHiddenLayers();
+        int feature = multimodal.visionFeatureLayer();
+        int selected = feature < 0 ? layers + 1 + feature : feature;
+        if (selected < 1) {
+            throw new InvalidInputException("vision_feature_layer", feature + " selects the embeddings; an image"
+                    + " reduction needs an encoder layer's output");
+        }
+        int visionHidden = tower.config().hiddenSize();
+        List<float[]> embeddings = new ArrayList<>();
+        IntStream.Builder patches = IntStream.builder();
+        int rows = -1;
+        for (float[] pixels : pixelValues) {
+            float[][] input = new float[1][];
+            float[] output = tower.hiddenState(pixels, selected, (index, state) -> {
+                if (index == selected - 1) {
+                    input[0] = state;
+                }
+            });
+            ImageReduction.Reduced reduced = reduction.reduce(new ClipLayerView(tower.config(),
+                    towerWeights.layers().get(selected - 1), input[0], output));
+            rows = reduced.rows().length / visionHidden;
+            embeddings.add(project(reduced.rows(), rows));
+            Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
+        }
+        return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
+                decoder.config().hiddenSize()), patches.build().toArray());
     }
 
     private void requireVision() {

@@ -1,9 +1,11 @@
 package dev.mod4j.runtime.prompt;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.runtime.vision.ImageReduction;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A prompt as the decoder sees it: one row per position, each either a token (embedded by the model) or a projected
@@ -12,8 +14,25 @@ import java.util.List;
  * @param tokenIds       the token id of each position, -1 for image rows
  * @param imageRows      image feature rows, [imageRowCount × hidden], in sequence order
  * @param imageRowOfPosition for each position, its row in {@code imageRows}, or -1 for a token
+ * @param imageReducer   rebuilds this prompt with each image reduced inside the vision tower (VisionZip), or null
+ *                       when the prompt has no images or was built without its model
  */
-public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles) {
+public record PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles,
+                         Function<ImageReduction, ReducedPrompt> imageReducer) {
+
+    public PromptRows(int[] tokenIds, float[] imageRows, int[] imageRowOfPosition, TokenRole[] roles) {
+        this(tokenIds, imageRows, imageRowOfPosition, roles, null);
+    }
+
+    /** The same prompt, rebuilt by {@code reducer} when a schedule reduces images in the tower. */
+    public PromptRows withImageReducer(Function<ImageReduction, ReducedPrompt> reducer) {
+        return new PromptRows(tokenIds, imageRows, imageRowOfPosition, roles, reducer);
+    }
+
+    /** Whether some position is an image row. */
+    public boolean hasImages() {
+        return imageStart() >= 0;
+    }
 
     public int length() {
         return tokenIds.length;
