@@ -87,7 +87,11 @@ final class ImageUrls {
             throw tooLarge(where, encodedLength / 4 * 3);
         }
         try {
-            return Base64.getMimeDecoder().decode(url.substring(comma + 1));
+            byte[] bytes = Base64.getDecoder().decode(url.substring(comma + 1).strip());
+            if (bytes.length == 0) {
+                throw ApiError.invalidRequest(where, "'" + where + "' is an empty data URL");
+            }
+            return bytes;
         } catch (IllegalArgumentException e) {
             throw ApiError.invalidRequest(where, "'" + where + "' has invalid base64: " + e.getMessage());
         }
