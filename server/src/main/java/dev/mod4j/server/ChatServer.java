@@ -8,18 +8,15 @@ import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.sse.SseSink;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -179,57 +176,37 @@ public final class ChatServer implements AutoCloseable {
      * the usage chunk when asked for, then {@code [DONE]}. A failed write means the client left: generation stops. */
     private String stream(ServerResponse res, String id, ChatRequest request, CompletionEngine.Prepared prepared,
                           Session session, long deadline) {
-        AtomicBoolean clientGone = new AtomicBoolean();
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        SseSink sse = res.sink(SseSink.TYPE);
-        try {
-            emit(sse, clientGone, OpenAiJson.chunk(id, created, settings.modelId(), "assistant", "", null).toString());
+        try (EventStream events = new EventStream(res.outputStream())) {
+            events.send(OpenAiJson.chunk(id, created, settings.modelId(), "assistant", "", null).toString());
             CompletionEngine.Completion c;
             try {
-                c = engine.run(prepared, session, piece -> emit(sse, clientGone,
+                c = engine.run(prepared, session, piece -> events.send(
                                 OpenAiJson.chunk(id, created, settings.modelId(), null, piece, null).toString()),
-                        () -> clientGone.get() || cancelAll, deadline);
+                        () -> events.clientGone() || cancelAll, deadline);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "chat completion failed while streaming", e);
-                emit(sse, clientGone, OpenAiJson.error(e instanceof InvalidInputException bad
+                events.send(OpenAiJson.error(e instanceof InvalidInputException bad
                         ? ApiError.invalidRequest(bad.source(), bad.getMessage()) : ApiError.internal(e)).toString());
                 return "http_500";
             }
             record(c);
             if (c.finish() == CompletionEngine.Finish.CANCELLED || c.finish() == CompletionEngine.Finish.TIMEOUT) {
-                if (!clientGone.get()) {
-                    emit(sse, clientGone, OpenAiJson.error(c.finish() == CompletionEngine.Finish.TIMEOUT
-                            ? ApiError.timeout("the answer did not finish within the request timeout")
-                            : ApiError.shuttingDown()).toString());
-                }
-                return clientGone.get() ? "client_gone" : c.finish() == CompletionEngine.Finish.TIMEOUT
+                events.send(OpenAiJson.error(c.finish() == CompletionEngine.Finish.TIMEOUT
+                        ? ApiError.timeout("the answer did not finish within the request timeout")
+                        : ApiError.shuttingDown()).toString());
+                return events.clientGone() ? "client_gone" : c.finish() == CompletionEngine.Finish.TIMEOUT
                         ? "http_504" : "http_503";
             }
             var last = OpenAiJson.chunk(id, created, settings.modelId(), null, null, c.finish().openAiName);
             last.set("mod4j", OpenAiJson.stats(c.stats()));
-            emit(sse, clientGone, last.toString());
+            events.send(last.toString());
             if (request.includeUsage()) {
-                emit(sse, clientGone, OpenAiJson.usageChunk(id, created, settings.modelId(), c).toString());
+                events.send(OpenAiJson.usageChunk(id, created, settings.modelId(), c).toString());
             }
-            emit(sse, clientGone, "[DONE]");
-            return clientGone.get() ? "client_gone" : "ok";
-        } finally {
-            try {
-                sse.close();
-            } catch (RuntimeException ignored) {
-                // the client has gone; nothing to close towards
-            }
-        }
-    }
-
-    private static void emit(SseSink sse, AtomicBoolean clientGone, String data) {
-        if (clientGone.get()) {
-            return;
-        }
-        try {
-            sse.emit(SseEvent.create(data));
-        } catch (RuntimeException e) {
-            clientGone.set(true);
+            events.send("[DONE]");
+            return events.clientGone() ? "client_gone" : "ok";
         }
     }
 
