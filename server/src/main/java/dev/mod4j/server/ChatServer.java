@@ -78,6 +78,9 @@ public final class ChatServer implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.port())
                 .shutdownHook(false)
+                // One small write per token: without TCP_NODELAY, Nagle and delayed ACKs hold each event back
+                // (a 33-event stream took 47 ms instead of 15 ms at the median in the README's measurement).
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .routing(chat::routes)
                 .build()
                 .start();
