@@ -78,7 +78,12 @@ public record ChatRequest(List<ChatMessage> messages, Integer maxTokens, Double 
                 throw ApiError.invalidRequest("mod4j", "'mod4j' must be an object like {\"schedule\": \"pdrop\"}, got "
                         + describe(mod4j));
             }
-            schedule = optionalText(mod4j, "schedule");
+            JsonNode spec = present(mod4j, "schedule");
+            if (spec != null && !spec.isTextual()) {
+                throw ApiError.invalidRequest("mod4j.schedule", "'mod4j.schedule' must be a schedule spec string"
+                        + " like \"pdrop\" or \"fastv:k=2;r=0.5\", got " + describe(spec));
+            }
+            schedule = spec == null ? null : spec.asText();
         }
         return new ChatRequest(messages, maxTokens, temperature, topP, topK, seed, stop(present(body, "stop")),
                 stream, includeUsage, schedule);
