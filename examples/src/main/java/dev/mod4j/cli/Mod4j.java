@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, CompareCommand.class,
                 ArankCommand.class, ScheduleBenchCommand.class, VisionBenchCommand.class, GemmBenchCommand.class,
                 DevicesCommand.class, ConvertCommand.class,
-                BenchCommand.class, DemoCommand.class, EvalCommand.class,
+                BenchCommand.class, DemoCommand.class, EvalCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mod4j {
     public static final int EXIT_BAD_INPUT = 2;
