@@ -143,8 +143,8 @@ final class EvalCommand implements Callable<Integer> {
         Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
         String id = modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString();
         Path folder = answersFile != null ? answersFile.toAbsolutePath().getParent() : answersOut;
-        EvalJob job = new EvalJob(model, visionTower, ModelOptions.loadMode(load), threads, template, questions, images,
-                schedules, folder, answersFile, id, maxNewTokens, temperature, benchmark, annotations);
+        EvalJob job = EvalJob.of(model, visionTower, ModelOptions.loadMode(load), threads, template, questions, images,
+                schedules, folder, answersFile, id, maxNewTokens, temperature);
         EvalEngine remote = null;
         if (!engine.equals("local")) {
             remote = EvalEngine.find(engine);
@@ -159,7 +159,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             Evaluation evaluation = new Evaluation(llava, list, images, schedules, job.answerPaths(), id,
                     maxNewTokens, sampling);
-            Evaluation.RunSummary summary = remote != null ? remote.run(job, engineOptions, out, err)
+            Evaluation.RunSummary summary = remote != null ? remote.run(job, evaluation, engineOptions, out, err)
                     : evaluation.run((label, total) -> new ProgressBar(err, label, total, bars));
             out.printf("eval: %d questions × %d schedules; %d answers written now, %d were there from an earlier run%n",
                     list.size(), evaluation.schedules().size(), summary.written(), summary.alreadyAnswered());

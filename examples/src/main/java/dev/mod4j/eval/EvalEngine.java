@@ -17,9 +17,12 @@ public interface EvalEngine {
      * Answers every question of {@code job} under every schedule into the job's answers files (skipping the ones
      * already answered) and returns what it did.
      *
+     * @param driver  the evaluation of {@code job} on this process's model (the answers files, the schedules'
+     *                canonical names; an engine running in this process may answer with it)
      * @param options the engine's own settings ({@code --engine-option KEY=VALUE}), e.g. {@code master=local[4]}
      */
-    Evaluation.RunSummary run(EvalJob job, Map<String, String> options, PrintWriter out, PrintWriter err);
+    Evaluation.RunSummary run(EvalJob job, Evaluation driver, Map<String, String> options, PrintWriter out,
+                              PrintWriter err);
 
     /** The engine called {@code name} on the class path, or null. */
     static EvalEngine find(String name) {
