@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.api.DemoAssets;
 import dev.mod4j.cli.Mod4j;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.SparkStatusTracker;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import scala.Option;
 
 import javax.imageio.ImageIO;
 import java.io.PrintWriter;
@@ -20,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,28 +126,37 @@ class SparkEvalEngineTest {
                 "--engine-option", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
                 "--engine-option", "spark.executor.extraJavaOptions=-Dmod4j.eval.pauseMillis=200",
                 "--engine-option", "partitions=8"));
-        // Once a task has committed its answers, kill one executor JVM (SIGKILL).
-        Path committed = out.resolve("answers.parquet").resolve("_temporary").resolve("0");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        // Once a task of the job has finished (Spark's status tracker, in this process), kill one executor JVM.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
         ProcessHandle killed = null;
         while (killed == null && !job.isDone() && System.nanoTime() < deadline) {
-            if (Files.isDirectory(committed) && countTasks(committed) > 0) {
+            if (aTaskFinished()) {
                 killed = ProcessHandle.current().descendants()
                         .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                         .findFirst().orElse(null);
             }
             Thread.sleep(50);
         }
-        assertTrue(killed != null, "no executor to kill before the job ended");
+        assertTrue(killed != null, () -> "no executor to kill before the job ended: "
+                + (job.isDone() ? job.join() : "still running"));
         killed.destroyForcibly();
-        Run run = job.get(300, TimeUnit.SECONDS);
+        Run run = job.get(600, TimeUnit.SECONDS);
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(plain, answers(out));
     }
 
-    private static long countTasks(Path committed) throws Exception {
-        try (Stream<Path> s = Files.list(committed)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("task_")).count();
+    private static boolean aTaskFinished() {
+        Option<SparkSession> session = SparkSession.getDefaultSession();
+        if (session.isEmpty()) {
+            return false;
         }
+        SparkStatusTracker tracker = session.get().sparkContext().statusTracker();
+        for (int stage : tracker.getActiveStageIds()) {
+            Option<SparkStageInfo> info = tracker.getStageInfo(stage);
+            if (info.isDefined() && info.get().numCompletedTasks() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }
