@@ -131,8 +131,7 @@ class SparkEvalEngineTest {
         ProcessHandle killed = null;
         while (killed == null && !job.isDone() && System.nanoTime() < deadline) {
             if (aTaskFinished()) {
-                killed = ProcessHandle.current().descendants()
-                        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                killed = ProcessHandle.current().descendants().filter(SparkEvalEngineTest::isExecutor)
                         .findFirst().orElse(null);
             }
             Thread.sleep(50);
@@ -143,6 +142,20 @@ class SparkEvalEngineTest {
         Run run = job.get(600, TimeUnit.SECONDS);
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(plain, answers(out));
+    }
+
+    /** An executor JVM: its command line names Spark's executor main class (read from /proc on Linux). */
+    private static boolean isExecutor(ProcessHandle p) {
+        String command = p.info().commandLine().orElse("");
+        try {
+            Path cmdline = Path.of("/proc", String.valueOf(p.pid()), "cmdline");
+            if (Files.isReadable(cmdline)) {
+                command = new String(Files.readAllBytes(cmdline), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } catch (java.io.IOException e) {
+            // the process ended: not one to kill
+        }
+        return command.contains("CoarseGrainedExecutorBackend");
     }
 
     private static boolean aTaskFinished() {
