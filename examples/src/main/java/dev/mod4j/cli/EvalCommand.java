@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.Llava;
 import dev.mod4j.eval.EvalQuestion;
 import dev.mod4j.eval.Evaluation;
@@ -91,6 +92,7 @@ final class EvalCommand implements Callable<Integer> {
         };
         ModelOptions.applyThreads(threads);
         LoadMode mode = ModelOptions.loadMode(load);
+        OutputFiles.requireWritableDirectory(answersOut);
         List<EvalQuestion> list = EvalQuestion.read(questions);
         Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
         try (Llava llava = Llava.open(model, visionTower, mode)) {

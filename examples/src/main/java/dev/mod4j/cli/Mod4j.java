@@ -26,6 +26,10 @@ public final class Mod4j {
     }
 
     public static void main(String[] args) {
+        // Warnings (e.g. layers a config leaves unused) as one line each, not java.util.logging's two.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "mod4j: %4$s: %5$s%6$s%n");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

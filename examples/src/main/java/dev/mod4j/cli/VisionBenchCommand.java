@@ -46,7 +46,7 @@ final class VisionBenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
         DType type = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();

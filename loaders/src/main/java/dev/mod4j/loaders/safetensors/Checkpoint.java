@@ -99,11 +99,7 @@ public final class Checkpoint implements AutoCloseable {
         String where = index.toString();
         JsonNode root;
         try {
-            long size = Files.size(index);
-            if (size > MAX_INDEX_BYTES) {
-                throw new CheckpointFormatException(where, "index is " + size + " bytes, over the limit of " + MAX_INDEX_BYTES);
-            }
-            root = SafetensorsHeader.JSON.readTree(index.toFile());
+            root = SafetensorsHeader.JSON.readTree(FileBytes.readWhole(index, MAX_INDEX_BYTES));
         } catch (IOException e) {
             throw new CheckpointFormatException(where, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -1,5 +1,9 @@
 package dev.mod4j.loaders.tokenizer;
 
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
+
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -37,7 +41,7 @@ final class SentencePieceModel {
     private static final int MODEL_BPE = 2;
 
     /** LLaMA's tokenizer.model is 500 KB; large multilingual ones a few MB. */
-    static final long MAX_FILE_BYTES = 64L << 20;
+    static final long MAX_FILE_BYTES = FileLimit.TOKENIZER.maxBytes();
 
     final String file;
     final String[] pieces;
@@ -167,16 +171,9 @@ final class SentencePieceModel {
         String file = path.toString();
         byte[] bytes;
         try {
-            long size = Files.size(path);
-            if (size > MAX_FILE_BYTES) {
-                throw new TokenizerFormatException(file, "file is " + size + " bytes, over the "
-                        + MAX_FILE_BYTES + "-byte limit");
-            }
-            bytes = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new TokenizerFormatException(file, "file not found");
-        } catch (IOException e) {
-            throw new TokenizerFormatException(file, "cannot read: " + e.getMessage(), e);
+            bytes = SmallFiles.readBytes(path, MAX_FILE_BYTES);
+        } catch (InvalidInputException e) {
+            throw new TokenizerFormatException(file, e.problem());
         }
         return parse(file, bytes);
     }
