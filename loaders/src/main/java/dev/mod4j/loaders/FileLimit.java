@@ -6,8 +6,10 @@ package dev.mod4j.loaders;
  * The limits are far above any real file of the kind (see README, "Limits of input files").
  */
 public enum FileLimit {
-    /** config.json, preprocessor_config.json, generation_config.json, model.safetensors.index.json: kilobytes. */
+    /** config.json, preprocessor_config.json, a tower's config.json: kilobytes. */
     CONFIG("config file", 16L << 20),
+    /** model.safetensors.index.json, pytorch_model.bin.index.json: one line per tensor, a few hundred KB. */
+    CHECKPOINT_INDEX("checkpoint index", 64L << 20),
     /** tokenizer.json, tokenizer.model, tokenizer_config.json (with chat templates): Llama 3's is 9 MB. */
     TOKENIZER("tokenizer file", 64L << 20),
     /** A --pixel-values .npy array: one 336×336 image is 1.3 MB, a batch of anyres tiles tens of MB. */

@@ -9,7 +9,6 @@ import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.SmallFiles;
 import dev.mod4j.loaders.config.ConfigException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

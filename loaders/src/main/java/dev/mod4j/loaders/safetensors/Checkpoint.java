@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class Checkpoint implements AutoCloseable {
     /** Index files larger than this are refused (real ones are tens of kilobytes). */
-    static final long MAX_INDEX_BYTES = 64L * 1024 * 1024;
+    static final long MAX_INDEX_BYTES = dev.mod4j.loaders.FileLimit.CHECKPOINT_INDEX.maxBytes();
 
     private final Path directory;
     /** The files of a PyTorch checkpoint directory, when there is no index: one file or numbered shards. */
@@ -63,6 +63,9 @@ public final class Checkpoint implements AutoCloseable {
             return fromFiles(directoryOrFile.toAbsolutePath().getParent(), List.of(directoryOrFile), List.of(), mode);
         }
         if (!Files.isDirectory(directoryOrFile)) {
+            if (Files.exists(directoryOrFile)) {
+                FileBytes.checkRegularFile(directoryOrFile); // a FIFO or device: refused by what it is
+            }
             throw new CheckpointFormatException(directoryOrFile.toString(), "no such file or directory");
         }
         List<Path> indexes = list(directoryOrFile, p -> p.getFileName().toString().endsWith(".safetensors.index.json"));
@@ -213,7 +216,8 @@ public final class Checkpoint implements AutoCloseable {
 
     private static List<Path> list(Path dir, java.util.function.Predicate<Path> filter) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).filter(filter).sorted().toList();
+            // Not only regular files: a FIFO or device under a weights name is refused by what it is when opened.
+            return s.filter(p -> !Files.isDirectory(p)).filter(filter).sorted().toList();
         } catch (IOException e) {
             throw new CheckpointFormatException(dir.toString(), "cannot list directory: " + e.getMessage());
         }

@@ -80,7 +80,7 @@ public final class FileBytes {
     }
 
     /** Refuses a directory, FIFO or device before it is opened (a FIFO would block the open). */
-    private static void checkRegularFile(Path path) {
+    static void checkRegularFile(Path path) {
         try {
             SmallFiles.checkReadable(path, Long.MAX_VALUE);
         } catch (InvalidInputException e) {

@@ -4,12 +4,9 @@ import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.SmallFiles;
 
-import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
