@@ -131,10 +131,10 @@ final class ModelOptions {
      * ImageInput checks): an array whose element count matches but whose sides do not is refused, not reinterpreted.
      */
     static float[] pixelValues(Path file, MultimodalModel m) {
+        NpyArray a = NpyArray.read(file);
         if (m.visionConfig() == null) {
             m.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
         }
-        NpyArray a = NpyArray.read(file);
         long[] s = a.shape();
         int size = m.visionConfig().imageSize();
         boolean ok = (s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3)
