@@ -16,17 +16,22 @@ import java.nio.charset.StandardCharsets;
  * Seeds: CliOptionsFuzzTestsInputs/parseOptions (each subcommand's options, bad numbers, misspellings, @files).
  */
 class CliOptionsFuzzTests {
+    // Built once: picocli resets options on every parse, and building it (reflection over every subcommand, class
+    // loading under Jazzer's instrumentation) would otherwise count against the first input's allocation budget.
+    private static final StringWriter ERR = new StringWriter();
+    private static final CommandLine CLI = Mod4j.commandLine(new PrintWriter(new StringWriter()),
+            new PrintWriter(ERR, true));
+
     @FuzzTest(maxDuration = "2m")
     void parseOptions(byte[] bytes) throws Exception {
         String[] args = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+        ERR.getBuffer().setLength(0);
         FuzzContract.check("options", () -> {
-            StringWriter err = new StringWriter();
-            CommandLine cli = Mod4j.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true));
             try {
-                cli.parseArgs(args);
+                CLI.parseArgs(args);
             } catch (CommandLine.ParameterException e) {
-                int status = cli.getParameterExceptionHandler().handleParseException(e, args);
-                String printed = err.toString();
+                int status = CLI.getParameterExceptionHandler().handleParseException(e, args);
+                String printed = ERR.toString();
                 if (status != Mod4j.EXIT_BAD_INPUT || printed.isEmpty() || printed.strip().contains("\n")) {
                     throw new AssertionError("status " + status + ", stderr not one line: " + printed);
                 }
