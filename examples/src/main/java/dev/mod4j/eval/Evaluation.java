@@ -91,7 +91,7 @@ public final class Evaluation {
         return answersDir.resolve("answers-" + spec.replaceAll("[^A-Za-z0-9.\\-]", "_") + ".jsonl");
     }
 
-    /** Checks that every question's image exists, is a regular file and within the image limit, before anything runs. */
+    /** Checks that every question's image exists, is a regular file and within its limit, before anything runs. */
     public void checkImages() {
         for (EvalQuestion q : questions) {
             if (q.image() == null) {

@@ -47,8 +47,8 @@ class InputFileLimitsTest {
                 f -> () -> ModelConfig.load(f.getParent())));
         paths.put("preprocessor_config.json", new ReadPath("preprocessor_config.json", FileLimit.CONFIG,
                 f -> () -> PreprocessorConfig.read(f)));
-        paths.put("model.safetensors.index.json", new ReadPath("model.safetensors.index.json", FileLimit.CHECKPOINT_INDEX,
-                f -> () -> Checkpoint.open(f.getParent())));
+        paths.put("model.safetensors.index.json", new ReadPath("model.safetensors.index.json",
+                FileLimit.CHECKPOINT_INDEX, f -> () -> Checkpoint.open(f.getParent())));
         paths.put("tokenizer.json", new ReadPath("tokenizer.json", FileLimit.TOKENIZER,
                 f -> () -> Tokenizer.load(f.getParent())));
         paths.put("tokenizer.model", new ReadPath("tokenizer.model", FileLimit.TOKENIZER,

@@ -395,7 +395,8 @@ final class EncoderTaskGraphs implements AutoCloseable {
             case "gelu_pytorch_tanh", "gelu_new" -> g.task(name, Activations::geluTanh, context, step, x, width);
             case "silu", "swish" -> g.task(name, Activations::silu, context, step, x, width);
             default -> throw new dev.mod4j.loaders.config.ConfigException("hidden_act", "activation '" + function
-                    + "' has no TornadoVM kernel (quick_gelu, gelu, gelu_pytorch_tanh, gelu_new, silu); use --backend cpu");
+                    + "' has no TornadoVM kernel (quick_gelu, gelu, gelu_pytorch_tanh, gelu_new, silu);"
+                    + " use --backend cpu");
         }
     }
 
