@@ -1,6 +1,8 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import dev.mod4j.runtime.accounting.GammaModLayerMode;
 import dev.mod4j.runtime.arank.AttentionRank;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -64,11 +66,7 @@ final class ArankCommand implements Callable<Integer> {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Path base = samples.toAbsolutePath().getParent();
         List<String> lines;
-        try {
-            lines = Files.readAllLines(samples);
-        } catch (IOException e) {
-            throw new InvalidInputException(samples.toString(), "cannot read: " + e.getMessage());
-        }
+        lines = SmallFiles.readText(samples, FileLimit.JSON_LINES).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
@@ -85,7 +83,7 @@ final class ArankCommand implements Callable<Integer> {
                 images.add(model.preprocessImage(dev.mod4j.loaders.image.ImageDecoder.decode(base.resolve(line.get("image").asText()))));
             }
             if (line.hasNonNull("pixel_values")) {
-                images.add(PreprocessedImage.single(dev.mod4j.loaders.npy.NpyArray.read(base.resolve(line.get("pixel_values").asText())).data()));
+                images.add(PreprocessedImage.single(ModelOptions.pixelValues(base.resolve(line.get("pixel_values").asText()), model)));
             }
             int[] ids;
             if (line.has("input_ids") && line.get("input_ids").isArray()) {

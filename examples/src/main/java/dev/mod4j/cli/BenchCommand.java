@@ -88,7 +88,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         LlamaConfig config = shapeConfig(shape);
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         Path root = cacheDir != null ? cacheDir : ModelCache.defaultRoot();
         out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,

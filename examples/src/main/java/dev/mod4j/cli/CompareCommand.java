@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mod4j.loaders.InvalidInputException;
@@ -93,6 +94,12 @@ final class CompareCommand implements Callable<Integer> {
         }
         if (repeats < 1) {
             throw new InvalidInputException("--repeats", "must be at least 1, got " + repeats);
+        }
+        if (traceOut != null) {
+            OutputFiles.requireWritableFile(traceOut);
+        }
+        if (reportDir != null) {
+            OutputFiles.requireWritableDirectory(reportDir);
         }
         try (MultimodalModel model = modelOptions.open()) {
             List<PreprocessedImage> images = modelOptions.images(model);

@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.DemoAssets;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
@@ -37,6 +38,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (reportDir != null) {
+            OutputFiles.requireWritableDirectory(reportDir);
+        }
         Path dir = DemoAssets.model(cacheDir != null ? cacheDir : DemoAssets.cacheRoot());
         out.println("mod4j demo: a small LLaVA-layout model with RANDOM, UNTRAINED weights (γ-MoD routers included),");
         out.println("written to " + dir + ". Its outputs are meaningless; it shows the machinery, offline.");

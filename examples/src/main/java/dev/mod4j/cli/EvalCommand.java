@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.Llava;
 import dev.mod4j.eval.EvalEngine;
 import dev.mod4j.eval.EvalJob;
@@ -140,6 +141,9 @@ final class EvalCommand implements Callable<Integer> {
         SamplingOptions sampling = new SamplingOptions(temperature, 0, 1, 0);
         ModelOptions.applyThreads(threads);
         ModelOptions.loadMode(load);
+        if (answersOut != null) {
+            OutputFiles.requireWritableDirectory(answersOut);
+        }
         List<EvalQuestion> list = EvalQuestion.read(questions);
         Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
         String id = modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString();

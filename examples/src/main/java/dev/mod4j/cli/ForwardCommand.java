@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.llava.PreprocessedImage;
@@ -45,6 +46,12 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() {
         if (logitsOut == null && dumpDir == null) {
             throw new dev.mod4j.loaders.InvalidInputException("--logits-out", "give --logits-out FILE.npy and/or --dump-dir DIR");
+        }
+        if (logitsOut != null) {
+            OutputFiles.requireWritableFile(logitsOut);
+        }
+        if (dumpDir != null) {
+            OutputFiles.requireWritableDirectory(dumpDir);
         }
         try (MultimodalModel model = modelOptions.open()) {
             List<PreprocessedImage> images = modelOptions.images(model);

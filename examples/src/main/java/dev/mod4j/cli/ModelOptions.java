@@ -113,11 +113,22 @@ final class ModelOptions {
     /** {@code --threads N}: the size of the shared CPU pool (null: leave it). */
     static void applyThreads(Integer threads) {
         if (threads != null) {
-            if (threads < 1) {
-                throw new InvalidInputException("--threads", "must be at least 1, got " + threads);
-            }
+            checkThreads(threads);
             Parallel.setCommonThreads(threads);
         }
+    }
+
+    /**
+     * A thread count between 1 and 4 × the available processors: more threads than that only contend (and
+     * {@code --threads 10000} would start ten thousand spinning workers).
+     */
+    static int checkThreads(int threads) {
+        int max = 4 * Runtime.getRuntime().availableProcessors();
+        if (threads < 1 || threads > max) {
+            throw new InvalidInputException("--threads", "must be between 1 and " + max + " (4 × the "
+                    + Runtime.getRuntime().availableProcessors() + " available processors), got " + threads);
+        }
+        return threads;
     }
 
     /** {@code --load mmap|copy}. */
@@ -139,16 +150,30 @@ final class ModelOptions {
             out.add(m.preprocessImage(ImageDecoder.decode(p)));
         }
         for (Path p : pixelValues) {
-            NpyArray a = NpyArray.read(p);
-            long[] s = a.shape();
-            boolean ok = s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3;
-            if (!ok) {
-                throw new InvalidInputException(p.toString(), "expected pixel values of shape [1,3,H,W] or [3,H,W], found "
-                        + java.util.Arrays.toString(s));
-            }
-            out.add(PreprocessedImage.single(a.data()));
+            out.add(PreprocessedImage.single(pixelValues(p, m)));
         }
         return out;
+    }
+
+    /**
+     * A .npy of preprocessed pixel values, [1,3,S,S] or [3,S,S] with S the tower's image size (as the library's
+     * ImageInput checks): an array whose element count matches but whose sides do not is refused, not reinterpreted.
+     */
+    static float[] pixelValues(Path file, MultimodalModel m) {
+        NpyArray a = NpyArray.read(file);
+        if (m.visionConfig() == null) {
+            m.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
+        }
+        long[] s = a.shape();
+        int size = m.visionConfig().imageSize();
+        boolean ok = (s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3)
+                && s[s.length - 1] == size && s[s.length - 2] == size;
+        if (!ok) {
+            throw new InvalidInputException(file.toString(), "expected pixel values of shape [1,3," + size + ","
+                    + size + "] or [3," + size + "," + size + "] for this vision tower, found "
+                    + java.util.Arrays.toString(s));
+        }
+        return a.data();
     }
 
     /** The input ids: --input-ids as given, or --prompt through the template and the model's tokenizer. */

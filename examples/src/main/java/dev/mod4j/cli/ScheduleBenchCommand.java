@@ -92,7 +92,7 @@ final class ScheduleBenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         LlamaConfig config = new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
                 null, false, 1, List.of(2), null, false, false, "bfloat16");

@@ -63,7 +63,7 @@ final class VisionBenchCommand implements Callable<Integer> {
             throw new InvalidInputException(repeats < 1 ? "--repeats" : "--crops", "must be at least 1");
         }
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
         DType type = DType.fromHeaderName(dtype.toUpperCase(java.util.Locale.ROOT))

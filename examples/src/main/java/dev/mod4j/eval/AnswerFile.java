@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.OutputFiles;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,13 +42,14 @@ public final class AnswerFile implements AutoCloseable {
 
     /** Opens (creating if needed) {@code path} for appending, after reading the answers already in it. */
     public static AnswerFile open(Path path) {
+        OutputFiles.requireWritableFile(path);
         try {
             Map<String, String> answered = Files.exists(path) ? texts(readAndRepair(path)) : new LinkedHashMap<>();
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             return new AnswerFile(path, channel, answered);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open answers file " + path, e);
+            throw new InvalidInputException(path.toString(), "cannot open the answers file: " + e.getMessage());
         }
     }
 
@@ -59,7 +63,7 @@ public final class AnswerFile implements AutoCloseable {
         try {
             return Files.exists(path) ? readAndRepair(path) : new LinkedHashMap<>();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read answers file " + path, e);
+            throw new InvalidInputException(path.toString(), "cannot read the answers file: " + e.getMessage());
         }
     }
 
@@ -70,7 +74,7 @@ public final class AnswerFile implements AutoCloseable {
     }
 
     private static Map<String, JsonNode> readAndRepair(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
+        byte[] bytes = SmallFiles.readBytes(path, FileLimit.JSON_LINES);
         int end = bytes.length;
         while (end > 0 && bytes[end - 1] != '\n') {
             end--;

@@ -3,12 +3,13 @@ package dev.mod4j.eval;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,7 +45,8 @@ public record EvalQuestion(JsonNode id, String image, String text, List<String> 
         List<EvalQuestion> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         Set<String> shared = new HashSet<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        String content = SmallFiles.readText(file, FileLimit.JSON_LINES);
+        try (BufferedReader reader = new BufferedReader(new StringReader(content))) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {

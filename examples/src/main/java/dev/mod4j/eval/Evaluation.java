@@ -147,13 +147,17 @@ public final class Evaluation {
         return questions;
     }
 
-    /** Checks that every question's image exists, before anything runs. */
+    /** Checks that every question's image exists, is a regular file and within its limit, before anything runs. */
     public void checkImages() {
         for (EvalQuestion q : questions) {
-            if (q.image() != null && !Files.isRegularFile(imageFolder.resolve(q.image()))) {
-                throw new InvalidInputException(imageFolder.resolve(q.image()).toString(), "image of question "
-                        + q.id() + " not found");
+            if (q.image() == null) {
+                continue;
             }
+            Path image = imageFolder.resolve(q.image());
+            if (!Files.exists(image)) {
+                throw new InvalidInputException(image.toString(), "image of question " + q.id() + " not found");
+            }
+            dev.mod4j.loaders.SmallFiles.checkReadable(image, dev.mod4j.loaders.FileLimit.IMAGE);
         }
     }
 

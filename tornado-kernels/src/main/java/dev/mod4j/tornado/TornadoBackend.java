@@ -87,6 +87,10 @@ public final class TornadoBackend implements Backend {
             throw new UnsupportedOperationException("head_dim " + config.headDim() + " exceeds the TornadoVM attention"
                     + " kernel's " + dev.mod4j.tornado.kernels.Attention.MAX_HEAD_DIM);
         }
+        if (!dev.mod4j.loaders.config.Activations.isSilu(config.hiddenAct())) {
+            throw new dev.mod4j.loaders.config.ConfigException("hidden_act", "'" + config.hiddenAct() + "' is not"
+                    + " supported by the TornadoVM decoder (it runs SiLU, LLaMA's); use --backend cpu");
+        }
         this.config = config;
         this.weights = parts.weights();
         this.visionParts = parts.vision();

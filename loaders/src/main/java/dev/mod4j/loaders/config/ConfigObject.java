@@ -90,6 +90,19 @@ final class ConfigObject {
         return v;
     }
 
+    /**
+     * A positive integer of at most {@code max}: fields that size allocations are bounded by what is plausible, so a
+     * config claiming 2^31−1 of something is refused by name before anything is allocated.
+     */
+    int boundedInt(String field, int defaultValue, int max) {
+        int v = positiveInt(field, defaultValue);
+        if (v > max) {
+            throw new ConfigException(where(field), "is " + v + ", over the limit of " + max
+                    + " (no real model has that many; mod4j refuses it before allocating)");
+        }
+        return v;
+    }
+
     double doubleValue(String field, double defaultValue) {
         JsonNode v = get(field);
         if (v == null) {

@@ -262,7 +262,7 @@ public final class CpuBackend implements Backend {
         MatmulKernel.linear(ws.projected, 0, ws.attention, 0, rows, w.oProj(), parallel);
         VectorKernels.add(hidden, ws.projected, 0, rows * d);
 
-        // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
+        // MLP block: x' = h + gate · down(act(gate_proj(LN2(h))) * up_proj(LN2(h))), act = hidden_act (SiLU in LLaMA).
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
                 d, eps));
         int passWidth = mlpPassWidth(rows, m, ws.gate.length);
@@ -282,7 +282,8 @@ public final class CpuBackend implements Backend {
             if (w.upProj().bias() != null) {
                 VectorKernels.addBias(ws.up, rows, w.upProj().bias(), c0, width);
             }
-            parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
+            parallel.forEach(rows, r -> VectorKernels.activationMultiply(config.hiddenAct(), ws.gate, ws.up, r * width,
+                    width));
             MatmulKernel.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj().weight(), 0, d, c0, width,
                     c0 > 0, parallel);
         }

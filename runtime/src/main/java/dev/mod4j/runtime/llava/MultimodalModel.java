@@ -161,7 +161,7 @@ public final class MultimodalModel implements AutoCloseable {
         int size = config.vision().imageSize();
         Path own = directory.resolve(PreprocessorConfig.FILE_NAME);
         PreprocessorConfig pp;
-        if (java.nio.file.Files.isRegularFile(own)) {
+        if (java.nio.file.Files.exists(own)) {
             pp = PreprocessorConfig.read(own);
         } else if (config.visionTowerDirectory() != null) {
             pp = PreprocessorConfig.forDirectory(config.visionTowerDirectory(), size);
