@@ -105,7 +105,7 @@ public record AnyresSettings(GridPinpoints pinpoints, AnyresConvention conventio
 
     private static JsonNode readJson(Path file) {
         try {
-            return JSON.readTree(dev.mod4j.loaders.SmallFiles.readText(file));
+            return JSON.readTree(dev.mod4j.loaders.SmallFiles.readText(file, dev.mod4j.loaders.FileLimit.CONFIG));
         } catch (IOException e) {
             throw new ConfigException(file.toString(), "not valid JSON: " + e.getMessage(), e);
         }

@@ -99,14 +99,14 @@ class ConfigFieldFateTest {
 
     @Test
     void llavaNextVariantsMod4jDoesNotImplementAreRefusedByName() throws Exception {
-        assertMentions(refusedAnyres(ModelConfigTest.LLAVA_ORIGINAL_7B, r -> r.put("image_aspect_ratio", "anyres_max_9")),
-                "image_aspect_ratio", "'anyres_max_9'", "does not implement");
-        assertMentions(refusedAnyres(ModelConfigTest.LLAVA_ORIGINAL_7B, r -> r.put("image_aspect_ratio", "anyres")
-                        .put("mm_patch_merge_type", "maxpool2x2")),
-                "mm_patch_merge_type", "'maxpool2x2'", "not supported");
-        // What LLaVA-1.5 itself writes is accepted, and is no anyres model.
-        assertNull(AnyresSettings.of(ModelConfig.load(write(ModelConfigTest.LLAVA_ORIGINAL_7B,
-                r -> r.put("mm_patch_merge_type", "flat"))), null));
+        assertMentions(refusedAnyres(ModelConfigTest.LLAVA_HF_7B, r -> r.put("model_type", "llava_next")
+                        .put("image_grid_pinpoints", "(1x1),...,(6x6)")),
+                "image_grid_pinpoints", "LLaVA-OneVision");
+        assertMentions(refusedAnyres(ModelConfigTest.LLAVA_HF_7B, r -> r.put("model_type", "llava_next")
+                        .putArray("image_grid_pinpoints").addArray().add(336).add(500)),
+                "image_grid_pinpoints", "multiples");
+        // LLaVA-1.5 (llava-hf) is no anyres model.
+        assertNull(AnyresSettings.of(ModelConfig.load(write(ModelConfigTest.LLAVA_HF_7B, r -> { })), null));
     }
 
     @Test
