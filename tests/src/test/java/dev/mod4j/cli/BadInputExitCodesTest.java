@@ -142,6 +142,21 @@ class BadInputExitCodesTest {
     }
 
     @Test
+    void aCropSizeOtherThanTheTowersIsRefusedBeforeAnyImageIsMade() throws Exception {
+        // 16384² × 3 floats would be 3 GiB: refused at load, by name, not after allocating the crop.
+        Path dir = copy(CliTest.golden("llava-hf-f32"), "huge-crop");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode pp = (ObjectNode) json.readTree(dir.resolve("preprocessor_config.json").toFile());
+        pp.putObject("crop_size").put("height", 16384).put("width", 16384);
+        json.writeValue(dir.resolve("preprocessor_config.json").toFile(), pp);
+        Path image = tmp.resolve("crop.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", image.toFile());
+        assertBadInput(CliRun.of("forward", "--model", dir.toString(), "--input-ids", ids, "--image", image.toString(),
+                "--logits-out", tmp.resolve("crop.npy").toString()), "preprocessor_config.json", "crop_size 16384×16384");
+    }
+
+    @Test
     void pixelValuesOfTheWrongShapeAreRefusedEvenWithTheRightCount() throws Exception {
         // The tower takes 3×64×64; [1,3,32,128] holds as many values.
         Path npy = tmp.resolve("wide.npy");

@@ -103,6 +103,12 @@ public final class MultimodalModel implements AutoCloseable {
                 vision = new VisionParts(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
                 PreprocessorConfig pp = preprocessorConfig(directory, config);
+                int side = config.vision().imageSize();
+                if (pp.doCenterCrop() && (pp.cropHeight() != side || pp.cropWidth() != side)) {
+                    // Checked here, before any image: a lying crop_size would otherwise size an allocation first.
+                    throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size " + pp.cropHeight() + "×"
+                            + pp.cropWidth() + " does not match the vision tower's " + side + "×" + side + " images");
+                }
                 preprocessor = new ImagePreprocessor(pp);
                 aspect = imageAspect != null ? imageAspect : ImageAspect.of(config.family(), config.multimodal(), pp);
                 anyres = anyres(files, config, directory, preprocessor);
