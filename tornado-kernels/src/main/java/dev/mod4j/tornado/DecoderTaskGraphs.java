@@ -1,6 +1,7 @@
 package dev.mod4j.tornado;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.tornado.kernels.Activations;
 import dev.mod4j.tornado.kernels.Attention;
 import dev.mod4j.tornado.kernels.KvCache;
@@ -85,6 +86,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
     private final LlamaConfig config;
     private final DeviceWeights weights;
+    private final RotaryTables rotary;
     private final int capacity;
     private final FloatArray keyCache;
     private final FloatArray valueCache;
@@ -209,9 +211,11 @@ final class DecoderTaskGraphs implements AutoCloseable {
         }
     }
 
-    DecoderTaskGraphs(LlamaConfig config, DeviceWeights weights, int capacity, TornadoDevice device, boolean profile) {
+    DecoderTaskGraphs(LlamaConfig config, DeviceWeights weights, RotaryEmbedding rope, int capacity, TornadoDevice device,
+                      boolean profile) {
         this.config = config;
         this.weights = weights;
+        this.rotary = RotaryTables.of(rope, config.headDim(), capacity);
         this.capacity = capacity;
         this.profile = profile;
         long kvFloats = (long) config.numHiddenLayers() * capacity * config.kvDim();
@@ -232,6 +236,8 @@ final class DecoderTaskGraphs implements AutoCloseable {
         this.slotBias = new float[slots][];
         this.slotWeight = new float[slots][];
         shared.addAll(weights.all());
+        shared.add(rotary.cos());
+        shared.add(rotary.sin());
         shared.add(keyCache);
         shared.add(valueCache);
         shared.add(residual);
@@ -299,6 +305,10 @@ final class DecoderTaskGraphs implements AutoCloseable {
 
     int capacity() {
         return capacity;
+    }
+
+    RotaryTables rotary() {
+        return rotary;
     }
 
     /**
@@ -482,6 +492,7 @@ final class DecoderTaskGraphs implements AutoCloseable {
     float[] attentionFrom(int queryRow, int layer, int[] positions) {
         int keys = queryRow + 1;
         for (int r = 0; r < keys; r++) {
+            rotary.requireHolds(positions[r]);
             scorePositions.set(r, positions[r]);
         }
         scoreQueryPosition.set(0, positions[queryRow]);
@@ -596,9 +607,9 @@ final class DecoderTaskGraphs implements AutoCloseable {
         projection(g, b, "q_proj", normed, w.qProj(), w.qBias(), query, d, qDim, Matmul.STORE);
         projection(g, b, "k_proj", normed, w.kProj(), w.kBias(), key, d, kvDim, Matmul.STORE);
         projection(g, b, "v_proj", normed, w.vProj(), w.vBias(), value, d, kvDim, Matmul.STORE);
-        g.task("rope_q", Rotary::rotateHalf, context, b.step, b.positions, query, w.ropeCos(), w.ropeSin(),
+        g.task("rope_q", Rotary::rotateHalf, context, b.step, b.positions, query, rotary.cos(), rotary.sin(),
                 c.numAttentionHeads(), c.headDim());
-        g.task("rope_k", Rotary::rotateHalf, context, b.step, b.positions, key, w.ropeCos(), w.ropeSin(),
+        g.task("rope_k", Rotary::rotateHalf, context, b.step, b.positions, key, rotary.cos(), rotary.sin(),
                 c.numKeyValueHeads(), c.headDim());
         g.task("kv_append", KvCache::append, context, b.step, key, value, keyCache, valueCache, kvDim, capacity);
         g.task("attention", Attention::causal, context, b.step, query, keyCache, valueCache, attention,
@@ -753,10 +764,10 @@ final class DecoderTaskGraphs implements AutoCloseable {
         g.task("score_query_row", Rows::pickRow, context, scoreStep, normed, queryNormed, d);
         matmul(g, "score_q", true, scoreQueryStep, queryNormed, w.qProj(), d * c.qDim(), w.qBias(), c.qDim(), query,
                 noGate, d, c.qDim(), Matmul.STORE);
-        g.task("score_rope_k", Rotary::rotateHalf, context, scoreStep, scorePositions, keys, w.ropeCos(), w.ropeSin(),
+        g.task("score_rope_k", Rotary::rotateHalf, context, scoreStep, scorePositions, keys, rotary.cos(), rotary.sin(),
                 c.numKeyValueHeads(), c.headDim());
-        g.task("score_rope_q", Rotary::rotateHalf, context, scoreQueryStep, scoreQueryPosition, query, w.ropeCos(),
-                w.ropeSin(), c.numAttentionHeads(), c.headDim());
+        g.task("score_rope_q", Rotary::rotateHalf, context, scoreQueryStep, scoreQueryPosition, query, rotary.cos(),
+                rotary.sin(), c.numAttentionHeads(), c.headDim());
         g.task("score_logits", Routing::attentionLogits, context, scoreStep, query, keys, scores,
                 c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), n, (float) (1.0 / Math.sqrt(c.headDim())));
         g.task("score_softmax", Routing::attentionSoftmaxStats, context, scoreStep, scores, stats, n);

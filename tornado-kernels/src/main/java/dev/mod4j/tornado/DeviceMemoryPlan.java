@@ -8,7 +8,7 @@ import dev.mod4j.runtime.model.ContextLengthException;
  * allocated, so that a session too large for the device fails with a message that says how much is needed instead
  * of an allocation error deep inside TornadoVM (or a device out-of-memory in the middle of a forward pass).
  *
- * @param weightBytes     the decoder's matrices at the device precision, plus lm_head, norms and rotary tables
+ * @param weightBytes     the decoder's matrices at the device precision, plus lm_head, norms and the session's rotary tables
  * @param kvCacheBytes    keys and values of every layer for {@code capacity} entries (float32)
  * @param activationBytes the residual stream and one block's scratch for {@code capacity} rows (float32)
  */
@@ -18,7 +18,7 @@ record DeviceMemoryPlan(long weightBytes, long kvCacheBytes, long activationByte
         long d = c.hiddenSize();
         long perLayerMatrices = d * c.qDim() + 2 * d * c.kvDim() + c.qDim() * d + 3 * d * c.intermediateSize();
         long matrices = perLayerMatrices * c.numHiddenLayers() + (long) c.vocabSize() * d;
-        long small = (2L * c.numHiddenLayers() + 1) * d + (long) c.maxPositionEmbeddings() * c.headDim();
+        long small = (2L * c.numHiddenLayers() + 1) * d + (long) Math.min(capacity, c.maxPositionEmbeddings()) * c.headDim();
         long weights = matrices * (precision == WeightPrecision.F16 ? 2 : 4) + small * 4;
         long kv = 2L * c.numHiddenLayers() * capacity * c.kvDim() * 4;
         long perRow = 4 * d + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.intermediateSize();

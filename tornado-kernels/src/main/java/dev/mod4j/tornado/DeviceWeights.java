@@ -4,7 +4,6 @@ import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.weights.LlamaWeights;
-import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -22,7 +21,7 @@ import java.util.function.Function;
  * ({@code q_proj} of layer L starts at {@code L * qDim * hidden}), so that one task graph serves every layer and
  * picks the layer by offset. The matrices are in {@link #precision}: a {@code FloatArray} each for F32 (F16 and BF16
  * checkpoints widened here, once, at load), a {@code HalfFloatArray} each for F16 (the checkpoint's half values as
- * they are). Norm weights, biases and rotary tables are float32. Absent biases are zeros (adding 0 leaves every value
+ * they are). Norm weights and biases are float32 (the rotary tables are the session's: {@link RotaryTables}). Absent biases are zeros (adding 0 leaves every value
  * unchanged). They are read from the checkpoint's row-major views, as every backend receives them.
  */
 record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, TornadoNativeArray qProj,
@@ -30,7 +29,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
                      FloatArray postAttentionLayernorm, TornadoNativeArray gateProj, TornadoNativeArray upProj,
                      TornadoNativeArray downProj, FloatArray qBias, FloatArray kBias, FloatArray vBias, FloatArray oBias,
                      FloatArray gateBias, FloatArray upBias, FloatArray downBias, FloatArray norm,
-                     TornadoNativeArray lmHead, FloatArray ropeCos, FloatArray ropeSin) {
+                     TornadoNativeArray lmHead) {
 
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,11 +39,11 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
     /** Every buffer, for the upload graph. */
     List<TornadoNativeArray> all() {
         return List.of(inputLayernorm, qProj, kProj, vProj, oProj, postAttentionLayernorm, gateProj, upProj, downProj,
-                qBias, kBias, vBias, oBias, gateBias, upBias, downBias, norm, lmHead, ropeCos, ropeSin);
+                qBias, kBias, vBias, oBias, gateBias, upBias, downBias, norm, lmHead);
     }
 
     /** The weights in {@code precision} (see {@link WeightPrecision#forDevice}); F16 requires an F16 checkpoint. */
-    static DeviceWeights load(LlamaConfig c, LlamaWeights w, RotaryEmbedding rope, WeightPrecision precision) {
+    static DeviceWeights load(LlamaConfig c, LlamaWeights w, WeightPrecision precision) {
         if (precision == WeightPrecision.F16 && WeightPrecision.checkpointMatrices(w) != DType.F16) {
             throw new IllegalArgumentException("half weights on the device need an F16 checkpoint; its matrices are "
                     + WeightPrecision.checkpointMatrices(w));
@@ -71,9 +70,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
                 biases(layers, DecoderLayerWeights::upProj, m),
                 biases(layers, DecoderLayerWeights::downProj, d),
                 FloatArray.fromArray(w.norm()),
-                matrices(List.of(w.lmHead()), x -> x, precision),
-                ropeTable(c, rope, true),
-                ropeTable(c, rope, false));
+                matrices(List.of(w.lmHead()), x -> x, precision));
     }
 
     /** One matrix per layer, back to back: widened to float, or F16 values as they are. */
@@ -176,28 +173,5 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
             default -> throw new IllegalArgumentException(m.name() + ": element type " + m.dtype()
                     + " is not supported (F32, F16 or BF16)");
         }
-    }
-
-    /**
-     * The rotary cos (or sin) table [positions × headDim/2], read back through {@link RotaryEmbedding#rotate}: rotating
-     * a head whose first half is 1 and second half 0 to position p yields exactly cos(p·θ_j) in the first half and
-     * sin(p·θ_j) in the second (1·c − 0·s = c, 0·c + 1·s = s), so the device uses the CPU's very tables.
-     */
-    private static FloatArray ropeTable(LlamaConfig c, RotaryEmbedding rope, boolean cosine) {
-        int headDim = c.headDim();
-        int half = headDim / 2;
-        int positions = rope.maxPositions();
-        rope.reserve(positions);
-        FloatArray out = new FloatArray(positions * half);
-        float[] unit = new float[headDim];
-        for (int p = 0; p < positions; p++) {
-            java.util.Arrays.fill(unit, 0, half, 1f);
-            java.util.Arrays.fill(unit, half, headDim, 0f);
-            rope.rotate(unit, 0, 1, p);
-            for (int j = 0; j < half; j++) {
-                out.set(p * half + j, cosine ? unit[j] : unit[half + j]);
-            }
-        }
-        return out;
     }
 }

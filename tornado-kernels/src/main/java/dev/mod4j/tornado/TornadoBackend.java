@@ -6,6 +6,7 @@ import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.LayerKvCache;
 import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.ResidualStream;
+import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.WeightMatrix;
@@ -46,6 +47,8 @@ public final class TornadoBackend implements Backend {
     private final DType checkpointMatrices;
     private final WeightPrecision precision;
     private DeviceWeights deviceWeights;
+    /** The CPU's rotary tables, from which each session's device tables are read (see {@link RotaryTables}). */
+    private final RotaryEmbedding rope;
     private DecoderTaskGraphs graphs;
     /** The vision tower and projector on the device, built when first asked for. */
     private TornadoVisionEncoder visionEncoder;
@@ -100,7 +103,8 @@ public final class TornadoBackend implements Backend {
         this.halfFloatDevice = Devices.supportsHalfFloat(device);
         this.checkpointMatrices = WeightPrecision.checkpointMatrices(weights);
         this.precision = WeightPrecision.forDevice(halfFloatDevice, checkpointMatrices);
-        this.deviceWeights = DeviceWeights.load(config, weights, parts.rope(), precision);
+        this.deviceWeights = DeviceWeights.load(config, weights, precision);
+        this.rope = parts.rope();
         this.residentCache = new WeakReference<?>[config.numHiddenLayers()];
         this.residentLength = new int[config.numHiddenLayers()];
         this.hostLength = new int[config.numHiddenLayers()];
@@ -185,7 +189,7 @@ public final class TornadoBackend implements Backend {
                 }
                 graphs.close();
             }
-            graphs = new DecoderTaskGraphs(config, deviceWeights, Math.max(maxRows, 1), device, profile);
+            graphs = new DecoderTaskGraphs(config, deviceWeights, rope, Math.max(maxRows, 1), device, profile);
             Arrays.fill(residentCache, null);
             Arrays.fill(residentLength, 0);
             Arrays.fill(hostLength, 0);
@@ -241,6 +245,7 @@ public final class TornadoBackend implements Backend {
         DecoderTaskGraphs.Block b = g.blockFor(rows);
         for (int r = 0; r < rows; r++) {
             b.rowIndex.set(r, processedRows == null ? r : processedRows[r]);
+            g.rotary().requireHolds(positions[r]);
             b.positions.set(r, positions[r]);
             b.mlpGate.set(r, mlpGate == null ? 1f : mlpGate[r]);
         }

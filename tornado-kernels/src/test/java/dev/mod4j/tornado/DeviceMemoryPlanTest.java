@@ -42,4 +42,13 @@ class DeviceMemoryPlanTest {
         assertDoesNotThrow(() -> DeviceMemoryPlan.of(LLAVA_7B, WeightPrecision.F16, 4096)
                 .requireFits(24L << 30, "NVIDIA GeForce RTX 4090", 4096));
     }
+
+    @Test
+    void rotaryTablesAreSizedByTheSessionNotByTheConfigsMaximum() {
+        // A config claiming 2^24 positions (the bound its reader allows) must not plan 2^24 × 128 floats (8 GiB).
+        LlamaConfig huge = new LlamaConfig(32064, 4096, 11008, 32, 32, 32, 128, "silu", 1 << 24,
+                1e-5, 10000.0, null, false, 1, List.of(2), null, false, false, "float16");
+        assertEquals(DeviceMemoryPlan.of(LLAVA_7B, WeightPrecision.F16, 2048).weightBytes(),
+                DeviceMemoryPlan.of(huge, WeightPrecision.F16, 2048).weightBytes());
+    }
 }
