@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -219,7 +220,9 @@ final class CompareCommand implements Callable<Integer> {
             m.put("prefill_macs", r.prefillMacs());
             m.put("total_macs", r.totalMacs());
             m.put("flops_convention", convention.name().toLowerCase());
-            m.put("prefill_flops", r.prefillFlops(convention, shape).total());
+            // The convention's count under its own unit's name: the papers' FLOPs are multiply-adds in some.
+            m.put("convention_prefill_" + convention.unit().name().toLowerCase(Locale.ROOT),
+                    r.prefillFlops(convention, shape).total());
             m.put("prefill_flops_ratio_to_dense", r.prefillFlops(convention, shape).ratioToDense());
             m.put("kv_cache_entries", r.kvCacheEntries());
             m.put("kv_cache_bytes", r.kvCacheBytes());
