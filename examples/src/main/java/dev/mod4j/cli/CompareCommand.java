@@ -9,6 +9,7 @@ import dev.mod4j.report.ComparisonTable;
 import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
+import dev.mod4j.eval.ProgressBar;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.SamplingOptions;
@@ -123,9 +124,14 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
             FlopsConvention convention = convention(flops);
+            // On a terminal, a bar over the timed runs (the warm-up runs come first, at 0); nothing when piped.
+            ProgressBar bar = ProgressBar.forTerminal(spec.commandLine().getErr(), "compare",
+                    (long) list.size() * repeats);
             List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt,
                     list.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
-                    new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null);
+                    new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null,
+                    (done, total) -> bar.step());
+            bar.finish();
             ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
