@@ -9,6 +9,7 @@ import dev.mod4j.report.ComparisonTable;
 import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
+import dev.mod4j.eval.ProgressBar;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.SamplingOptions;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -122,9 +124,14 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
             FlopsConvention convention = convention(flops);
+            // On a terminal, a bar over the timed runs (the warm-up runs come first, at 0); nothing when piped.
+            ProgressBar bar = ProgressBar.forTerminal(spec.commandLine().getErr(), "compare",
+                    (long) list.size() * repeats);
             List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt,
                     list.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
-                    new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null);
+                    new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null,
+                    (done, total) -> bar.step());
+            bar.finish();
             ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
@@ -219,7 +226,9 @@ final class CompareCommand implements Callable<Integer> {
             m.put("prefill_macs", r.prefillMacs());
             m.put("total_macs", r.totalMacs());
             m.put("flops_convention", convention.name().toLowerCase());
-            m.put("prefill_flops", r.prefillFlops(convention, shape).total());
+            // The convention's count under its own unit's name: the papers' FLOPs are multiply-adds in some.
+            m.put("convention_prefill_" + convention.unit().name().toLowerCase(Locale.ROOT),
+                    r.prefillFlops(convention, shape).total());
             m.put("prefill_flops_ratio_to_dense", r.prefillFlops(convention, shape).ratioToDense());
             m.put("kv_cache_entries", r.kvCacheEntries());
             m.put("kv_cache_bytes", r.kvCacheBytes());

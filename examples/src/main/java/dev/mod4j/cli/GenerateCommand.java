@@ -9,6 +9,7 @@ import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.server.StopStrings;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,21 +44,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "0 = greedy (default); > 0 samples.")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens (0: all).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (1: off).")
-    double topP;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed for sampling.")
-    long seed;
-
-    @Option(names = "--greedy", description = "Greedy decoding (the same as --temperature 0).")
-    boolean greedy;
+    @Mixin
+    SamplingFlags samplingFlags;
 
     @Option(names = "--print-ids", description = "Print the generated token ids, comma-separated, instead of text"
             + " (also what happens when the model has no tokenizer.json).")
@@ -75,7 +63,10 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-new-tokens", "must be between 1 and " + MAX_NEW_TOKENS_LIMIT
                     + ", got " + maxNewTokens);
         }
-        SamplingOptions sampling = greedy ? SamplingOptions.GREEDY : new SamplingOptions(temperature, topK, topP, seed);
+        SamplingOptions sampling = samplingFlags.options();
+        if (!samplingFlags.stop.isEmpty() && printIds) {
+            throw new InvalidInputException("--stop", "looks for text, but --print-ids prints token ids");
+        }
         long loadStart = System.nanoTime();
         try (MultimodalModel model = modelOptions.open()) {
             long requestStart = System.nanoTime();
@@ -97,20 +88,29 @@ final class GenerateCommand implements Callable<Integer> {
             scheduleOptions.apply(session, model);
             Tokenizer tokenizer = printIds ? null : modelOptions.tokenizerIfPresent();
             StreamingDecoder stream = tokenizer == null ? null : tokenizer.streamingDecoder(true);
+            if (stream == null && !samplingFlags.stop.isEmpty()) {
+                throw new InvalidInputException("--stop", "looks for text, but the model has no tokenizer");
+            }
+            StopStrings stops = new StopStrings(samplingFlags.stop, piece -> {
+                out.print(piece);
+                out.flush();
+            });
             List<Integer> eos = model.decoder().config().eosTokenIds();
             long[] firstToken = {0};
-            GenerationResult result = Generator.generate(session, prompt, capacity - prompt.length(), eos, sampling,
-                    token -> {
+            boolean[] stopped = {false};
+            GenerationResult result = Generator.generateUntil(session, prompt, capacity - prompt.length(), eos,
+                    sampling, token -> {
                         if (firstToken[0] == 0) {
                             firstToken[0] = System.nanoTime();
                         }
-                        if (stream != null) {
-                            out.print(stream.next(token));
-                            out.flush();
-                        }
+                        stopped[0] = stream != null && stops.accept(stream.next(token));
+                        return stopped[0];
                     });
             if (stream != null) {
-                out.println(stream.finish());
+                if (!stopped[0] && !stops.accept(stream.finish())) {
+                    stops.finish();
+                }
+                out.println();
             } else {
                 out.println(Arrays.stream(result.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
             }
@@ -125,7 +125,7 @@ final class GenerateCommand implements Callable<Integer> {
                     firstToken[0] == 0 ? "-" : String.format("%.1f ms", (firstToken[0] - requestStart) / 1e6),
                     result.tokens().length, result.decodeTokensPerSecond(),
                     result.decodeTokensPerSecond() > 0 ? 1000 / result.decodeTokensPerSecond() : 0,
-                    result.stoppedOnEos() ? ", stopped at eos" : "");
+                    result.stoppedOnEos() ? ", stopped at eos" : stopped[0] ? ", stopped at a --stop string" : "");
             scheduleOptions.writeTrace(session);
         }
         return 0;

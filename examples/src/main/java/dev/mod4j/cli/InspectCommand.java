@@ -2,6 +2,9 @@ package dev.mod4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mod4j.loaders.config.HubCache;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
@@ -50,12 +53,59 @@ final class InspectCommand implements Callable<Integer> {
                 LoadMode.MMAP)) {
             CheckpointSummary s = CheckpointSummary.of(files);
             if (json) {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s));
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json(s)));
             } else {
                 print(out, s);
             }
         }
         return 0;
+    }
+
+    /**
+     * The summary as {@code inspect --json} prints it: snake_case keys, units in the names where a number has one
+     * (docs/schemas/inspect.schema.json). Component names become keys ("language model" -> language_model).
+     */
+    static ObjectNode json(CheckpointSummary s) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("directory", s.directory());
+        o.put("family", s.family());
+        o.put("model_type", s.modelType());
+        o.put("layout", s.layout());
+        o.put("tensor_count", s.tensorCount());
+        o.put("total_bytes", s.totalBytes());
+        ObjectNode dtypes = o.putObject("dtypes");
+        s.dtypes().forEach((dtype, stats) -> dtypes.putObject(dtype).put("tensors", stats.tensors())
+                .put("bytes", stats.bytes()));
+        ObjectNode parameters = o.putObject("parameters");
+        s.parameters().forEach((component, count) -> parameters.put(component.replace(' ', '_'), count));
+        var d = s.dimensions();
+        ObjectNode dims = o.putObject("dimensions");
+        dims.put("layers", d.layers());
+        dims.put("hidden_size", d.hiddenSize());
+        dims.put("intermediate_size", d.intermediateSize());
+        dims.put("attention_heads", d.attentionHeads());
+        dims.put("key_value_heads", d.keyValueHeads());
+        dims.put("head_dim", d.headDim());
+        dims.put("vocab_size", d.vocabSize());
+        dims.put("max_positions", d.maxPositions());
+        if (d.visionLayers() != null) {
+            dims.put("vision_layers", d.visionLayers());
+            dims.put("vision_hidden_size", d.visionHiddenSize());
+            dims.put("image_size_px", d.imageSize());
+            dims.put("patch_size_px", d.patchSize());
+            dims.put("image_tokens", d.imageTokens());
+        }
+        s.gammaModRouterLayers().forEach(o.putArray("gamma_mod_router_layers")::add);
+        s.pModRouterLayers().forEach(o.putArray("p_mod_router_layers")::add);
+        if (s.visionTower() != null) {
+            o.put("vision_tower", s.visionTower());
+        }
+        ArrayNode files = o.putArray("files");
+        for (int i = 0; i < s.files().size(); i++) {
+            files.addObject().put("path", s.files().get(i)).put("format", s.fileFormats().get(i));
+        }
+        o.put("tokenizer", s.tokenizer());
+        return o;
     }
 
     static void print(PrintWriter out, CheckpointSummary s) {

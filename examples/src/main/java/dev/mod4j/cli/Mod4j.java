@@ -12,7 +12,7 @@ import java.io.PrintWriter;
         description = "Multimodal LLM inference that skips or drops redundant vision tokens inside the decoder.",
         subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, CompareCommand.class,
                 ArankCommand.class, ScheduleBenchCommand.class, VisionBenchCommand.class, GemmBenchCommand.class,
-                DevicesCommand.class, ConvertCommand.class,
+                DevicesCommand.class, ConvertCommand.class, ChatCommand.class,
                 BenchCommand.class, DemoCommand.class, EvalCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mod4j {

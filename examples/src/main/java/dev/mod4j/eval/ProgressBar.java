@@ -6,6 +6,11 @@ import java.time.Duration;
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ({@code \r}) on a terminal. Off (prints nothing) when
  * the stream is not a terminal, so logs and pipes stay clean; use {@link #forTerminal} to decide.
+ * <p>
+ * Kept rather than me.tongfei:progressbar: that library asks JLine 3 for the terminal (a dependency several times this
+ * class's size, which can itself warn on stderr when no system terminal is found) and decides interactivity from the
+ * JVM's console (standard input and output), while mod4j draws on standard error and must stay silent exactly when
+ * that is piped (its output is often piped while the bar is watched).
  */
 public final class ProgressBar {
     /** Makes a bar for a task of {@code total} steps. */

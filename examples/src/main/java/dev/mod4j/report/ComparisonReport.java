@@ -26,8 +26,8 @@ import java.util.Map;
  * Comparison c = llava.request(image, "What is in the picture?").maxNewTokens(16).compare();
  * Path page = ComparisonReport.of(c).note("Random weights: outputs are noise.").write(Path.of("report"));
  * }</pre>
- * Files written into the directory: {@value #PAGE}, {@code image-tokens-per-layer.png}, {@code macs-per-layer.png},
- * {@code latency.png}, {@code input.png} and {@code strip-N-METHOD.png} (when the prompt has an image),
+ * Files written into the directory: {@value #PAGE}, {@code image-tokens-per-layer.svg}, {@code macs-per-layer.svg},
+ * {@code latency.svg} (each with a PNG beside it, the page's fallback), {@code input.png} and {@code strip-N-METHOD.png} (when the prompt has an image),
  * {@code comparison.csv}, {@code layers.csv}, {@code trace.arrow}. Existing files of those names are replaced.
  */
 public final class ComparisonReport {
@@ -97,10 +97,9 @@ public final class ComparisonReport {
         try {
             Files.createDirectories(directory);
             List<ScheduleRun> runs = comparison.runs();
-            ReportCharts.writePng(ReportCharts.imageTokensPerLayer(comparison), directory.resolve("image-tokens-per-layer.png"),
-                    1000, 420);
-            ReportCharts.writePng(ReportCharts.macsPerLayer(comparison), directory.resolve("macs-per-layer.png"), 540, 380);
-            ReportCharts.writePng(ReportCharts.latency(comparison), directory.resolve("latency.png"), 540, 380);
+            chart(ReportCharts.imageTokensPerLayer(comparison), directory, "image-tokens-per-layer", 1000, 420);
+            chart(ReportCharts.macsPerLayer(comparison), directory, "macs-per-layer", 540, 380);
+            chart(ReportCharts.latency(comparison), directory, "latency", 540, 380);
 
             String picture = null;
             List<String> strips = new ArrayList<>();
@@ -127,7 +126,7 @@ public final class ComparisonReport {
             }
             TraceExport.writeArrow(traces, directory.resolve("trace.arrow"));
 
-            var files = new ReportPage.Files("image-tokens-per-layer.png", "macs-per-layer.png", "latency.png", picture,
+            var files = new ReportPage.Files("image-tokens-per-layer.svg", "macs-per-layer.svg", "latency.svg", picture,
                     strips, layers, "comparison.csv", "layers.csv", "trace.arrow");
             Path page = directory.resolve(PAGE);
             Files.writeString(page, ReportPage.html(comparison, title, notes, files, flops));
@@ -135,6 +134,12 @@ public final class ComparisonReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into " + directory, e);
         }
+    }
+
+    /** NAME.svg, which the page shows, and NAME.png, its fallback for viewers without SVG. */
+    private static void chart(org.jfree.chart.JFreeChart chart, Path directory, String name, int width, int height) {
+        ReportCharts.writeSvg(chart, directory.resolve(name + ".svg"), width, height);
+        ReportCharts.writePng(chart, directory.resolve(name + ".png"), width, height);
     }
 
     private static void png(BufferedImage image, Path file) throws IOException {

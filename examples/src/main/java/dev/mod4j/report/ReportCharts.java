@@ -17,7 +17,9 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.CategoryItemRendererState;
 import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.plot.DefaultDrawingSupplier;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
+import org.jfree.svg.SVGGraphics2D;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.category.CategoryDataset;
@@ -29,7 +31,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.geom.Ellipse2D;
+import java.awt.Shape;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.io.IOException;
@@ -92,8 +94,9 @@ public final class ReportCharts {
     }
 
     /** A legend label: the spec, cut to 32 characters. */
+    /** A schedule's name in a chart: its whole spec (legends wrap their entries onto rows, never cut them). */
     static String label(String spec) {
-        return spec.length() <= 32 ? spec : spec.substring(0, 31) + "…";
+        return spec;
     }
 
     /** Image tokens each decoder layer processed in the prefill, one line per schedule. */
@@ -159,6 +162,9 @@ public final class ReportCharts {
         plot.setRangeGridlinePaint(GRID);
         plot.setOutlineVisible(false);
         plot.getDomainAxis().setTickLabelFont(LABEL_FONT);
+        // Long schedule specs wrap onto up to four lines beside their bars rather than being cut.
+        plot.getDomainAxis().setMaximumCategoryLabelLines(4);
+        plot.getDomainAxis().setMaximumCategoryLabelWidthRatio(0.35f);
         plot.getRangeAxis().setTickLabelFont(LABEL_FONT);
         plot.getRangeAxis().setLabelFont(LABEL_FONT);
         BarRenderer renderer = new RangeBarRenderer(ranges);
@@ -212,6 +218,33 @@ public final class ReportCharts {
         }
     }
 
+    /** Dash patterns (in line widths; null: solid) by series. */
+    private static final float[][] DASHES = {null, {3, 1.5f}, {1, 1.2f}, {4, 1.5f, 1, 1.5f}, {6, 2}, {2, 2}};
+    /** Marker shapes by series: JFreeChart's own set (square, circle, triangles, diamond, ...). */
+    private static final Shape[] MARKERS = DefaultDrawingSupplier.createStandardSeriesShapes();
+
+    private static float[] scale(float[] dash, float width) {
+        float[] out = new float[dash.length];
+        for (int i = 0; i < dash.length; i++) {
+            out[i] = dash[i] * width;
+        }
+        return out;
+    }
+
+    /**
+     * Writes {@code chart} as SVG of {@code width}×{@code height} (JFreeSVG), text kept as text: sharp at any size
+     * and in print, and what the report shows (its PNG is the fallback).
+     */
+    public static void writeSvg(JFreeChart chart, Path file, int width, int height) {
+        SVGGraphics2D g2 = new SVGGraphics2D(width, height);
+        chart.draw(g2, new Rectangle2D.Double(0, 0, width, height));
+        try {
+            Files.writeString(file, g2.getSVGDocument());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write chart " + file, e);
+        }
+    }
+
     /** Writes {@code chart} as a PNG of {@code width}×{@code height} CSS pixels at twice the resolution (sharp on
      * high-density screens). */
     public static void writePng(JFreeChart chart, Path file, int width, int height) {
@@ -247,14 +280,20 @@ public final class ReportCharts {
         y.setTickLabelFont(LABEL_FONT);
         y.setLabelFont(LABEL_FONT);
         y.setAutoRangeIncludesZero(true);
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        // Values are per layer: steps that change half-way between layers, a marker on each layer.
+        XYStepRenderer renderer = new XYStepRenderer();
+        renderer.setStepPoint(0.5);
+        renderer.setDefaultShapesVisible(true);
+        renderer.setDefaultShapesFilled(true);
         for (int i = 0; i < runs.size(); i++) {
-            // Earlier series drawn wider so identical curves (e.g. dense and an unrouted layer) stay visible.
-            float width = Math.max(2f, 6f - 1.2f * i);
+            // Coinciding series stay visible: earlier ones wider, each with its own dash pattern and marker shape.
+            float width = Math.max(1.6f, 4.5f - 0.9f * i);
+            float[] dash = DASHES[i % DASHES.length];
             renderer.setSeriesPaint(i, color(runs, i));
-            renderer.setSeriesStroke(i, new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            double r = width + 1;
-            renderer.setSeriesShape(i, new Ellipse2D.Double(-r / 2, -r / 2, r, r));
+            renderer.setSeriesStroke(i, dash == null
+                    ? new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER)
+                    : new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, scale(dash, width), 0f));
+            renderer.setSeriesShape(i, MARKERS[i % MARKERS.length]);
         }
         plot.setRenderer(renderer);
     }

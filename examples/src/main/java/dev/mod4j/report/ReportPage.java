@@ -94,15 +94,16 @@ final class ReportPage {
         h.append("<section>\n<h2>Question</h2>\n<p>").append(esc(c.question())).append("</p>\n</section>\n");
         table(h, c, flops);
         h.append("<section>\n<h2>Image tokens kept per layer</h2>\n<div class=\"wide\"><img src=\"")
-                .append(files.tokensChart()).append("\" alt=\"Image tokens each decoder layer processed, per schedule\"")
+                .append(files.tokensChart()).append("\"").append(pngFallback(files.tokensChart())).append(" alt=\"Image tokens each decoder layer processed, per schedule\"")
                 .append(" width=\"1000\" height=\"420\"></div>\n</section>\n");
         if (!files.strips().isEmpty()) {
             strips(h, c, files);
         }
         h.append("<section>\n<h2>Cost</h2>\n<div class=\"charts\">\n<img src=\"").append(files.macsChart())
-                .append("\" alt=\"Multiply-adds per decoder layer, per schedule\" width=\"540\" height=\"380\">\n")
-                .append("<img src=\"").append(files.latencyChart())
-                .append("\" alt=\"Prefill and decode latency per schedule\" width=\"540\" height=\"380\">\n</div>\n")
+                .append("\"").append(pngFallback(files.macsChart()))
+                .append(" alt=\"Multiply-adds per decoder layer, per schedule\" width=\"540\" height=\"380\">\n")
+                .append("<img src=\"").append(files.latencyChart()).append("\"").append(pngFallback(files.latencyChart()))
+                .append(" alt=\"Prefill and decode latency per schedule\" width=\"540\" height=\"380\">\n</div>\n")
                 .append("<p class=\"foot\">Latency on this machine: the median of ").append(repeats(c))
                 .append(" timed runs per schedule (error bars and the table's parentheses: min–max), after untimed")
                 .append(" warm-up runs of every schedule (at least one each, half a second in all). On a model this small fixed costs dominate, so judge speed on a")
@@ -120,6 +121,12 @@ final class ReportPage {
                 .append(" <code>pyarrow.ipc.open_file(...).read_all().to_pandas()</code>.</li>\n</ul>\n</section>\n");
         h.append("<p class=\"foot\">Made by mod4j's <code>ComparisonReport</code>.</p>\n</main>\n</body>\n</html>\n");
         return h.toString();
+    }
+
+    /** An SVG chart's onerror: show the PNG written beside it instead. */
+    private static String pngFallback(String chart) {
+        return chart.endsWith(".svg") ? " onerror=\"this.onerror=null;this.src='"
+                + esc(chart.substring(0, chart.length() - 4)) + ".png'\"" : "";
     }
 
     private static void table(StringBuilder h, Comparison c, FlopsConvention flops) {

@@ -7,20 +7,20 @@ import java.util.function.Consumer;
  * OpenAI's {@code stop}: the answer ends before the first stop string, which is not part of it. Streamed text is
  * held back only as long as it could still be the start of a stop string.
  */
-final class StopStrings {
+public final class StopStrings {
     private final List<String> stops;
     private final Consumer<String> out;
     private final int holdBack;
     private final StringBuilder pending = new StringBuilder();
 
-    StopStrings(List<String> stops, Consumer<String> out) {
+    public StopStrings(List<String> stops, Consumer<String> out) {
         this.stops = stops;
         this.out = out;
         this.holdBack = stops.stream().mapToInt(String::length).max().orElse(1) - 1;
     }
 
     /** Takes the next piece of text; true when a stop string has been reached (nothing after it is passed on). */
-    boolean accept(String piece) {
+    public boolean accept(String piece) {
         if (stops.isEmpty()) {
             if (!piece.isEmpty()) {
                 out.accept(piece);
@@ -52,7 +52,7 @@ final class StopStrings {
     }
 
     /** The text held back, at the end of the answer. */
-    void finish() {
+    public void finish() {
         emit(pending.length());
         pending.setLength(0);
     }

@@ -56,7 +56,7 @@ class CliTest {
         JsonNode s = new ObjectMapper().readTree(run.out());
         assertEquals("llama", s.get("layout").asText());
         assertEquals(2, s.get("dimensions").get("layers").asInt());
-        assertEquals(6, s.get("dimensions").get("keyValueHeads").asInt());
+        assertEquals(6, s.get("dimensions").get("key_value_heads").asInt());
         CliRun text = CliRun.of("inspect", "--model", golden("llama-gqa-bf16").toString());
         assertMentions(text.out(), "layout      llama", "BF16: 30 tensors", "routers     none", "tokenizer   none",
                 "format      safetensors: model.safetensors");

@@ -205,6 +205,7 @@ class EvalCliTest {
         assertTrue(csv.getFirst().startsWith("benchmark,schedule,metric,score,answered,questions,mean_prefill_ms,"
                 + "flops_ratio,mean_kv_cache_bytes"), csv.getFirst());
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
+        dev.mod4j.schema.JsonSchemas.assertValid("eval-results", results);
         assertEquals(2, results.size());
         assertEquals("pope", results.get(0).get("benchmark").asText());
         assertEquals("f1", results.get(0).get("metric").asText());

@@ -83,6 +83,20 @@ public final class ScheduleComparison {
     public static List<ScheduleRun> run(LlamaModel decoder, PromptRows prompt,
                                         List<? extends Supplier<TokenSchedule>> schedules, Settings settings,
                                         Supplier<? extends TokenStream> streamed) {
+        return run(decoder, prompt, schedules, settings, streamed, (done, total) -> {
+        });
+    }
+
+    /** How far a comparison is: {@code done} of the {@code total} timed runs (schedules × repeats) have finished. */
+    @FunctionalInterface
+    public interface Progress {
+        void timedRunDone(int done, int total);
+    }
+
+    /** As above, telling {@code progress} after each timed run (for a progress bar). */
+    public static List<ScheduleRun> run(LlamaModel decoder, PromptRows prompt,
+                                        List<? extends Supplier<TokenSchedule>> schedules, Settings settings,
+                                        Supplier<? extends TokenStream> streamed, Progress progress) {
         int capacity = Math.min(decoder.config().maxPositionEmbeddings(), prompt.length() + settings.maxNewTokens());
         Session session = decoder.newSession(capacity);
         // On a small model one round is a few milliseconds, too little for the JIT to finish compiling the token
@@ -109,6 +123,7 @@ public final class ScheduleComparison {
                     timed.add(new ArrayList<>());
                 }
                 timed.get(i).add(result);
+                progress.timedRunDone(round * schedules.size() + i + 1, settings.repeats() * schedules.size());
             }
         }
         List<ScheduleRun> runs = new ArrayList<>();

@@ -102,6 +102,43 @@ public final class PromptFormat {
         return PromptEncoder.encode(tokenizer, text, placeholderId, addSpecialTokens);
     }
 
+    // ---- Multi-turn conversations (mod4j chat) ----
+
+    /**
+     * The text for a whole conversation: earlier turns with their answers, then the last user message ready for
+     * the answer ({@code turns}' last answer is null). A chat template gets user and assistant messages with image
+     * parts before the text; a built-in template renders as LLaVA's {@code Conversation.get_prompt()}.
+     */
+    public String applyConversation(List<ChatTurn> turns) {
+        if (turns.isEmpty() || turns.getLast().answer() != null) {
+            throw new IllegalArgumentException("a conversation ends with the user's turn to answer");
+        }
+        if (chat == null) {
+            return ConversationPrompt.render(template, turns);
+        }
+        List<Map<String, Object>> messages = new ArrayList<>();
+        for (ChatTurn turn : turns) {
+            List<Map<String, Object>> content = new ArrayList<>();
+            for (int i = 0; i < turn.images(); i++) {
+                content.add(Map.of("type", "image"));
+            }
+            content.add(Map.of("type", "text", "text", turn.user()));
+            messages.add(Map.of("role", "user", "content", content));
+            if (turn.answer() != null) {
+                messages.add(Map.of("role", "assistant", "content",
+                        List.of(Map.of("type", "text", "text", turn.answer()))));
+            }
+        }
+        return chat.render(messages, true);
+    }
+
+    /** The input ids for a conversation, tokenized as {@link #encode} tokenizes one prompt. */
+    public int[] encodeConversation(Tokenizer tokenizer, List<ChatTurn> turns, int placeholderId) {
+        String text = applyConversation(turns);
+        boolean addSpecialTokens = chat == null || chat.bosToken() == null || !text.startsWith(chat.bosToken());
+        return PromptEncoder.encode(tokenizer, text, placeholderId, addSpecialTokens);
+    }
+
     private static boolean originalLayout(Path directory) {
         return config(directory).has("mm_vision_tower");
     }

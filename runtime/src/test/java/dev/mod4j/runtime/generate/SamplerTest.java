@@ -66,7 +66,32 @@ class SamplerTest {
     }
 
     @Test
+    void repeatPenaltyCountsEachContextIdOnceAndStreamsThroughNext() {
+        // Token 0 (p = 0.5, logit < 0) seen twice: one penalty, its logit times 3 -> 0.5^3 = 0.125 against 0.3, 0.2.
+        Sampler sampler = new Sampler(new SamplingOptions(0, 0, 1, 0, 0, 3));
+        sampler.remember(0);
+        sampler.remember(0);
+        sampler.remember(-1);
+        assertEquals(1, sampler.next(LOGITS.clone()));
+        assertEquals(0, new Sampler(new SamplingOptions(0, 0, 1, 0, 0, 3)).next(LOGITS.clone()), "nothing seen");
+    }
+
+    @Test
+    void minPKeepsTokensAtLeastThatFractionOfTheMostLikely() {
+        // 0.3 / 0.5 = 0.6 stays, 0.2 / 0.5 = 0.4 goes at min-p 0.5: {0, 1} renormalised to 5/8, 3/8.
+        Sampler sampler = new Sampler(new SamplingOptions(1, 0, 1, 5, 0.5, 1));
+        float[] p = sampler.distribution(LOGITS);
+        assertEquals(0.625, p[0], 1e-6);
+        assertEquals(0.375, p[1], 1e-6);
+        assertEquals(0, p[2]);
+    }
+
+    @Test
     void badOptionsAreRejectedByParameterName() {
+        assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(1, 0, 1, 0, 1.5, 1))
+                .getMessage().startsWith("min-p: "));
+        assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(1, 0, 1, 0, 0, 0))
+                .getMessage().startsWith("repeat-penalty: "));
         assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(-1, 0, 1, 0)).getMessage()
                 .startsWith("temperature: "));
         assertTrue(assertThrows(InvalidInputException.class, () -> new SamplingOptions(1, 0, 1.5, 0)).getMessage()
