@@ -31,10 +31,10 @@ import java.util.stream.IntStream;
  */
 public final class SparseVlmSchedule implements TokenSchedule {
     /** score.py: image tokens kept at the three pruning layers for each {@code RETAIN_TOKN} (v1.5 values). */
-    static final Map<Integer, int[]> RETAINED = Map.of(192, new int[]{300, 200, 110}, 128, new int[]{303, 110, 36},
-            96, new int[]{238, 48, 26}, 64, new int[]{66, 30, 17});
+    public static final Map<Integer, int[]> RETAINED = Map.of(192, new int[]{300, 200, 110},
+            128, new int[]{303, 110, 36}, 96, new int[]{238, 48, 26}, 64, new int[]{66, 30, 17});
     /** modelling_sparse_llama.py: {@code pruning_loc=[2, 6, 15]} (LLaVA-1.5-7B/13B). */
-    static final int[] RELEASED_LAYERS = {2, 6, 15};
+    public static final int[] RELEASED_LAYERS = {2, 6, 15};
 
     private final int[] layers;
     private final int[] keep;
