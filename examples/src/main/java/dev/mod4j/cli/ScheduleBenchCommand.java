@@ -27,6 +27,7 @@ import dev.mod4j.runtime.schedule.GammaModSchedule;
 import dev.mod4j.runtime.schedule.PModRouters;
 import dev.mod4j.runtime.schedule.PModSchedule;
 import dev.mod4j.runtime.schedule.PyramidDropSchedule;
+import dev.mod4j.runtime.schedule.SparseVlmSchedule;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,8 +85,9 @@ final class ScheduleBenchCommand implements Callable<Integer> {
 
     @Option(names = "--retained", split = ",", paramLabel = "N,...",
             description = "Also run the image-reducing methods at these retained image-token counts (e.g."
-                    + " 192,128,64): FastV, DivPrune, DART, and VisionZip's decoder (a prompt of N image rows; the"
-                    + " tower is not part of this benchmark).")
+                    + " 192,128,64): FastV, DivPrune, DART and VisionZip's decoder (a prompt of N image rows; the"
+                    + " tower is not part of this benchmark) keep N image tokens; SparseVLM (192, 128, 96 or 64)"
+                    + " its released per-layer counts, averaging N over 32 layers, and PyramidDrop the same counts.")
     int[] retained = new int[0];
 
     @Override
@@ -104,8 +106,8 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             ModelShape shape = ModelShape.of(config);
             out.printf("mod4j bench-schedules: %d layers of the LLaVA-1.5-7B shape, %s weights, prompt %d rows (%d image),"
                     + " %d threads%n", layers, weights, prompt.length(), imageTokens, Parallel.common().threads());
-            out.printf("%-36s %12s %11s %12s %12s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
-                    "time/FLOPs");
+            out.printf("%-44s %12s %11s %12s %12s %10s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
+                    "time/FLOPs", "img/layer");
             Session session = model.newSession(prompt.length());
             session.prefill(prompt, null); // JIT warm-up, not timed
             double denseMillis = 0;
@@ -134,11 +136,14 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                 double timeRatio = best / denseMillis;
                 double flopsRatio = input == prompt ? run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense()
                         : (double) run.prefillMacs() / denseMacs;
-                out.printf("%-36s %12.0f %10.1f%% %11.1f%% %12.3f%n", e.getKey(), best, 100 * timeRatio,
-                        100 * flopsRatio, timeRatio / flopsRatio);
+                double imageRowsPerLayer = run.trace().prefill().stream()
+                        .mapToInt(r -> r.processed(dev.mod4j.runtime.prompt.TokenRole.IMAGE)).average().orElse(0);
+                out.printf("%-44s %12.0f %10.1f%% %11.1f%% %12.3f %10.1f%n", e.getKey(), best, 100 * timeRatio,
+                        100 * flopsRatio, timeRatio / flopsRatio, imageRowsPerLayer);
                 out.flush();
             }
-            out.println("FLOPs ratio: exact multiply-adds of the prefill (layers + LM head) relative to dense.");
+            out.println("FLOPs ratio: exact multiply-adds of the prefill (layers + LM head) relative to dense;"
+                    + " img/layer: image rows processed per layer, averaged over the stack's layers.");
         }
         return 0;
     }
@@ -204,6 +209,20 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             out.put("divprune:keep=" + n, DivPruneSchedule.keeping(n));
             out.put("dart:layer=2;keep=" + n + ";pivots=4,4", new DartSchedule(2, n, 4, 4));
             out.put("visionzip (decoder only, rows=" + n + ")", new DenseSchedule());
+            int[] budget = SparseVlmSchedule.RETAINED.get(n);
+            if (budget != null) {
+                // SparseVLM's released counts after 0-based layers 2, 6, 15 (the first layers of the 32-layer
+                // schedule on a shorter stack); PyramidDrop with the same counts, so the two differ only in how
+                // they rank and that SparseVLM merges.
+                int[] at = Arrays.stream(SparseVlmSchedule.RELEASED_LAYERS).filter(x -> x < l - 1).toArray();
+                int[] keep = Arrays.copyOf(budget, at.length);
+                double[] kept = Arrays.stream(keep).mapToDouble(k -> (k + 0.5) / imageTokens).toArray();
+                PyramidDropSchedule sameCounts = new PyramidDropSchedule(Arrays.stream(at).map(x -> x + 1).toArray(),
+                        kept);
+                out.put("pdrop (sparsevlm " + n + " counts) " + Arrays.toString(keep).replace(" ", ""), sameCounts);
+                out.put("sparsevlm:retain=" + n + " " + Arrays.toString(keep).replace(" ", ""),
+                        new SparseVlmSchedule(at, keep));
+            }
         }
         return out;
     }

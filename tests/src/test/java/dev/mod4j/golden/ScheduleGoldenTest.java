@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ScheduleGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod", "dart", "divprune", "visionzip"})
+    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod", "dart", "divprune", "visionzip",
+            "sparsevlm"})
     void scheduleMatchesTheReference(String name) throws Exception {
         Path dir = Path.of(ScheduleGoldenTest.class.getResource("/golden/schedules/" + name + ".json").toURI()).getParent();
         JsonNode g = new ObjectMapper().readTree(dir.resolve(name + ".json").toFile());

@@ -51,6 +51,10 @@ class CanonicalSpecTest {
         assertCanonical("gmod:layers=1,2,4", "gmod:layers=4,1-2", g);
         assertCanonical("gmod:layers=1", "gmod:threshold=0.005;layers=1", g);
         assertCanonical("gmod:layers=1;skip=0.5;decode_threshold=0.4", "gmod:layers=1;decode_threshold=0.4;skip=0.5", g);
+        // SparseVLM's pruning_loc 2,6,15 scaled to 6 layers; keep counts from the released RETAIN_TOKN table
+        assertCanonical("sparsevlm:layers=0,1,3;keep=300,200,110", "sparsevlm", g);
+        assertCanonical("sparsevlm:retain=64;layers=0,1,3;keep=66,30,17", "sparsevlm:retain=64", g);
+        assertCanonical("sparsevlm:layers=2;keep=8", "sparsevlm:keep=8;layers=2", g);
 
         ModelFiles p = pmodModel.decoder().files();
         assertCanonical("pmod:decay=shiftedcos;rmax=0.85;rmin=0.15;mean=0.5", "pmod", p);

@@ -72,6 +72,31 @@ public interface ResidualStream {
     float[] attentionFrom(int queryRow, int layer, int[] positions);
 
     /**
+     * {@link #attentionFrom} for each of {@code queryRows} (ascending): row-major [queryRows.length × (last query
+     * + 1)], zero beyond each query row. By default one call per query; a backend may project the keys once.
+     */
+    default float[] attentionFrom(int[] queryRows, int layer, int[] positions) {
+        int width = queryRows.length == 0 ? 0 : queryRows[queryRows.length - 1] + 1;
+        float[] out = new float[queryRows.length * width];
+        for (int i = 0; i < queryRows.length; i++) {
+            float[] one = attentionFrom(queryRows[i], layer, positions);
+            System.arraycopy(one, 0, out, i * width, one.length);
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the stream's rows by {@code count} host rows [count × hidden_size] (a schedule that builds new rows:
+     * SparseVLM's merged tokens). By default a new forward pass's input: {@link #start} and {@link #put}.
+     */
+    default void replaceRows(float[] newRows, int count, int hiddenSize) {
+        start(count);
+        for (int r = 0; r < count; r++) {
+            put(r, newRows, r * hiddenSize);
+        }
+    }
+
+    /**
      * The rows as host floats, [rows × hidden_size], read only. On the CPU the stream's own array; a device backend
      * downloads them (a host round trip, there for analysis tools such as ARank, not for the forward pass).
      */

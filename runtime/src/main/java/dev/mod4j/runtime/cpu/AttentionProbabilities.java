@@ -87,4 +87,37 @@ public final class AttentionProbabilities {
         }
         return mean;
     }
+
+    /**
+     * {@link #headMean} for several query rows (ascending), the keys projected once: row-major
+     * [queryRows.length × (last query + 1)], query i's probabilities over rows [0, queryRows[i]] and 0 after.
+     */
+    public static float[] headMeanRows(LlamaConfig c, DecoderLayerWeights w, RotaryEmbedding rope, float[] hidden,
+                                       int[] queryRows, int[] positions) {
+        if (queryRows.length == 0) {
+            return new float[0];
+        }
+        int keys = queryRows[queryRows.length - 1] + 1;
+        int firstQuery = queryRows[0];
+        float[][] qk = queriesAndKeys(c, w, rope, hidden, keys, firstQuery, positions);
+        int headDim = c.headDim();
+        float[] out = new float[queryRows.length * keys];
+        float[] lanes = VectorKernels.lanes();
+        float[] scores = new float[keys];
+        for (int i = 0; i < queryRows.length; i++) {
+            int visible = queryRows[i] + 1;
+            int qOffset = (queryRows[i] - firstQuery) * c.qDim();
+            for (int h = 0; h < c.numAttentionHeads(); h++) {
+                float sum = softmaxNumerators(qk[0], qOffset + h * headDim, qk[1], c.kvDim(),
+                        (h / c.queryGroupSize()) * headDim, visible, headDim, lanes, scores);
+                for (int j = 0; j < visible; j++) {
+                    out[i * keys + j] += scores[j] / sum;
+                }
+            }
+            for (int j = 0; j < visible; j++) {
+                out[i * keys + j] /= c.numAttentionHeads();
+            }
+        }
+        return out;
+    }
 }

@@ -133,6 +133,12 @@ final class CpuResidualStream implements ResidualStream {
     }
 
     @Override
+    public float[] attentionFrom(int[] queryRows, int layer, int[] positions) {
+        return AttentionProbabilities.headMeanRows(config, backend.weights().layers().get(layer), backend.rope(),
+                hidden, queryRows, positions);
+    }
+
+    @Override
     public float[] hostRows() {
         return hidden;
     }

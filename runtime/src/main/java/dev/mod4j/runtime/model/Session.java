@@ -13,6 +13,7 @@ import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.runtime.schedule.DenseSchedule;
 import dev.mod4j.runtime.schedule.LayerPlan;
 import dev.mod4j.runtime.schedule.LayerRecord;
+import dev.mod4j.runtime.schedule.MergedRows;
 import dev.mod4j.runtime.schedule.Phase;
 import dev.mod4j.runtime.schedule.PositionRule;
 import dev.mod4j.runtime.schedule.RoutingTrace;
@@ -275,7 +276,10 @@ public final class Session {
                 record(layer, phase, plan, macs);
             }
             int[] survivors = schedule.survivors(layer, context);
-            if (survivors != null) {
+            MergedRows merged = schedule.mergedRows(layer, context);
+            if (merged != null) {
+                merge(survivors, merged);
+            } else if (survivors != null) {
                 compact(survivors);
             }
         }
@@ -384,6 +388,51 @@ public final class Session {
             }
         }
         context.rows = survivors.length;
+    }
+
+    /**
+     * Keeps the survivors (null: every row) and inserts the schedule's new rows among them, built on the host from
+     * the rows as the layer left them; the stream is then refilled with the result (one host round trip).
+     */
+    private void merge(int[] survivors, MergedRows merged) {
+        int rows = context.rows;
+        int[] kept = survivors != null ? survivors : java.util.stream.IntStream.range(0, rows).toArray();
+        int total = kept.length + merged.count();
+        if (total > capacity) {
+            throw new IllegalStateException("schedule " + schedule.spec() + " grows the stream to " + total
+                    + " rows, beyond the session's capacity of " + capacity);
+        }
+        float[] host = stream.hostRows();
+        float[] out = new float[total * hiddenSize];
+        int[] sequenceIndex = new int[total];
+        TokenRole[] role = new TokenRole[total];
+        int o = 0;
+        for (int i = 0; i <= kept.length; i++) {
+            if (i == merged.insertAt()) {
+                for (int c = 0; c < merged.count(); c++, o++) {
+                    int[] members = merged.members()[c];
+                    float[] weights = merged.weights()[c];
+                    for (int j = 0; j < members.length; j++) {
+                        int from = members[j] * hiddenSize;
+                        for (int col = 0; col < hiddenSize; col++) {
+                            out[o * hiddenSize + col] += host[from + col] * weights[j];
+                        }
+                    }
+                    sequenceIndex[o] = merged.sequenceIndex()[c];
+                    role[o] = merged.role();
+                }
+            }
+            if (i < kept.length) {
+                System.arraycopy(host, kept[i] * hiddenSize, out, o * hiddenSize, hiddenSize);
+                sequenceIndex[o] = rowSequenceIndex[kept[i]];
+                role[o] = rowRole[kept[i]];
+                o++;
+            }
+        }
+        stream.replaceRows(out, total, hiddenSize);
+        System.arraycopy(sequenceIndex, 0, rowSequenceIndex, 0, total);
+        System.arraycopy(role, 0, rowRole, 0, total);
+        context.rows = total;
     }
 
     private void checkFits(int rows) {
@@ -510,6 +559,21 @@ public final class Session {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
             }
             return Arrays.copyOf(stream.attentionFrom(queryRow, layer, rowPositions), rows);
+        }
+
+        @Override
+        public float[] attentionFrom(int[] queryRows, int layer, PositionRule rule) {
+            int width = queryRows.length == 0 ? 0 : queryRows[queryRows.length - 1] + 1;
+            int[] rowPositions = new int[width];
+            for (int r = 0; r < width; r++) {
+                rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
+            }
+            float[] byQuery = stream.attentionFrom(queryRows, layer, rowPositions);
+            float[] out = new float[queryRows.length * rows];
+            for (int i = 0; i < queryRows.length; i++) {
+                System.arraycopy(byQuery, i * width, out, i * rows, width);
+            }
+            return out;
         }
 
         @Override

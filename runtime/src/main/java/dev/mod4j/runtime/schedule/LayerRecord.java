@@ -8,7 +8,9 @@ import dev.mod4j.runtime.prompt.TokenRole;
  *
  * @param step                 0 for the prefill, then 1, 2, ... for decode steps
  * @param rowsIn               tokens in the residual stream when the layer ran
- * @param processed            sequence indices of the tokens the layer processed, ascending
+ * @param processed            sequence indices of the tokens the layer processed, in row order: ascending, except
+ *                             that rows a schedule merged ({@link MergedRows}) carry their centre's index where
+ *                             they were inserted
  * @param processedByRole      count of processed tokens per {@link TokenRole} ordinal
  * @param gates                MLP gate of each processed token (null: all 1)
  * @param scoredSequenceIndices sequence indices the scores refer to (the rows in the stream), or null

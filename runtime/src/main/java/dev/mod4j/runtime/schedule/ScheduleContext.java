@@ -49,6 +49,13 @@ public interface ScheduleContext {
     float[] attentionFrom(int queryRow, int layer, PositionRule positions);
 
     /**
+     * {@link #attentionFrom} for several query rows at once (the keys projected once): row-major
+     * [queryRows.length × rows], query i's probabilities over current rows [0, queryRows[i]] and 0 after.
+     * SparseVLM's text raters.
+     */
+    float[] attentionFrom(int[] queryRows, int layer, PositionRule positions);
+
+    /**
      * The L1 norm of each current row's key in layer {@code layer}'s KV cache (rotated to its position, as stored;
      * under grouped-query attention over the KV heads only, which scales every row alike), for the rows that layer
      * processed in this pass; NaN for the others. DART ranks its pivot tokens by it, on the layer before the one it

@@ -23,7 +23,8 @@ public final class ScheduleMethods {
      */
     public static final List<ScheduleMethod> BUILT_IN = List.of(new DenseSchedule.Method(), new FastVSchedule.Method(),
             new PyramidDropSchedule.Method(), new GammaModSchedule.Method(), new PModSchedule.Method(),
-            new DivPruneSchedule.Method(), new DartSchedule.Method(), new VisionZipSchedule.Method());
+            new DivPruneSchedule.Method(), new DartSchedule.Method(), new VisionZipSchedule.Method(),
+            new SparseVlmSchedule.Method());
 
     // A name must not contain the spec syntax's separators (':', ';', '=', ',').
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]*");

@@ -39,4 +39,12 @@ public interface TokenSchedule {
     default int[] survivors(int layer, ScheduleContext context) {
         return null;
     }
+
+    /**
+     * Called after {@link #survivors} at the same layer, on the rows before they are dropped: new rows to add among
+     * the survivors (SparseVLM merges some of the pruned tokens into a few cluster tokens), or null (the default).
+     */
+    default MergedRows mergedRows(int layer, ScheduleContext context) {
+        return null;
+    }
 }

@@ -91,9 +91,18 @@ final class FakeScheduleContext implements ScheduleContext {
         return row;
     }
 
+    /** The rows given to {@link #vectors}, flattened; they must all have one length. */
     @Override
     public float[] hidden() {
-        throw new UnsupportedOperationException("no hidden states behind a fake context");
+        if (vectorOfRow == null) {
+            throw new UnsupportedOperationException("the test gave no row vectors");
+        }
+        int d = vectorOfRow[0].length;
+        float[] out = new float[vectorOfRow.length * d];
+        for (int r = 0; r < vectorOfRow.length; r++) {
+            System.arraycopy(vectorOfRow[r], 0, out, r * d, d);
+        }
+        return out;
     }
 
     @Override
@@ -120,6 +129,17 @@ final class FakeScheduleContext implements ScheduleContext {
             throw new AssertionError("the test gave no attention for layer " + layer);
         }
         return scores.clone();
+    }
+
+    /** Every query row gets the layer's {@link #attention} row, cut to its causal prefix. */
+    @Override
+    public float[] attentionFrom(int[] queryRows, int layer, PositionRule positions) {
+        float[] out = new float[queryRows.length * rows()];
+        for (int i = 0; i < queryRows.length; i++) {
+            float[] one = attentionFrom(queryRows[i], layer, positions);
+            System.arraycopy(one, 0, out, i * rows(), queryRows[i] + 1);
+        }
+        return out;
     }
 
     /** What {@link #keyL1Norms} returns: one norm per current row. */
