@@ -64,7 +64,7 @@ sys.path.insert(0, HERE)
 import generate_golden as gg  # noqa: E402
 import generate_schedule_golden as gs  # noqa: E402
 
-OUT = os.path.join(gg.OUT_ROOT, "llava-hr")
+OUT = os.environ.get("LLAVA_HR_GOLDEN_OUT", os.path.join(gg.OUT_ROOT, "llava-hr"))
 GAMMA_MOD_SRC = os.environ.get("GAMMA_MOD_SRC", "/tmp/gmod-src")
 ENCODER_DIR = os.path.join(GAMMA_MOD_SRC, "gamma_mod", "model", "multimodal_encoder")
 
@@ -265,6 +265,21 @@ def main() -> int:
             router, gmod = cand, r
             break
     assert router is not None, "no router candidate met the margins"
+    # The other schedules on the same model (they are LLaMA decoders with an image span; docs/methods.md).
+    with_router = gs.Model(cfg, dec, embeds, s, image_rows.shape[0], gmod_router=router.double(),
+                           gmod_layers=MOD_LAYERS)
+    others = {}
+    # The first spec of each whose top-k boundaries are not near-ties (random weights tie easily over 1024 rows).
+    for name, specs in (("fastv", ("fastv:k=2;r=0.5", "fastv:k=3;r=0.5", "fastv:k=2;r=0.75", "fastv:k=3;r=0.25")),
+                        ("pdrop", ("pdrop:layers=2;ratios=0.5", "pdrop:layers=3;ratios=0.5",
+                                   "pdrop:layers=2;ratios=0.25", "pdrop:layers=3;ratios=0.75"))):
+        for spec in specs:
+            r = gs.run_schedule(with_router, gs.parse_spec(spec))
+            if (all(g > gs.ATTN_RANK_REL_GAP for g in r["rank_gaps"].values())
+                    and gg.check_rows(list(r["greedy_logits"]), name) > gg.MIN_TOP2_GAP):
+                others[name] = (spec, r)
+                break
+        assert name in others, f"no {name} spec without near-ties"
 
     # The checkpoint: γ-MoD's state dict names (MoDLLaVALlamaForCausalLM: model.*, lm_head; the tower under
     # model.vision_tower.*; the shared router under every MoD layer, as torch.save writes a shared module).
@@ -303,7 +318,8 @@ def main() -> int:
     gg.write_safetensors(os.path.join(once_dir, "model.safetensors"), once)
 
     gg.write_npy(os.path.join(OUT, "vision_features.npy"), features)
-    for name, rec in (("dense", dense), ("gmod", gmod)):
+    runs = [("dense", "dense", dense), ("gmod", "gmod", gmod)] + [(n, sp, r) for n, (sp, r) in others.items()]
+    for name, _, rec in runs:
         gg.write_npy(os.path.join(OUT, name + "_greedy_logits.npy"), rec["greedy_logits"])
     flat = pv[0].double()
     picks = [[c, y, x] for c, y, x in ((0, 0, 0), (1, 511, 512), (2, 1023, 1023), (0, 300, 700), (1, 900, 100),
@@ -315,10 +331,10 @@ def main() -> int:
         "pixel_samples": [{"at": p, "value": float(flat[p[0], p[1], p[2]])} for p in picks],
         "mod_layers": MOD_LAYERS,
         "schedules": {
-            name: {"spec": name, "greedy_new_tokens": rec["greedy_new_tokens"],
+            name: {"spec": spec, "greedy_new_tokens": rec["greedy_new_tokens"],
                    "prefill_processed_counts": [len(p) for p in rec["prefill_processed"]],
                    "kv_lengths_after_decode": rec["kv_lengths"]["after_decode"]}
-            for name, rec in (("dense", dense), ("gmod", gmod))},
+            for name, spec, rec in runs},
         "min_top2_gap": gap,
         "metadata": {
             "generator": "tests/golden/generate_llava_hr_golden.py",
@@ -330,8 +346,8 @@ def main() -> int:
         },
     }
     gg.write_json(os.path.join(OUT, "golden.json"), golden)
-    print("dense", dense["greedy_new_tokens"], "gmod", gmod["greedy_new_tokens"],
-          "gmod processed", [len(p) for p in gmod["prefill_processed"]])
+    for name, _, rec in runs:
+        print(name, rec["greedy_new_tokens"], "processed", [len(p) for p in rec["prefill_processed"]])
     return 0
 
 

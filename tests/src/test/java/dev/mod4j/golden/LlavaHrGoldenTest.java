@@ -80,7 +80,7 @@ class LlavaHrGoldenTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"dense, model", "gmod, model", "gmod, model-router-once"})
+    @CsvSource({"dense, model", "gmod, model", "gmod, model-router-once", "fastv, model", "pdrop, model"})
     void greedyLogitsAndIdsMatchTheReference(String schedule, String modelDir) throws Exception {
         JsonNode g = golden.get("schedules").get(schedule);
         int[] expected = ScheduleGoldenTest.ints(g.get("greedy_new_tokens"));

@@ -6,7 +6,7 @@ import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.Linear;
-import dev.mod4j.runtime.vision.HighResolutionEncoder;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.vision.Interpolation;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;

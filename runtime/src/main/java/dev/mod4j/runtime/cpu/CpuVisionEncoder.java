@@ -1,12 +1,16 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.Linear;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.weights.ClipLayerWeights;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.util.function.BiConsumer;
@@ -164,6 +168,12 @@ public final class CpuVisionEncoder implements VisionEncoder {
     @FunctionalInterface
     private interface RowRange {
         void run(int from, int to);
+    }
+
+    @Override
+    public HighResolutionEncoder llavaHr(LlavaHrConfig hr, ConvNextWeights slow, MultiPathFusionWeights fusion) {
+        return new CpuLlavaHrEncoder(hr, new VisionParts(config, weights, null), new CpuConvNextEncoder(slow, parallel),
+                fusion, parallel);
     }
 
     @Override

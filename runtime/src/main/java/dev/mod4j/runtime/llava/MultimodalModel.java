@@ -18,15 +18,12 @@ import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionParts;
-import dev.mod4j.runtime.cpu.CpuConvNextEncoder;
-import dev.mod4j.runtime.cpu.CpuLlavaHrEncoder;
-import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.prompt.ReducedPrompt;
 import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
-import dev.mod4j.runtime.vision.HighResolutionEncoder;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ConvNextWeights;
@@ -148,7 +145,7 @@ public final class MultimodalModel implements AutoCloseable {
         LlavaHrConfig hr = vision == null ? null : LlavaHrConfig.read(config);
         if (hr != null) {
             try {
-                model.highResolution = llavaHrEncoder(files, hr, vision);
+                model.highResolution = llavaHrEncoder(files, hr, vision, decoder.backend());
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -157,16 +154,18 @@ public final class MultimodalModel implements AutoCloseable {
         return model;
     }
 
-    /**
-     * LLaVA-HR's multipath tower from the checkpoint: the ConvNeXt slow branch, the fast CLIP and the fusion. It runs
-     * with the CPU kernels whatever the decoder's backend (no TornadoVM task graphs for it yet).
-     */
-    private static HighResolutionEncoder llavaHrEncoder(ModelFiles files, LlavaHrConfig hr, VisionParts fast) {
+    /** LLaVA-HR's multipath tower from the checkpoint (ConvNeXt slow branch, fusion) on the decoder's backend. */
+    private static HighResolutionEncoder llavaHrEncoder(ModelFiles files, LlavaHrConfig hr, VisionParts fast,
+                                                        Backend backend) {
         ConvNextWeights slow = ConvNextWeights.load(files.language(), CheckpointLayout.LLAVA_HR_SLOW_PREFIX);
         MultiPathFusionWeights fusion = MultiPathFusionWeights.load(files.language(),
                 CheckpointLayout.LLAVA_HR_FUSION_PREFIX, fast.config().hiddenSize(), slow.width(), hr.adapters());
-        return new CpuLlavaHrEncoder(hr, fast, new CpuConvNextEncoder(slow, Parallel.common()), fusion,
-                Parallel.common());
+        HighResolutionEncoder encoder = backend.vision().llavaHr(hr, slow, fusion);
+        if (encoder == null) {
+            throw new InvalidInputException("backend", "LLaVA-HR's dual-branch vision tower is implemented on the CPU"
+                    + " backend only; use --backend cpu");
+        }
+        return encoder;
     }
 
     /** LLaVA-HR's dual-branch tower; null for other models. */

@@ -1,4 +1,4 @@
-package dev.mod4j.runtime.vision;
+package dev.mod4j.runtime.backend;
 
 /**
  * The image side of a dual-encoder model (LLaVA-HR: a ConvNeXt slow branch beside a CLIP fast branch, fused):
