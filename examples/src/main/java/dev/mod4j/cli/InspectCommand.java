@@ -115,7 +115,13 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("decoder     %d layers, hidden %d, intermediate %d, %d heads (%d key/value, head dim %d), vocab %d,"
                         + " context %d%n", d.layers(), d.hiddenSize(), d.intermediateSize(), d.attentionHeads(),
                 d.keyValueHeads(), d.headDim(), d.vocabSize(), d.maxPositions());
-        if (d.visionLayers() != null) {
+        if (s.architecture() != null) {
+            var a = s.architecture();
+            out.printf("arch        %s%n", a.name());
+            a.encoders().forEach(e -> out.printf("encoder     %s%n", e));
+            out.printf("image       %d image tokens%n", a.imageTokens());
+            out.printf("mod layers  %s%n", a.modLayers().isEmpty() ? "none" : a.modLayers());
+        } else if (d.visionLayers() != null) {
             out.printf("vision      CLIP %d layers, hidden %d, %d px images, %d px patches -> %d image tokens%n",
                     d.visionLayers(), d.visionHiddenSize(), d.imageSize(), d.patchSize(), d.imageTokens());
         }

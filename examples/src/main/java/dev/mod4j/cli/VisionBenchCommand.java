@@ -56,6 +56,11 @@ final class VisionBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N")
     Integer threads;
 
+    @Option(names = "--arch", defaultValue = "llava-1.5", paramLabel = "ARCH",
+            description = "llava-1.5 (the CLIP tower alone, default) or llava-hr (LLaVA-HR-7B's multipath tower:"
+                    + " ConvNeXt-L on 1024 px beside CLIP-L/14 on 448 px, MR-adapters, fusion; 1024 image tokens).")
+    String arch;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -69,6 +74,15 @@ final class VisionBenchCommand implements Callable<Integer> {
         DType type = DType.fromHeaderName(dtype.toUpperCase(java.util.Locale.ROOT))
                 .orElseThrow(() -> new InvalidInputException("--dtype", "unknown dtype '" + dtype + "'"));
         SplittableRandom random = new SplittableRandom(3);
+        if (arch.equals("llava-hr")) {
+            try (Arena arena = Arena.ofShared()) {
+                new LlavaHrVisionBench(type, arena, random).run(out, repeats);
+            }
+            return 0;
+        }
+        if (!arch.equals("llava-1.5")) {
+            throw new InvalidInputException("--arch", "expected llava-1.5 or llava-hr, got '" + arch + "'");
+        }
         try (Arena arena = Arena.ofShared()) {
             int h = c.hiddenSize();
             int m = c.intermediateSize();
@@ -164,22 +178,22 @@ final class VisionBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static double min(double[] values) {
+    static double min(double[] values) {
         return Arrays.stream(values).min().orElseThrow();
     }
 
-    private static double max(double[] values) {
+    static double max(double[] values) {
         return Arrays.stream(values).max().orElseThrow();
     }
 
-    private static WeightMatrix matrix(String name, int out, int in, DType type, Arena arena, SplittableRandom random) {
+    static WeightMatrix matrix(String name, int out, int in, DType type, Arena arena, SplittableRandom random) {
         float[] values = new float[out * in];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextDouble() - 0.5) * 0.05f;
@@ -187,13 +201,13 @@ final class VisionBenchCommand implements Callable<Integer> {
         return WeightMatrix.ofFloats(name, values, type, out, in, arena);
     }
 
-    private static float[] ones(int n) {
+    static float[] ones(int n) {
         float[] a = new float[n];
         Arrays.fill(a, 1f);
         return a;
     }
 
-    private static float[] zeros(int n) {
+    static float[] zeros(int n) {
         return new float[n];
     }
 }

@@ -44,6 +44,19 @@ public record CheckpointLayout(String name, String languagePrefix, String lmHead
             "llava-original (tower embedded)", "model.", "lm_head.weight", ORIGINAL_EMBEDDED_TOWER_PREFIX, false,
             List.of("model.mm_projector.0", "model.mm_projector.2"));
 
+    /**
+     * LLaVA-HR (γ-MoD's {@code mod_llava_llama} with {@code is_multipath_encoder}): both towers saved inside the model
+     * checkpoint under {@code model.vision_tower} ({@code MultiPathCLIPVisionTower}), the CLIP fast branch as
+     * {@code fast_vision_tower.vision_tower.vision_model}.
+     */
+    public static final CheckpointLayout LLAVA_HR = new CheckpointLayout("llava-hr (multipath towers embedded)",
+            "model.", "lm_head.weight", "model.vision_tower.fast_vision_tower.vision_tower.vision_model.", false,
+            List.of("model.mm_projector.0", "model.mm_projector.2"));
+    /** LLaVA-HR's slow branch, a timm ConvNeXt ({@code stem}, {@code stages.N}). */
+    public static final String LLAVA_HR_SLOW_PREFIX = "model.vision_tower.slow_vision_tower.vision_tower.";
+    /** LLaVA-HR's MR-adapters ({@code align_stages_latent.N}) and final fusion ({@code align_stages.0}). */
+    public static final String LLAVA_HR_FUSION_PREFIX = "model.vision_tower.";
+
     public static final List<CheckpointLayout> ALL = List.of(LLAMA, LLAVA_HF, LLAVA_HF_MODEL, LLAVA_ORIGINAL,
             LLAVA_ORIGINAL_LINEAR);
 

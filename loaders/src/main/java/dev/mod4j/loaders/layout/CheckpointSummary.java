@@ -1,7 +1,9 @@
 package dev.mod4j.loaders.layout;
 
 import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.loaders.config.GammaModConfig;
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.loaders.safetensors.Checkpoint;
 import dev.mod4j.loaders.safetensors.TensorInfo;
 
@@ -29,7 +31,17 @@ public record CheckpointSummary(String directory, String family, String modelTyp
                                 long totalBytes, Map<String, DTypeStats> dtypes, Map<String, Long> parameters,
                                 Dimensions dimensions, List<Integer> gammaModRouterLayers, List<Integer> pModRouterLayers,
                                 String visionTower, List<String> files, List<String> fileFormats,
-                                String tokenizer) {
+                                String tokenizer, Architecture architecture) {
+
+    /**
+     * A dual-encoder model's image side (LLaVA-HR), null for others.
+     *
+     * @param encoders    one line per encoder: what it is, its sizes, its input side and its output grid
+     * @param imageTokens image rows the decoder sees per image
+     * @param modLayers   γ-MoD's MoD layers ({@code mod.mod_layers_idx}, else the layers carrying a router)
+     */
+    public record Architecture(String name, List<String> encoders, int imageTokens, List<Integer> modLayers) {
+    }
 
     public record DTypeStats(int tensors, long bytes) {
     }
@@ -42,6 +54,9 @@ public record CheckpointSummary(String directory, String family, String modelTyp
 
     /** How {@link #visionTower()} begins when the original layout's CLIP checkpoint was not found. */
     public static final String TOWER_NOT_FOUND = "not found: ";
+
+    private static final Pattern CONVNEXT_BLOCK = Pattern.compile(
+            Pattern.quote(CheckpointLayout.LLAVA_HR_SLOW_PREFIX) + "stages\\.(\\d+)\\.blocks\\.(\\d+)\\.conv_dw\\.weight");
 
     private static final Pattern ROUTER = Pattern.compile(".*layers\\.(\\d+)\\.router\\.(router\\.)?(weight|bias)$");
 
@@ -109,7 +124,43 @@ public record CheckpointSummary(String directory, String family, String modelTyp
         return new CheckpointSummary(files.language().directory().toString(), files.config().family().name(),
                 files.config().modelType(), layout.name(), count, bytes, dtypes, parameters, dims,
                 List.copyOf(gammaRouters), List.copyOf(pmodRouters), tower, fileNames, fileFormats,
-                Tokenizer.kindIn(files.language().directory()).map(Tokenizer.Kind::description).orElse("none"));
+                Tokenizer.kindIn(files.language().directory()).map(Tokenizer.Kind::description).orElse("none"),
+                architecture(files, List.copyOf(gammaRouters)));
+    }
+
+    /** LLaVA-HR's two encoders, its image tokens and MoD layers; null for single-tower models. */
+    private static Architecture architecture(ModelFiles files, List<Integer> routerLayers) {
+        LlavaHrConfig hr = LlavaHrConfig.read(files.config());
+        var v = files.config().vision();
+        if (hr == null || v == null) {
+            return null;
+        }
+        Checkpoint c = files.language();
+        int[] depths = new int[4];
+        int[] widths = new int[4];
+        for (String name : c.tensorNames()) {
+            Matcher m = CONVNEXT_BLOCK.matcher(name);
+            if (m.matches()) {
+                int stage = Integer.parseInt(m.group(1));
+                if (stage < 4) {
+                    depths[stage] = Math.max(depths[stage], Integer.parseInt(m.group(2)) + 1);
+                    widths[stage] = (int) c.info(name).dim(0);
+                }
+            }
+        }
+        int slowGrid = hr.inputImageSize() / 32;
+        int fastGrid = hr.fastImageSize() / v.patchSize();
+        String slow = String.format("slow: ConvNeXt %s, depths %s, widths %s, at %d px -> %dx%d x %d",
+                hr.visionTowerSlow(), java.util.Arrays.toString(depths), java.util.Arrays.toString(widths),
+                hr.inputImageSize(), slowGrid, slowGrid, widths[3]);
+        String fast = String.format("fast: CLIP %d layers, hidden %d, at %d px (positions %dx%d -> %dx%d, bicubic),"
+                        + " %s, last layer", v.numHiddenLayers(), v.hiddenSize(), hr.fastImageSize(),
+                v.patchesPerSide(), v.patchesPerSide(), fastGrid, fastGrid,
+                hr.adapters() ? "MR-adapters after layer groups 1-3" : "no MR-adapters (freeze_vision)");
+        List<Integer> mod = GammaModConfig.read(files.config()).modLayersIdx();
+        String name = "LLaVA-HR (multipath: ConvNeXt slow + CLIP fast branch, fused)"
+                + ("mod_llava_llama".equals(files.config().modelType()) ? ", γ-MoD" : "");
+        return new Architecture(name, List.of(slow, fast), fastGrid * fastGrid, mod.isEmpty() ? routerLayers : mod);
     }
 
     private static String component(CheckpointLayout layout, String name) {
@@ -121,7 +172,8 @@ public record CheckpointSummary(String directory, String family, String modelTyp
                 return "projector";
             }
         }
-        if (layout.visionPrefix() != null && name.startsWith(layout.visionPrefix())) {
+        if (layout.visionPrefix() != null && name.startsWith(layout.visionPrefix())
+                || layout == CheckpointLayout.LLAVA_HR && name.startsWith(CheckpointLayout.LLAVA_HR_FUSION_PREFIX)) {
             return "vision tower";
         }
         if (name.startsWith(layout.languagePrefix()) || name.equals(layout.lmHead())) {

@@ -3,6 +3,7 @@ package dev.mod4j.loaders.layout;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.HubCache;
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.ModelFamily;
 import dev.mod4j.loaders.safetensors.Checkpoint;
@@ -89,6 +90,13 @@ public final class ModelFiles implements AutoCloseable {
         if (checkpoint.contains(CheckpointLayout.LLAMA.embedTokens())) {
             if (config.family() != ModelFamily.LLAVA_ORIGINAL) {
                 return CheckpointLayout.LLAMA;
+            }
+            if (LlavaHrConfig.read(config) != null) {
+                if (!config.multimodal().projectorType().equals("mlp2x_gelu")) {
+                    throw new CheckpointFormatException(checkpoint.directory().toString(), "LLaVA-HR with projector '"
+                            + config.multimodal().projectorType() + "' is not supported (released: mlp2x_gelu)");
+                }
+                return CheckpointLayout.LLAVA_HR;
             }
             CheckpointLayout layout = config.multimodal().projectorType().equals("linear")
                     ? CheckpointLayout.LLAVA_ORIGINAL_LINEAR : CheckpointLayout.LLAVA_ORIGINAL;

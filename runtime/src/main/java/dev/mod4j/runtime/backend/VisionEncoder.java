@@ -1,5 +1,9 @@
 package dev.mod4j.runtime.backend;
 
+import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.MultiPathFusionWeights;
+
 import java.util.function.BiConsumer;
 
 /**
@@ -37,4 +41,12 @@ public interface VisionEncoder {
 
     /** The projector over {@code rows} feature rows [rows × vision hidden] → [rows × decoder hidden]. */
     float[] project(float[] features, int rows);
+
+    /**
+     * LLaVA-HR's dual-branch tower on this backend, its fast branch being this encoder's CLIP tower; null when the
+     * backend has no implementation of it.
+     */
+    default HighResolutionEncoder llavaHr(LlavaHrConfig config, ConvNextWeights slow, MultiPathFusionWeights fusion) {
+        return null;
+    }
 }

@@ -1,12 +1,16 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.Linear;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.weights.ClipLayerWeights;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.util.function.BiConsumer;
@@ -53,7 +57,6 @@ public final class CpuVisionEncoder implements VisionEncoder {
         int h = config.hiddenSize();
         int tokens = config.patchCount() + 1;
         int rows = Math.multiplyExact(images.length, tokens);
-        int heads = config.numAttentionHeads();
         float[] x = new float[Math.multiplyExact(rows, h)];
         for (int i = 0; i < images.length; i++) {
             embed(images[i], x, i * tokens * h);
@@ -62,6 +65,20 @@ public final class CpuVisionEncoder implements VisionEncoder {
         if (observer != null) {
             observer.accept(0, x.clone());
         }
+        runLayers(x, images.length, tokens, 0, index, observer);
+        return x;
+    }
+
+    /**
+     * Encoder layers [{@code from}, {@code to}) over hidden states given directly, in place: {@code x} holds
+     * [images · tokens × hidden], image after image (LLaVA-HR's fast branch runs its layers in groups, with no class
+     * token and its own embeddings). {@code observer} (may be null) sees the output of each layer, numbered as
+     * hidden states (layer k's output is hidden state k+1).
+     */
+    public void runLayers(float[] x, int images, int tokens, int from, int to, BiConsumer<Integer, float[]> observer) {
+        int h = config.hiddenSize();
+        int rows = Math.multiplyExact(images, tokens);
+        int heads = config.numAttentionHeads();
         float[] normed = new float[rows * h];
         float[] q = new float[rows * h];
         float[] k = new float[rows * h];
@@ -69,8 +86,8 @@ public final class CpuVisionEncoder implements VisionEncoder {
         float[] attn = new float[rows * h];
         float[] proj = new float[rows * h];
         float[] mlp = new float[Math.multiplyExact(rows, config.intermediateSize())];
-        ImageAttention attention = new ImageAttention(images.length, tokens, heads, h / heads);
-        for (int layer = 0; layer < index; layer++) {
+        ImageAttention attention = new ImageAttention(images, tokens, heads, h / heads);
+        for (int layer = from; layer < to; layer++) {
             ClipLayerWeights w = weights.layers().get(layer);
             layerNorm(normed, x, w.layerNorm1Weight(), w.layerNorm1Bias(), rows);
             linear(q, normed, rows, w.qProj(), null);
@@ -87,7 +104,6 @@ public final class CpuVisionEncoder implements VisionEncoder {
                 observer.accept(layer + 1, x.clone());
             }
         }
-        return x;
     }
 
     /** Class token + patch embeddings + position embeddings of one image, [tokens × hidden] at {@code x[at]}. */
@@ -152,6 +168,12 @@ public final class CpuVisionEncoder implements VisionEncoder {
     @FunctionalInterface
     private interface RowRange {
         void run(int from, int to);
+    }
+
+    @Override
+    public HighResolutionEncoder llavaHr(LlavaHrConfig hr, ConvNextWeights slow, MultiPathFusionWeights fusion) {
+        return new CpuLlavaHrEncoder(hr, new VisionParts(config, weights, null), new CpuConvNextEncoder(slow, parallel),
+                fusion, parallel);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.mod4j.runtime.llava;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.AnyresSettings;
 import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
 import dev.mod4j.loaders.image.AnyresPreprocessor;
@@ -10,6 +11,7 @@ import dev.mod4j.loaders.image.DecodedImage;
 import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImagePreprocessor;
 import dev.mod4j.loaders.image.PreprocessorConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.Backend;
@@ -21,8 +23,11 @@ import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.prompt.ReducedPrompt;
 import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
@@ -51,6 +56,8 @@ public final class MultimodalModel implements AutoCloseable {
     private record Anyres(AnyresPreprocessor preprocessor, AnyresPacking packing, float[] newline) {
     }
     private ClipVisionWeights towerWeights;
+    /** LLaVA-HR only (null otherwise): the dual-branch tower whose features replace the CLIP tower's. */
+    private HighResolutionEncoder highResolution;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
                             MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect,
@@ -102,8 +109,12 @@ public final class MultimodalModel implements AutoCloseable {
             if (files.vision() != null) {
                 vision = new VisionParts(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
-                PreprocessorConfig pp = preprocessorConfig(directory, config);
-                int side = config.vision().imageSize();
+                LlavaHrConfig hr = LlavaHrConfig.read(config);
+                // LLaVA-HR's processor is the slow tower's, built in code at input_image_size
+                // (convnext_encoder.py's cfg: CLIP's mean/std, bicubic, shortest edge = crop = the size).
+                PreprocessorConfig pp = hr != null ? PreprocessorConfig.clipDefaults(hr.inputImageSize())
+                        : preprocessorConfig(directory, config);
+                int side = hr != null ? hr.inputImageSize() : config.vision().imageSize();
                 if (pp.doCenterCrop() && (pp.cropHeight() != side || pp.cropWidth() != side)) {
                     // Checked here, before any image: a lying crop_size would otherwise size an allocation first.
                     throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size " + pp.cropHeight() + "×"
@@ -131,7 +142,35 @@ public final class MultimodalModel implements AutoCloseable {
                 anyres);
         // Kept for image reductions, which recompute one layer's attention on the host (ClipLayerView).
         model.towerWeights = vision == null ? null : vision.tower();
+        LlavaHrConfig hr = vision == null ? null : LlavaHrConfig.read(config);
+        if (hr != null) {
+            try {
+                model.highResolution = llavaHrEncoder(files, hr, vision, decoder.backend());
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
         return model;
+    }
+
+    /** LLaVA-HR's multipath tower from the checkpoint (ConvNeXt slow branch, fusion) on the decoder's backend. */
+    private static HighResolutionEncoder llavaHrEncoder(ModelFiles files, LlavaHrConfig hr, VisionParts fast,
+                                                        Backend backend) {
+        ConvNextWeights slow = ConvNextWeights.load(files.language(), CheckpointLayout.LLAVA_HR_SLOW_PREFIX);
+        MultiPathFusionWeights fusion = MultiPathFusionWeights.load(files.language(),
+                CheckpointLayout.LLAVA_HR_FUSION_PREFIX, fast.config().hiddenSize(), slow.width(), hr.adapters());
+        HighResolutionEncoder encoder = backend.vision().llavaHr(hr, slow, fusion);
+        if (encoder == null) {
+            throw new InvalidInputException("backend", "LLaVA-HR's dual-branch vision tower is implemented on the CPU"
+                    + " backend only; use --backend cpu");
+        }
+        return encoder;
+    }
+
+    /** LLaVA-HR's dual-branch tower; null for other models. */
+    public HighResolutionEncoder highResolutionEncoder() {
+        return highResolution;
     }
 
     /** The anyres side of a LLaVA-NeXT checkpoint, or null for a single-crop model. */
@@ -210,13 +249,18 @@ public final class MultimodalModel implements AutoCloseable {
                     + " preprocess it with preprocessImage");
         }
         float[] pixels = preprocessor.preprocess(image, imageAspect == ImageAspect.PAD);
-        int expected = 3 * tower.config().imageSize() * tower.config().imageSize();
-        if (pixels.length != expected) {
+        int side = imageSide();
+        if (pixels.length != 3 * side * side) {
             throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size gives " + pixels.length / 3
-                    + " pixels per channel, but the vision tower takes " + tower.config().imageSize() + "×"
-                    + tower.config().imageSize());
+                    + " pixels per channel, but the vision tower takes " + side + "×" + side);
         }
         return pixels;
+    }
+
+    /** The side of the square pixel values an image becomes (LLaVA-HR: input_image_size; else the tower's). */
+    public int imageSide() {
+        requireVision();
+        return highResolution != null ? highResolution.imageSize() : tower.config().imageSize();
     }
 
     /** Whether images are padded to a square or centre-cropped; null without a vision tower. */
@@ -253,6 +297,9 @@ public final class MultimodalModel implements AutoCloseable {
     /** Feature rows one image becomes in the decoder (patches, plus the class token with the "full" strategy). */
     public int rowsPerImage() {
         requireVision();
+        if (highResolution != null) {
+            return highResolution.featureRows();
+        }
         return multimodal.visionFeatureSelectStrategy().equals("full") ? tower.tokens() : tower.tokens() - 1;
     }
 
@@ -265,6 +312,9 @@ public final class MultimodalModel implements AutoCloseable {
     /** The selected vision features of one preprocessed image [rowsPerImage × vision hidden], before the projector. */
     public float[] visionFeatures(float[] pixelValues, BiConsumer<Integer, float[]> hiddenStateObserver) {
         requireVision();
+        if (highResolution != null) {
+            return highResolution.features(pixelValues);
+        }
         float[] states = tower.hiddenState(pixelValues, multimodal.visionFeatureLayer(), hiddenStateObserver);
         if (multimodal.visionFeatureSelectStrategy().equals("full")) {
             return states;
@@ -284,6 +334,13 @@ public final class MultimodalModel implements AutoCloseable {
      */
     public float[] imageEmbeddings(PreprocessedImage image) {
         requireVision();
+        if (highResolution != null) {
+            if (image.isTiled()) {
+                throw new InvalidInputException("image", "has " + image.crops() + " crops, but LLaVA-HR takes one"
+                        + " image of " + highResolution.imageSize() + "×" + highResolution.imageSize());
+            }
+            return project(highResolution.features(image.crop(0)), highResolution.featureRows());
+        }
         int perCrop = rowsPerImage();
         int visionHidden = tower.config().hiddenSize();
         float[][] crops = new float[image.crops()][];
@@ -365,6 +422,10 @@ public final class MultimodalModel implements AutoCloseable {
      */
     public ReducedPrompt reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
         requireVision();
+        if (highResolution != null) {
+            throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip) is"
+                    + " not implemented for LLaVA-HR's dual-branch tower");
+        }
         int layers = tower.config().numHiddenLayers();
         int feature = multimodal.visionFeatureLayer();
         int selected = feature < 0 ? layers + 1 + feature : feature;
