@@ -105,6 +105,14 @@ final class InspectCommand implements Callable<Integer> {
             files.addObject().put("path", s.files().get(i)).put("format", s.fileFormats().get(i));
         }
         o.put("tokenizer", s.tokenizer());
+        if (s.architecture() != null) {
+            var a = s.architecture();
+            ObjectNode arch = o.putObject("architecture");
+            arch.put("name", a.name());
+            a.encoders().forEach(arch.putArray("encoders")::add);
+            arch.put("image_tokens", a.imageTokens());
+            a.modLayers().forEach(arch.putArray("mod_layers")::add);
+        }
         return o;
     }
 

@@ -1,5 +1,8 @@
 package dev.mod4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.schema.JsonSchemas;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -23,5 +26,13 @@ class LlavaHrCliTest {
         assertTrue(run.out().contains("image       1024 image tokens"), run.out());
         assertTrue(run.out().contains("mod layers  [1, 2, 3]"), run.out());
         assertEquals("", run.err());
+
+        CliRun json = CliRun.of("inspect", "--model", model.toString(), "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        JsonNode summary = new ObjectMapper().readTree(json.out());
+        JsonSchemas.assertValid("inspect", summary);
+        assertTrue(summary.get("architecture").get("name").asText().startsWith("LLaVA-HR ("), summary.toString());
+        assertEquals(1024, summary.get("architecture").get("image_tokens").asInt());
+        assertEquals("[1,2,3]", summary.get("architecture").get("mod_layers").toString());
     }
 }
