@@ -86,13 +86,4 @@ public final class GqaScorer implements BenchmarkScorer {
         ToolInputs.writeJson(file, predictions);
         return List.of(file);
     }
-
-    /** convert_gqa_for_eval.py's {@code text.rstrip('.').lower()}. */
-    static String prediction(String text) {
-        int end = text.length();
-        while (end > 0 && text.charAt(end - 1) == '.') {
-            end--;
-        }
-        return text.substring(0, end).toLowerCase(Locale.ROOT);
-    }
 }
