@@ -7,6 +7,8 @@ import dev.mod4j.eval.EvalJob;
 import dev.mod4j.eval.EvalQuestion;
 import dev.mod4j.eval.EvalResult;
 import dev.mod4j.eval.Evaluation;
+import dev.mod4j.eval.MmbenchPrompt;
+import dev.mod4j.eval.QuestionFiles;
 import dev.mod4j.eval.ProgressBar;
 import dev.mod4j.eval.score.BenchmarkScorer;
 import dev.mod4j.eval.score.BenchmarkScorers;
@@ -67,12 +69,26 @@ final class EvalCommand implements Callable<Integer> {
     String template;
 
     @Option(names = {"--question-file", "--questions"}, required = true, paramLabel = "FILE.jsonl",
-            description = "The questions, one JSON object per line.")
+            description = "The questions, one JSON object per line; or MMBench's .tsv as downloaded (base64 images).")
     Path questions;
 
     @Option(names = "--image-folder", paramLabel = "DIR",
-            description = "Where the questions' images are (default: beside the questions file).")
+            description = "Where the questions' images are (default: beside the questions file). For an MMBench"
+                    + " .tsv, where its images are written (default: FOLDER/TSVNAME_images beside the answers).")
     Path imageFolder;
+
+    @Option(names = "--all-rounds",
+            description = "MMBench .tsv: ask each question once per option, rotating the options (as"
+                    + " model_vqa_mmbench.py); --benchmark mmbench then scores circularly.")
+    boolean allRounds;
+
+    @Option(names = "--single-pred-prompt",
+            description = "MMBench .tsv: end each question with the instruction to answer with the option's letter.")
+    boolean singlePredPrompt;
+
+    @Option(names = "--lang", paramLabel = "en|cn", defaultValue = "en",
+            description = "MMBench .tsv: the language of --single-pred-prompt's instruction. Default: ${DEFAULT-VALUE}.")
+    String lang;
 
     @Option(names = "--schedules", paramLabel = "LIST", defaultValue = "dense",
             description = "Comma-separated schedule specs, e.g. dense,fastv,pdrop,gmod,pmod. Default: ${DEFAULT-VALUE}.")
@@ -144,12 +160,20 @@ final class EvalCommand implements Callable<Integer> {
         if (answersOut != null) {
             OutputFiles.requireWritableDirectory(answersOut);
         }
-        List<EvalQuestion> list = EvalQuestion.read(questions);
-        Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
+        boolean tsv = QuestionFiles.isMmbenchTsv(questions);
+        MmbenchPrompt mmbench = new MmbenchPrompt(allRounds, singlePredPrompt, lang);
+        if (!tsv && !mmbench.equals(MmbenchPrompt.DEFAULT)) {
+            throw new InvalidInputException("--question-file", "--all-rounds, --single-pred-prompt and --lang apply to"
+                    + " an MMBench .tsv question file; " + questions + " is not one");
+        }
         String id = modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString();
         Path folder = answersFile != null ? answersFile.toAbsolutePath().getParent() : answersOut;
+        String stem = questions.getFileName().toString().replaceFirst("(?i)\\.tsv$", "");
+        Path images = imageFolder != null ? imageFolder
+                : tsv ? folder.resolve(stem + "_images") : questions.toAbsolutePath().getParent();
+        List<EvalQuestion> list = QuestionFiles.read(questions, images, mmbench);
         EvalJob job = EvalJob.of(model, visionTower, ModelOptions.loadMode(load), threads, template, questions, images,
-                schedules, folder, answersFile, id, maxNewTokens, temperature);
+                schedules, folder, answersFile, id, maxNewTokens, temperature, mmbench);
         EvalEngine remote = null;
         if (!engine.equals("local")) {
             remote = EvalEngine.find(engine);
@@ -170,6 +194,13 @@ final class EvalCommand implements Callable<Integer> {
                     list.size(), evaluation.schedules().size(), summary.written(), summary.alreadyAnswered());
             List<EvalResult> table = evaluation.table(scorer, annotations);
             printTable(out, table, scorer == null);
+            if (scorer != null) {
+                List<Path> toolInputs = evaluation.writeToolInputs(scorer, annotations);
+                if (!toolInputs.isEmpty()) {
+                    out.println("for " + scorer.name() + "'s own evaluation tool: "
+                            + toolInputs.getFirst().getParent().getParent());
+                }
+            }
             Path page = EvalResultsReport.write(folder, "mod4j eval: " + id, table);
             out.println("results: " + page.resolveSibling("results.csv") + ", results.json, results.html");
         }

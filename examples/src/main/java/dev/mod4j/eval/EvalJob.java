@@ -16,10 +16,12 @@ import java.nio.file.Path;
  * @param visionTower   null for the model's own
  * @param template      null for the checkpoint's default
  * @param threads       CPU threads per model, or null for all processors
+ * @param mmbench       how an MMBench TSV question file is asked
  */
 public record EvalJob(String model, String visionTower, LoadMode loadMode, Integer threads, String template,
                       String questionFile, String imageFolder, String schedules, String answersFolder,
-                      String answersFile, String modelId, int maxNewTokens, double temperature)
+                      String answersFile, String modelId, int maxNewTokens, double temperature,
+                      MmbenchPrompt mmbench)
         implements Serializable {
 
     public Evaluation.AnswerPaths answerPaths() {
@@ -34,9 +36,10 @@ public record EvalJob(String model, String visionTower, LoadMode loadMode, Integ
     /** The job of these paths (made absolute). */
     public static EvalJob of(Path model, Path visionTower, LoadMode loadMode, Integer threads, String template,
                              Path questionFile, Path imageFolder, String schedules, Path answersFolder,
-                             Path answersFile, String modelId, int maxNewTokens, double temperature) {
+                             Path answersFile, String modelId, int maxNewTokens, double temperature,
+                             MmbenchPrompt mmbench) {
         return new EvalJob(text(model), text(visionTower), loadMode, threads, template, text(questionFile),
                 text(imageFolder), schedules, text(answersFolder), text(answersFile), modelId, maxNewTokens,
-                temperature);
+                temperature, mmbench);
     }
 }

@@ -38,6 +38,12 @@ import java.util.UUID;
  * prompt reused for every schedule.
  */
 public final class Evaluation {
+    /**
+     * A question line's object of fields its answer line takes over (a reader that builds the questions itself,
+     * like {@link MmbenchTsv}, puts there what its benchmark's script writes into an answer: round_id, prompt, ...).
+     */
+    public static final String ANSWER_FIELDS = "mod4j_answer_fields";
+
     /** Test seam: milliseconds to sleep after each answer, so a test can interrupt a run midway. */
     static final String PAUSE_PROPERTY = "mod4j.eval.pauseMillis";
 
@@ -250,6 +256,10 @@ public final class Evaluation {
         metadata.put("prefill_macs", answer.prefillMacs());
         metadata.put("kv_cache_bytes", answer.kvCacheBytes());
         metadata.put("prefill_flops_ratio", answer.run().prefillFlops(FlopsConvention.EXACT, shape).ratioToDense());
+        JsonNode own = q.line().get(ANSWER_FIELDS);
+        if (own != null && own.isObject()) {
+            own.properties().forEach(field -> line.set(field.getKey(), field.getValue()));
+        }
         return line;
     }
 
@@ -273,6 +283,23 @@ public final class Evaluation {
             rows.add(EvalResult.of(name, file, score, lines, questions.size()));
         }
         return rows;
+    }
+
+    /**
+     * The files {@code scorer}'s benchmark tool reads, converted from each schedule's answers file as LLaVA's scripts
+     * convert them, into {@code BENCHMARK-tool-inputs/ANSWERS-FILE-NAME/} beside the answers; empty when the tool
+     * reads the answer JSONL itself.
+     */
+    public List<Path> writeToolInputs(BenchmarkScorer scorer, Path annotations) {
+        List<Path> written = new ArrayList<>();
+        for (String name : names) {
+            Path file = answersFile(name);
+            String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
+            Path folder = file.toAbsolutePath().getParent().resolve(scorer.name() + "-tool-inputs").resolve(stem);
+            written.addAll(scorer.writeToolInputs(new ScoringInput(questions, AnswerFile.readLines(file), annotations),
+                    folder));
+        }
+        return written;
     }
 
     /** Accuracy per schedule, from the answers files as they are now (every run so far). */

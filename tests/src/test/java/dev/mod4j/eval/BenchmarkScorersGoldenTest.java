@@ -9,12 +9,16 @@ import dev.mod4j.eval.score.ScoringInput;
 import dev.mod4j.eval.score.VqaAnswerNormalizer;
 import dev.mod4j.loaders.InvalidInputException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,6 +66,31 @@ class BenchmarkScorersGoldenTest {
             assertEquals(e.getValue().asDouble(), score.details().get(e.getKey()), tolerance,
                     benchmark + " " + e.getKey());
         });
+    }
+
+    @Test
+    void writesGqasAndMmesToolInputsAsLlavasConvertersDo(@TempDir Path tmp) throws Exception {
+        Path gqa = dir("gqa");
+        List<Path> predictions = BenchmarkScorers.of("gqa").writeToolInputs(new ScoringInput(
+                EvalQuestion.read(gqa.resolve("questions.jsonl")), AnswerFile.readLines(gqa.resolve("answers.jsonl")),
+                gqa.resolve("testdev_balanced_questions.json")), tmp.resolve("gqa"));
+        assertEquals(List.of(tmp.resolve("gqa").resolve("testdev_balanced_predictions.json")), predictions);
+        assertEquals(JSON.readTree(gqa.resolve("tool-inputs").resolve("testdev_balanced_predictions.json").toFile()),
+                JSON.readTree(predictions.getFirst().toFile()));
+
+        Path mme = dir("mme");
+        List<Path> tasks = BenchmarkScorers.of("mme").writeToolInputs(new ScoringInput(
+                EvalQuestion.read(mme.resolve("questions.jsonl")), AnswerFile.readLines(mme.resolve("answers.jsonl")),
+                mme.resolve("MME_Benchmark_release_version")), tmp.resolve("mme"));
+        try (Stream<Path> expected = Files.list(mme.resolve("tool-inputs"))) {
+            List<Path> files = expected.sorted().toList();
+            assertEquals(files.stream().map(Path::getFileName).toList(),
+                    tasks.stream().map(Path::getFileName).sorted().toList());
+            for (Path f : files) {
+                assertEquals(Files.readString(f), Files.readString(tmp.resolve("mme").resolve(f.getFileName())),
+                        f.getFileName().toString());
+            }
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.mod4j.api.Llava;
 import dev.mod4j.eval.EvalJob;
 import dev.mod4j.eval.EvalQuestion;
 import dev.mod4j.eval.Evaluation;
+import dev.mod4j.eval.QuestionFiles;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.cpu.Parallel;
 
@@ -46,7 +47,8 @@ final class ExecutorEvaluations {
         if (job.template() != null) {
             llava.template(job.template());
         }
-        List<EvalQuestion> questions = EvalQuestion.read(Path.of(job.questionFile()));
+        List<EvalQuestion> questions = QuestionFiles.read(Path.of(job.questionFile()), Path.of(job.imageFolder()),
+                job.mmbench());
         return new Evaluation(llava, questions, Path.of(job.imageFolder()), job.schedules(), job.answerPaths(), job.modelId(),
                 job.maxNewTokens(), new SamplingOptions(job.temperature(), 0, 1, 0));
     }

@@ -1,9 +1,6 @@
 package dev.mod4j.eval.spark;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.api.DemoAssets;
-import dev.mod4j.cli.Mod4j;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.sql.SparkSession;
@@ -13,14 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import scala.Option;
 
-import javax.imageio.ImageIO;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,64 +27,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * plain eval's answers.
  */
 class SparkEvalEngineTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final String SCHEDULES = "dense,pdrop";
-    static final List<String> FILES = List.of("answers-dense.jsonl",
-            "answers-pdrop_layers_2_4_6_ratios_0.5_0.25_0.125.jsonl");
-    static final int QUESTIONS = 20;
-
     @TempDir
     static Path tmp;
     static Path questions;
     static Map<String, Map<String, String>> plain;
 
-    record Run(int exitCode, String out, String err) {
+    static DemoEval.Run eval(Path out, String... more) {
+        return DemoEval.eval(DemoAssets.model(tmp.resolve("cache")), questions, out, more);
     }
 
-    static Run eval(Path out, String... more) {
-        List<String> args = new ArrayList<>(List.of("eval", "--model", DemoAssets.model(tmp.resolve("cache")).toString(),
-                "--question-file", questions.toString(), "--schedules", SCHEDULES, "--answers-out", out.toString(),
-                "--max_new_tokens", "3", "--model-id", "demo"));
-        args.addAll(List.of(more));
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Mod4j.run(args.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
-        return new Run(code, o.toString(), e.toString());
-    }
-
-    /** Schedule file → question id → answer text; fails when a question is answered twice. */
     static Map<String, Map<String, String>> answers(Path dir) throws Exception {
-        Map<String, Map<String, String>> all = new LinkedHashMap<>();
-        for (String f : FILES) {
-            Map<String, String> texts = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(dir.resolve(f))) {
-                JsonNode n = JSON.readTree(line);
-                String previous = texts.put(n.get("question_id").asText(), n.get("text").asText());
-                assertEquals(null, previous, f + ": question " + n.get("question_id") + " answered twice");
-            }
-            assertEquals(QUESTIONS, texts.size(), f);
-            all.put(f, texts);
-        }
-        return all;
+        return DemoEval.answers(dir);
     }
 
     @BeforeAll
     static void questionsAndThePlainEval() throws Exception {
-        Path images = Files.createDirectories(tmp.resolve("q"));
-        ImageIO.write(DemoAssets.picture().toBufferedImage(), "png", images.resolve("scene.png").toFile());
-        String[] asked = {"Is there a house?", "What is on the lake?", "Describe the picture.", "Is it day?",
-                "What colour is the sky?"};
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < QUESTIONS; i++) {
-            Map<String, Object> q = new HashMap<>();
-            q.put("question_id", i);
-            q.put("image", "scene.png");
-            q.put("text", asked[i % asked.length] + (i >= asked.length ? " (" + i + ")" : ""));
-            lines.add(JSON.writeValueAsString(q));
-        }
-        questions = images.resolve("questions.jsonl");
-        Files.write(questions, lines);
-        Run run = eval(tmp.resolve("plain"));
+        questions = DemoEval.writeQuestions(tmp.resolve("q"));
+        DemoEval.Run run = eval(tmp.resolve("plain"));
         assertEquals(0, run.exitCode(), run.err());
         plain = answers(tmp.resolve("plain"));
     }
@@ -101,17 +51,17 @@ class SparkEvalEngineTest {
     @Test
     void embeddedSparkGivesThePlainEvalsAnswersAndResumesFromParquet() throws Exception {
         Path out = tmp.resolve("embedded");
-        Run run = eval(out, "--engine", "spark", "--engine-option", "master=local[2]");
+        DemoEval.Run run = eval(out, "--engine", "spark", "--engine-option", "master=local[2]");
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains((2 * QUESTIONS) + " answers written now"), run.out());
+        assertTrue(run.out().contains((2 * DemoEval.QUESTIONS) + " answers written now"), run.out());
         assertEquals(plain, answers(out));
         assertTrue(Files.exists(out.resolve("answers.parquet").resolve("_SUCCESS")));
 
         // A driver stopped after the Parquet commit and before the JSONL: the next job appends what is missing.
-        Path dense = out.resolve(FILES.getFirst());
+        Path dense = out.resolve(DemoEval.FILES.getFirst());
         List<String> lines = Files.readAllLines(dense);
-        Files.write(dense, lines.subList(0, QUESTIONS - 5));
-        Run again = eval(out, "--engine", "spark", "--engine-option", "master=local[2]");
+        Files.write(dense, lines.subList(0, DemoEval.QUESTIONS - 5));
+        DemoEval.Run again = eval(out, "--engine", "spark", "--engine-option", "master=local[2]");
         assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.out().contains("5 answers written now"), again.out());
         assertEquals(plain, answers(out));
@@ -121,7 +71,7 @@ class SparkEvalEngineTest {
     void aLocalClusterWithAnExecutorKilledMidwayAnswersEachQuestionOnce() throws Exception {
         Files.createDirectories(Path.of(System.getenv().getOrDefault("SPARK_HOME", "target/spark-home"), "jars"));
         Path out = tmp.resolve("cluster");
-        CompletableFuture<Run> job = CompletableFuture.supplyAsync(() -> eval(out, "--engine", "spark",
+        CompletableFuture<DemoEval.Run> job = CompletableFuture.supplyAsync(() -> eval(out, "--engine", "spark",
                 "--engine-option", "master=local-cluster[2,1,1024]",
                 "--engine-option", "spark.executor.extraClassPath=" + System.getProperty("java.class.path"),
                 "--engine-option", "spark.executor.extraJavaOptions=-Dmod4j.eval.pauseMillis=200",
@@ -139,7 +89,7 @@ class SparkEvalEngineTest {
         assertTrue(killed != null, () -> "no executor to kill before the job ended: "
                 + (job.isDone() ? job.join() : "still running"));
         killed.destroyForcibly();
-        Run run = job.get(600, TimeUnit.SECONDS);
+        DemoEval.Run run = job.get(600, TimeUnit.SECONDS);
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(plain, answers(out));
     }

@@ -1,9 +1,14 @@
 package dev.mod4j.eval.score;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mod4j.eval.EvalQuestion;
 import dev.mod4j.loaders.InvalidInputException;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -60,5 +65,25 @@ public final class GqaScorer implements BenchmarkScorer {
             end--;
         }
         return text.substring(0, end).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * LLaVA's scripts/convert_gqa_for_eval.py: {@code [{"questionId": question_id, "prediction":
+     * text.rstrip('.').lower()}]} as {@code testdev_balanced_predictions.json}, which GQA's
+     * {@code eval.py --tier testdev_balanced} reads; in question order, answered questions only.
+     */
+    @Override
+    public List<Path> writeToolInputs(ScoringInput input, Path folder) {
+        ArrayNode predictions = JsonNodeFactory.instance.arrayNode();
+        for (EvalQuestion q : input.questions()) {
+            JsonNode line = input.answers().get(q.key());
+            if (line != null) {
+                predictions.addObject().<ObjectNode>set("questionId", line.get("question_id"))
+                        .put("prediction", prediction(line.path("text").asText()));
+            }
+        }
+        Path file = folder.resolve("testdev_balanced_predictions.json");
+        ToolInputs.writeJson(file, predictions);
+        return List.of(file);
     }
 }

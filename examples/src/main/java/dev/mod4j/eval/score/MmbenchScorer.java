@@ -15,7 +15,8 @@ import java.util.Map;
  * MMBench's TSV rows as JSON ({@code question_id} = the row's {@code index}, options under {@code A}..{@code E},
  * ground truth under {@code answer}); rows whose index differs by a multiple of 1,000,000 are the same question with
  * its options rotated, and a question counts as right only when every rotation's answer names the right option
- * ({@link MmbenchOptionParser}). The headline is that circular accuracy when the file has rotations, else the plain
+ * ({@link MmbenchOptionParser}); so are the rounds of one index that LLaVA's {@code --all-rounds} asks
+ * ({@code round_id} 1, 2, ... of an {@link dev.mod4j.eval.MmbenchTsv} question file). The headline is that circular accuracy when the file has rotations, else the plain
  * accuracy of the main rows; a missing answer is wrong.
  */
 public final class MmbenchScorer implements BenchmarkScorer {
@@ -50,9 +51,11 @@ public final class MmbenchScorer implements BenchmarkScorer {
             scored += text == null ? 0 : 1;
             boolean hit = text != null && gt.equals(MmbenchOptionParser.infer(text, choices(q)));
             long group = index % CIRCULAR_STRIDE;
-            rotated |= group != index;
+            // LLaVA's --all-rounds asks the rotations under the row's own index, told apart by round_id.
+            int round = q.line().path("round_id").asInt(0);
+            rotated |= group != index || round > 0;
             groups.computeIfAbsent(group, k -> new ArrayList<>()).add(hit);
-            if (group == index) {
+            if (group == index && round == 0) {
                 mainHit.put(index, hit);
             }
         }

@@ -109,6 +109,43 @@ public final class MmeScorer implements BenchmarkScorer {
         return new BenchmarkScore(name(), "perception", perception, scored, input.questions().size(), details);
     }
 
+    /**
+     * LLaVA's convert_answer_to_mme.py: per task a {@code TASK.txt} of {@code image.txt \t question \t ground truth
+     * \t answer} lines (the question as the ground-truth files spell it), which MME's {@code calculation.py
+     * --results_dir} reads; tasks in order of first appearance, answered questions only, in question order.
+     */
+    @Override
+    public List<Path> writeToolInputs(ScoringInput input, Path folder) {
+        Map<String, String> truth = input.annotations() == null ? Map.of() : groundTruth(input.annotations());
+        Map<String, StringBuilder> tasks = new LinkedHashMap<>();
+        for (EvalQuestion q : input.questions()) {
+            String text = input.text(q);
+            if (text == null) {
+                continue;
+            }
+            String[] parts = q.id().asText().split("/", -1);
+            String category = parts[0];
+            String file = parts[parts.length - 1].split("\\.", -1)[0] + ".txt";
+            String prompt = input.annotations() == null ? input.prompt(q)
+                    : gtPrompt(input.prompt(q), truth, category, file);
+            String gt = input.annotations() == null ? q.groundTruth().stream().findFirst().orElse(null)
+                    : truth.get(key(category, file, prompt));
+            if (gt == null) {
+                throw new InvalidInputException("question " + q.id().asText(), "no ground truth for " + category + "/"
+                        + file + " question '" + prompt + "' (give --annotations MME_Benchmark_release_version)");
+            }
+            tasks.computeIfAbsent(category, k -> new StringBuilder())
+                    .append(String.join("\t", file, prompt, gt, text)).append('\n');
+        }
+        List<Path> written = new ArrayList<>();
+        for (Map.Entry<String, StringBuilder> task : tasks.entrySet()) {
+            Path file = folder.resolve(task.getKey() + ".txt");
+            ToolInputs.writeText(file, task.getValue().toString());
+            written.add(file);
+        }
+        return written;
+    }
+
     /** calculation.py's parse_pred_ans on the answer as read back from its line (lowercased, newline kept). */
     static String label(String text) {
         String read = text.toLowerCase(Locale.ROOT) + "\n";
