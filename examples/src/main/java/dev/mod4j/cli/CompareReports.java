@@ -5,6 +5,7 @@ import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.RgbImage;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.report.ComparisonReport;
+import dev.mod4j.report.TiledPatchStrips;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
@@ -24,15 +25,20 @@ final class CompareReports {
                       PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
                       FlopsConvention convention) {
         // The report shows the first image as the tower saw it: the pixel values with CLIP's normalization undone.
-        // Not for LLaVA-NeXT: its image rows are a base view plus a tiled, unpadded grid with newline rows, which the
-        // single-grid patch strips would misplace (drawing them on the tiled layout is not implemented yet).
-        RgbImage picture = images.isEmpty() || !model.hasVision() || model.anyresSettings() != null ? null
+        // A LLaVA-NeXT image's rows are a base view plus a tiled, unpadded grid with newline rows: drawn as such
+        // (TiledPatchStrips); a NeXT image given as one crop has no tiles to draw.
+        boolean anyres = model.hasVision() && model.anyresSettings() != null;
+        RgbImage picture = images.isEmpty() || !model.hasVision() || anyres && !images.getFirst().isTiled() ? null
                 : ImageInput.ofPixels("image", images.getFirst().crop(0)).picture(model);
         String question = options.prompt != null ? options.prompt
                 : "(input ids) " + String.join(",", options.inputIds);
         List<String> texts = runs.stream().map(r -> CompareCommand.text(tokenizer, r.generation().tokens())).toList();
         Comparison comparison = new Comparison(options.model.getFileName().toString(), question, picture, prompt,
                 ModelShape.of(model.decoder().config()), runs, texts, skipped);
-        return ComparisonReport.of(comparison).flops(convention).write(directory);
+        ComparisonReport report = ComparisonReport.of(comparison).flops(convention);
+        if (anyres && picture != null) {
+            report.tiled(TiledPatchStrips.Layout.of(model, images.getFirst(), prompt.imageStart()));
+        }
+        return report.write(directory);
     }
 }

@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * A comparison of token schedules as a self-contained HTML page: the comparison table (the numbers
  * {@code mod4j compare} prints), charts of the image tokens and multiply-adds per layer and of latency, for each
- * schedule a strip of the input image with the patches skipped at a few layers greyed out, and the raw numbers
+ * schedule a strip of the input image with the patches skipped at a few layers greyed out (for a LLaVA-NeXT image: its
+ * base view and tile grid, see {@link #tiled}), and the raw numbers
  * (CSV) and routing trace (Arrow IPC) beside it. Open {@code index.html} in any browser; no server, no network.
  *
  * <pre>{@code
@@ -46,6 +47,7 @@ public final class ComparisonReport {
     private final List<String> notes = new ArrayList<>();
     private List<Integer> stripLayers;
     private FlopsConvention flops = FlopsConvention.EXACT;
+    private TiledPatchStrips.Layout tiled;
 
     private ComparisonReport(Comparison comparison) {
         this.comparison = comparison;
@@ -78,6 +80,15 @@ public final class ComparisonReport {
         return this;
     }
 
+    /**
+     * The image is a LLaVA-NeXT (anyres) image laid out as {@code layout}: the strips show its base view and tile
+     * grid ({@link TiledPatchStrips}) instead of one square patch grid.
+     */
+    public ComparisonReport tiled(TiledPatchStrips.Layout layout) {
+        this.tiled = layout;
+        return this;
+    }
+
     /** The decoder layers shown in the patch strips (default: {@link PatchStrips#defaultLayers}). */
     public ComparisonReport stripLayers(int... layers) {
         int count = comparison.reference().prefillLayers().size();
@@ -105,7 +116,15 @@ public final class ComparisonReport {
             List<String> strips = new ArrayList<>();
             List<Integer> layers = stripLayers != null ? stripLayers : PatchStrips.defaultLayers(runs);
             PatchStrips.Grid grid = PatchStrips.Grid.of(comparison.prompt());
-            if (comparison.picture() != null && grid != null) {
+            if (tiled != null) {
+                picture = "input.png";
+                png(TiledPatchStrips.input(tiled), directory.resolve(picture));
+                for (int i = 0; i < runs.size(); i++) {
+                    String name = "strip-" + (i + 1) + "-" + ReportCharts.method(runs.get(i).spec()) + ".png";
+                    png(TiledPatchStrips.strip(tiled, runs.get(i), layers), directory.resolve(name));
+                    strips.add(name);
+                }
+            } else if (comparison.picture() != null && grid != null) {
                 picture = "input.png";
                 png(PatchStrips.scaled(comparison.picture(), 336), directory.resolve(picture));
                 for (int i = 0; i < runs.size(); i++) {
@@ -127,7 +146,7 @@ public final class ComparisonReport {
             TraceExport.writeArrow(traces, directory.resolve("trace.arrow"));
 
             var files = new ReportPage.Files("image-tokens-per-layer.svg", "macs-per-layer.svg", "latency.svg", picture,
-                    strips, layers, "comparison.csv", "layers.csv", "trace.arrow");
+                    strips, layers, tiled != null, "comparison.csv", "layers.csv", "trace.arrow");
             Path page = directory.resolve(PAGE);
             Files.writeString(page, ReportPage.html(comparison, title, notes, files, flops));
             return page;

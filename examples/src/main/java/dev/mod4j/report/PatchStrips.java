@@ -145,16 +145,20 @@ public final class PatchStrips {
                 int rgb = source.getRGB(x, y);
                 int patch = Math.min(side - 1, y / cell) * side + Math.min(side - 1, x / cell);
                 if (!kept[patch]) {
-                    int luma = (299 * (rgb >> 16 & 0xFF) + 587 * (rgb >> 8 & 0xFF) + 114 * (rgb & 0xFF)) / 1000;
-                    int grey = (int) (0.25 * luma + 0.75 * 226);
-                    boolean edge = x % cell == 0 || y % cell == 0;
-                    grey = edge && cell >= 6 ? grey - 14 : grey;
-                    rgb = grey << 16 | grey << 8 | grey;
+                    rgb = skipped(rgb, x % cell == 0 || y % cell == 0, cell);
                 }
                 out.setRGB(x, y, rgb);
             }
         }
         return out;
+    }
+
+    /** A skipped patch's pixel: pale grey with a trace of its content, a darker line on the cell's edge. */
+    static int skipped(int rgb, boolean edge, int cell) {
+        int luma = (299 * (rgb >> 16 & 0xFF) + 587 * (rgb >> 8 & 0xFF) + 114 * (rgb & 0xFF)) / 1000;
+        int grey = (int) (0.25 * luma + 0.75 * 226);
+        grey = edge && cell >= 6 ? grey - 14 : grey;
+        return grey << 16 | grey << 8 | grey;
     }
 
     /** The picture scaled to {@code size}×{@code size} (bilinear). */

@@ -17,7 +17,7 @@ import java.util.List;
 final class ReportPage {
     /** The files the page links to, relative to it. */
     record Files(String tokensChart, String macsChart, String latencyChart, String picture, List<String> strips,
-                 List<Integer> stripLayers, String schedulesCsv, String layersCsv, String traceArrow) {
+                 List<Integer> stripLayers, boolean tiled, String schedulesCsv, String layersCsv, String traceArrow) {
     }
 
     static final String CSS = """
@@ -49,6 +49,7 @@ final class ReportPage {
             .strip img { max-width: 100%; height: auto; }
             .input { display: flex; gap: 18px; align-items: flex-start; }
             .input img { width: 168px; height: 168px; border-radius: 4px; image-rendering: auto; }
+            .input img.tiled { width: auto; }
             code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.85rem; background: #f0f2f5;
                    padding: 1px 4px; border-radius: 3px; }
             ul { margin: 6px 0; }
@@ -161,11 +162,17 @@ final class ReportPage {
     }
 
     private static void strips(StringBuilder h, Comparison c, Files files) {
-        h.append("<section>\n<h2>Which image patches each layer processed</h2>\n<div class=\"input\"><img src=\"")
-                .append(files.picture()).append("\" alt=\"The input image as the vision tower saw it\">\n<p>The input")
+        h.append("<section>\n<h2>Which image patches each layer processed</h2>\n<div class=\"input\"><img ")
+                .append(files.tiled() ? "class=\"tiled\" " : "").append("src=\"").append(files.picture()).append("\" alt=\"The input image as the vision tower saw it\">\n<p>The input")
                 .append(" image as the vision tower saw it. Below, for each schedule, the patches a decoder layer did")
                 .append(" not process in the prefill are greyed out (skipped by a router, or dropped for good by")
-                .append(" FastV and PyramidDrop), at layers ").append(files.stripLayers()).append(".</p></div>\n");
+                .append(" FastV and PyramidDrop), at layers ").append(files.stripLayers()).append(".");
+        if (files.tiled()) {
+            h.append(" A LLaVA-NeXT image: each panel shows the base view (left) and the tile grid (right), with the")
+                    .append(" cells that unpadding cut away (never in the prompt) hatched, and the image_newline row")
+                    .append(" after each grid row as a mark right of the grid (blue: processed).");
+        }
+        h.append("</p></div>\n");
         for (int i = 0; i < files.strips().size(); i++) {
             h.append("<div class=\"strip\"><h3><span class=\"swatch\" style=\"background:")
                     .append(hex(ReportCharts.color(c.runs(), i))).append("\"></span>")

@@ -1,47 +1,51 @@
 package dev.mod4j.server;
 
-import dev.mod4j.runtime.generate.PromptEncoder;
+import dev.mod4j.runtime.generate.Conversation;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A request's messages as {@code mod4j generate}'s prompt: the user's text and the images. Images that come before
- * all text go before the question, as {@code generate --image} puts them; an image after text becomes an
- * {@code <image>} marker where it stands, so the prompt format places it there.
+ * A request's messages as a {@link Conversation} for the checkpoint's prompt format (which renders the system message,
+ * the earlier turns and the images where the checkpoint's software puts them), and the image URLs in the order the
+ * images come in the conversation.
  *
- * @param text   the user's text (text parts joined by newlines, with markers for images after text)
- * @param images the image parts in order
+ * @param conversation the messages, each image part an image of the conversation
+ * @param images       the image parts' URLs in order, with where each stands in the request
  */
-record ChatPrompt(String text, List<ChatMessage.ImageUrl> images) {
+record ChatPrompt(Conversation conversation, List<Located> images) {
 
-    /** One user message (earlier turns and system prompts are refused: the prompt formats take one question). */
+    /** An image part's URL and its place in the request ({@code messages[i].content[j]}). */
+    record Located(String url, String where) {
+    }
+
     static ChatPrompt of(List<ChatMessage> messages) {
-        List<ChatMessage> turns = messages.stream().filter(m -> !m.parts().isEmpty() || !m.role().equals("system"))
-                .toList();
-        if (turns.size() != 1 || !turns.getFirst().role().equals("user")) {
-            throw ApiError.invalidRequest("messages", "this server answers one user message per request (got "
-                    + messages.size() + " messages with roles " + messages.stream().map(ChatMessage::role).toList()
-                    + "); multi-turn conversations and system prompts are not supported yet");
-        }
-        List<ChatMessage.Part> parts = turns.getFirst().parts();
-        boolean imageAfterText = false;
-        boolean sawText = false;
-        for (ChatMessage.Part p : parts) {
-            sawText |= p instanceof ChatMessage.Text;
-            imageAfterText |= sawText && p instanceof ChatMessage.ImageUrl;
-        }
-        List<String> pieces = new ArrayList<>();
-        for (ChatMessage.Part p : parts) {
-            switch (p) {
-                case ChatMessage.Text t -> pieces.add(t.text());
-                case ChatMessage.ImageUrl ignored -> {
-                    if (imageAfterText) {
-                        pieces.add(PromptEncoder.IMAGE_MARKER);
+        List<Conversation.Message> turns = new ArrayList<>();
+        List<Located> images = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            List<Conversation.Part> parts = new ArrayList<>();
+            for (int j = 0; j < m.parts().size(); j++) {
+                switch (m.parts().get(j)) {
+                    case ChatMessage.Text t -> parts.add(new Conversation.Text(t.text()));
+                    case ChatMessage.ImageUrl image -> {
+                        parts.add(new Conversation.Image());
+                        images.add(new Located(image.url(), "messages[" + i + "].content[" + j + "]"));
                     }
                 }
             }
+            if (parts.isEmpty()) {
+                // content null (an assistant turn that only called tools): an empty message.
+                parts.add(new Conversation.Text(""));
+            }
+            // OpenAI's "developer" role is its newer name for the system message.
+            String role = m.role().equals("developer") ? Conversation.SYSTEM : m.role();
+            turns.add(new Conversation.Message(role, parts));
         }
-        return new ChatPrompt(String.join("\n", pieces), turns.getFirst().images());
+        try {
+            return new ChatPrompt(new Conversation(turns), images);
+        } catch (dev.mod4j.loaders.InvalidInputException e) {
+            throw ApiError.invalidRequest(e.source(), e.getMessage());
+        }
     }
 }

@@ -11,6 +11,7 @@ import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
@@ -24,7 +25,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The model side of a chat completion, as {@code mod4j generate} runs it: the prompt through the checkpoint's format,
+ * The model side of a chat completion, as {@code mod4j generate} runs it: the conversation (system message, earlier
+ * turns, images in any user turn) through the checkpoint's format,
  * the images through the vision tower, then {@link Generator#generate} under the request's schedule on a pooled
  * session, the tokens decoded to text as they come. {@link #prepare} checks everything that can be checked before a
  * session is taken (so a bad request is a 400 without queueing); {@link #run} does the work.
@@ -37,7 +39,7 @@ final class CompletionEngine {
     private final ImageUrls imageUrls;
 
     /** A checked request: its input ids, preprocessed images, schedule, sampling and budget. */
-    record Prepared(int[] inputIds, List<float[]> images, int promptLength, TokenSchedule schedule,
+    record Prepared(int[] inputIds, List<PreprocessedImage> images, int promptLength, TokenSchedule schedule,
                     SamplingOptions sampling, int maxNewTokens, List<String> stop) {
     }
 
@@ -92,25 +94,23 @@ final class CompletionEngine {
 
     Prepared prepare(ChatRequest request) {
         ChatPrompt prompt = ChatPrompt.of(request.messages());
-        List<float[]> images = new ArrayList<>();
+        List<PreprocessedImage> images = new ArrayList<>();
         if (!prompt.images().isEmpty() && !model.hasVision()) {
             throw ApiError.invalidRequest("messages", "this model is text-only; it cannot take images");
         }
-        int messageIndex = request.messages().size() - 1;
-        for (int i = 0; i < prompt.images().size(); i++) {
-            String where = "messages[" + messageIndex + "].content (image " + (i + 1) + ")";
-            images.add(preprocess(imageUrls.decode(prompt.images().get(i).url(), where), where));
+        for (ChatPrompt.Located image : prompt.images()) {
+            images.add(preprocess(imageUrls.decode(image.url(), image.where()), image.where()));
         }
         int[] ids;
         try {
-            ids = format.encode(tokenizer, prompt.text(), images.size(),
+            ids = format.encode(tokenizer, prompt.conversation(),
                     model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE);
         } catch (InvalidInputException e) {
-            throw ApiError.invalidRequest("messages", e.getMessage());
+            throw ApiError.invalidRequest(e.source(), e.getMessage());
         }
         int promptLength = ids.length;
-        if (!images.isEmpty()) {
-            promptLength += images.size() * (model.rowsPerImage() - 1);
+        for (PreprocessedImage image : images) {
+            promptLength += model.imageRows(image) - 1;
         }
         if (promptLength >= settings.contextTokens()) {
             throw ApiError.contextLengthExceeded("the prompt is " + promptLength + " positions (text + image rows);"
@@ -138,9 +138,9 @@ final class CompletionEngine {
                 Math.min(budget, settings.contextTokens() - promptLength), request.stop());
     }
 
-    private float[] preprocess(dev.mod4j.loaders.image.DecodedImage image, String where) {
+    private PreprocessedImage preprocess(dev.mod4j.loaders.image.DecodedImage image, String where) {
         try {
-            return model.preprocess(image);
+            return model.preprocessImage(image);
         } catch (InvalidInputException e) {
             throw ApiError.invalidRequest(where, "'" + where + "': " + e.problem());
         }
@@ -154,7 +154,7 @@ final class CompletionEngine {
     Completion run(Prepared request, Session session, Consumer<String> onText, BooleanSupplier cancelled,
                    long deadlineNanos) {
         long start = System.nanoTime();
-        PromptRows prompt = model.prompt(request.inputIds(), request.images());
+        PromptRows prompt = model.promptWithImages(request.inputIds(), request.images());
         session.reset();
         session.schedule(request.schedule()).tracing(true);
         StreamingDecoder decoder = tokenizer.streamingDecoder(true);

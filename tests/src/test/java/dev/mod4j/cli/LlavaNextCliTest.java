@@ -39,7 +39,7 @@ class LlavaNextCliTest {
 
     /**
      * compare on a NeXT model: the variable image-row count (268 for the 4:3 image) drives FastV's and PyramidDrop's
-     * keep counts; the report is written without patch strips (they assume one square grid).
+     * keep counts; the report draws the kept patches on the base view and the tile grid.
      */
     @ParameterizedTest
     @ValueSource(strings = {"llava-next-original"})
@@ -54,8 +54,10 @@ class LlavaNextCliTest {
         assertTrue(run.out().contains("268×2 134×2"), run.out());
         assertTrue(run.out().contains("268 134 67 33"), run.out());
         assertTrue(java.nio.file.Files.exists(tmp.resolve("report/index.html")), run.err());
+        // One strip per schedule, drawn on the base view and tile grid (TiledPatchStripsTest checks the cells).
         try (var files = java.nio.file.Files.list(tmp.resolve("report"))) {
-            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("strip-")));
+            assertEquals(3, files.filter(f -> f.getFileName().toString().startsWith("strip-")).count());
         }
+        assertTrue(java.nio.file.Files.readString(tmp.resolve("report/index.html")).contains("the tile grid"));
     }
 }

@@ -2,9 +2,13 @@ package dev.mod4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mod4j.runtime.generate.Conversation;
+import dev.mod4j.runtime.generate.PromptFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static dev.mod4j.server.ServeFixture.generate;
 import static dev.mod4j.server.ServeFixture.get;
@@ -53,6 +57,35 @@ class ChatCompletionsTest {
         assertEquals("[64,64,64,64]", stats.get("image_tokens_per_layer").toString());
         assertEquals(1.0, stats.get("prefill_flops_ratio").asDouble(), 1e-12);
         assertTrue(stats.get("kv_cache_bytes").asLong() > 0);
+    }
+
+    /**
+     * A system message and two turns with the picture in the first: the server renders the conversation as LLaVA's
+     * vicuna_v1 does (written out by hand in {@link ServeFixture#CONVERSATION_PROMPT}), and its answers, streamed and
+     * not, equal {@code mod4j generate}'s on that rendered prompt.
+     */
+    @Test
+    void twoTurnConversationWithSystemMessageEqualsGenerateOnTheRenderedPrompt() throws Exception {
+        PromptFormat format = PromptFormat.select(null, ServeFixture.modelDirectory(), true);
+        assertEquals(ServeFixture.CONVERSATION_PROMPT, format.render(new Conversation(List.of(
+                new Conversation.Message("system", List.of(new Conversation.Text(ServeFixture.SYSTEM))),
+                new Conversation.Message("user", List.of(new Conversation.Image(),
+                        new Conversation.Text(ServeFixture.FIRST_QUESTION))),
+                new Conversation.Message("assistant", List.of(new Conversation.Text(ServeFixture.FIRST_ANSWER))),
+                new Conversation.Message("user", List.of(new Conversation.Text(ServeFixture.QUESTION)))))));
+        String spec = "pdrop:layers=1,2;ratios=0.5,0.25";
+        ServeFixture.Reference expected = ServeFixture.generateRendered(ServeFixture.CONVERSATION_PROMPT, true, 8, spec);
+        ObjectNode req = withSchedule(ServeFixture.conversationRequest(8), spec);
+        ServeFixture.Response r = post(server, "/v1/chat/completions", req.toString());
+        assertEquals(200, r.status(), r.body());
+        assertEquals(expected.text(), r.json().get("choices").get(0).get("message").get("content").asText());
+        assertEquals(expected.promptPositions(), r.json().get("usage").get("prompt_tokens").asInt());
+        assertEquals("[64,32,16,16]", r.json().get("mod4j").get("image_tokens_per_layer").toString());
+        req.put("stream", true);
+        req.putObject("stream_options").put("include_usage", true);
+        ServeFixture.Streamed s = ServeFixture.streamed(post(server, "/v1/chat/completions", req.toString()).body());
+        assertEquals(expected.text(), s.text());
+        assertEquals(expected.promptPositions(), s.usage().get("prompt_tokens").asInt());
     }
 
     @Test

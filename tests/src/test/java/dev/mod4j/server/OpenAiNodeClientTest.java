@@ -61,8 +61,40 @@ class OpenAiNodeClientTest {
         }
     }
 
-    /** The client script beside an npm install of the package (once per build directory). */
+    /**
+     * A system message and two turns, the picture in the first, through the official client: the answer, streamed
+     * and not, equals {@code mod4j generate}'s on the prompt LLaVA's vicuna_v1 renders for that conversation.
+     */
+    @Test
+    void officialNodeClientTwoTurnConversationWithSystemMessage() throws Exception {
+        Path script = installClient("conversation.mjs");
+        String spec = "fastv:k=2;r=0.5";
+        ServeFixture.Reference expected = ServeFixture.generateRendered(ServeFixture.CONVERSATION_PROMPT, true, 8,
+                spec);
+        ObjectNode input = ServeFixture.JSON.createObjectNode().put("image", ServeFixture.imageDataUrl())
+                .put("system", ServeFixture.SYSTEM).put("firstQuestion", ServeFixture.FIRST_QUESTION)
+                .put("firstAnswer", ServeFixture.FIRST_ANSWER).put("question", ServeFixture.QUESTION)
+                .put("schedule", spec).put("maxTokens", 8);
+        Path inputFile = Files.writeString(tmp.resolve("conversation.json"), input.toString());
+        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withApiKey("node-test-key"))) {
+            Run run = run(tmp, 120, "node", script.toString(), "http://127.0.0.1:" + server.port() + "/v1",
+                    "node-test-key", inputFile.toString());
+            assertEquals(0, run.exitCode(), run.output());
+            String[] lines = run.output().strip().split("\n");
+            JsonNode out = ServeFixture.JSON.readTree(lines[lines.length - 1]);
+            assertEquals(expected.text(), out.get("text").asText());
+            assertEquals(expected.promptPositions(), out.get("usage").get("prompt_tokens").asInt());
+            assertEquals(expected.text(), out.get("streamText").asText());
+            assertEquals(expected.promptPositions(), out.get("streamUsage").get("prompt_tokens").asInt());
+        }
+    }
+
     static Path installClient() throws Exception {
+        return installClient("client.mjs");
+    }
+
+    /** The client script {@code name} beside an npm install of the package (once per build directory). */
+    static Path installClient(String name) throws Exception {
         Assumptions.assumeTrue(works("node", "--version"), "node is not on the PATH: the OpenAI Node client test"
                 + " needs Node.js 18+ (CI has Node 20)");
         Assumptions.assumeTrue(works("npm", "--version"), "npm is not on the PATH: it installs " + OPENAI_NODE);
@@ -74,8 +106,8 @@ class OpenAiNodeClientTest {
                     "node_modules/openai/package.json")), "npm could not install " + OPENAI_NODE + " (is the npm"
                     + " registry reachable?): " + install.output().strip());
         }
-        Path script = INSTALL.resolve("client.mjs");
-        try (InputStream in = OpenAiNodeClientTest.class.getResourceAsStream("/openai-node/client.mjs")) {
+        Path script = INSTALL.resolve(name);
+        try (InputStream in = OpenAiNodeClientTest.class.getResourceAsStream("/openai-node/" + name)) {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         return script;

@@ -101,7 +101,7 @@ class ServeErrorsTest {
 
     @Test
     void undecodableOversizedAndRefusedImages() throws Exception {
-        String where = "messages[0].content (image 1)";
+        String where = "messages[0].content[0]";
         ObjectNode notAnImage = imageRequest("data:image/png;base64,"
                 + Base64.getEncoder().encodeToString("not a png at all".getBytes()));
         assertError(chat(notAnImage.toString()), 400, where, "not a readable PNG or JPEG");
@@ -151,7 +151,11 @@ class ServeErrorsTest {
         ObjectNode twoTurns = request("Hi", false, 3);
         ((com.fasterxml.jackson.databind.node.ArrayNode) twoTurns.get("messages")).addObject().put("role", "assistant")
                 .put("content", "Hello");
-        assertError(chat(twoTurns.toString()), 400, "messages", "one user message");
+        assertError(chat(twoTurns.toString()), 400, "messages", "must end with a user message");
+        ObjectNode twoUsers = request("Hi", false, 3);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) twoUsers.get("messages")).addObject().put("role", "user")
+                .put("content", "Hello");
+        assertError(chat(twoUsers.toString()), 400, "messages[1].role", "expected 'assistant' here");
     }
 
     @Test

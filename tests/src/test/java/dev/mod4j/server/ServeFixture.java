@@ -105,12 +105,52 @@ final class ServeFixture {
         return request;
     }
 
+    /** The system message of the multi-turn requests. */
+    static final String SYSTEM = "You are a terse assistant.";
+    static final String FIRST_QUESTION = "What is in the picture?";
+    static final String FIRST_ANSWER = "A cat on a sofa.";
+    /**
+     * The multi-turn request's prompt as LLaVA builds it for this checkpoint (conv_vicuna_v1 of llava/conversation.py,
+     * its system replaced by the system message; SeparatorStyle.TWO: " " after a user turn, "</s>" after an
+     * assistant turn, then the answer's bare "ASSISTANT:"), written out by hand.
+     */
+    static final String CONVERSATION_PROMPT = SYSTEM + " USER: <image>\n" + FIRST_QUESTION + " ASSISTANT: "
+            + FIRST_ANSWER + "</s>USER: " + QUESTION + " ASSISTANT:";
+
+    /** A system message, a first user turn with the picture, the assistant's answer, then the question. */
+    static ObjectNode conversationRequest(int maxTokens) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", "p-mod-tiny");
+        ArrayNode messages = body.putArray("messages");
+        messages.addObject().put("role", "system").put("content", SYSTEM);
+        ArrayNode first = messages.addObject().put("role", "user").putArray("content");
+        first.addObject().put("type", "image_url").putObject("image_url").put("url", imageDataUrl());
+        first.addObject().put("type", "text").put("text", FIRST_QUESTION);
+        messages.addObject().put("role", "assistant").put("content", FIRST_ANSWER);
+        messages.addObject().put("role", "user").put("content", QUESTION);
+        body.put("max_tokens", maxTokens);
+        body.put("temperature", 0);
+        return body;
+    }
+
     /** {@code mod4j generate --greedy} on the same prompt, image and schedule (cached per request). */
     static Reference generate(String question, boolean withImage, int maxTokens, String schedule) {
-        return REFERENCES.computeIfAbsent(question + "|" + withImage + "|" + maxTokens + "|" + schedule, k -> {
+        return generate(question, withImage, maxTokens, schedule, List.of());
+    }
+
+    /** {@code mod4j generate --greedy --template plain} on an already rendered prompt ({@code <image>} marked). */
+    static Reference generateRendered(String prompt, boolean withImage, int maxTokens, String schedule) {
+        return generate(prompt, withImage, maxTokens, schedule, List.of("--template", "plain"));
+    }
+
+    private static Reference generate(String question, boolean withImage, int maxTokens, String schedule,
+                                      List<String> options) {
+        return REFERENCES.computeIfAbsent(question + "|" + withImage + "|" + maxTokens + "|" + schedule + "|"
+                + options, k -> {
             List<String> args = new ArrayList<>(List.of("generate", "--model", modelDirectory().toString(),
                     "--prompt", question, "--greedy", "--max-new-tokens", Integer.toString(maxTokens),
                     "--schedule", schedule));
+            args.addAll(options);
             if (withImage) {
                 args.addAll(List.of("--image", image().toString()));
             }

@@ -126,10 +126,15 @@ class ServingTest {
             }
             if (status.statusCode() == 503) {
                 assertEquals("shutting_down", ServeFixture.JSON.readTree(status.body()).get("status").asText());
-                HttpResponse<String> refused = ServeFixture.HTTP.send(HttpRequest.newBuilder(health.resolve(
-                        "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(request("Hi", false, 3)
-                        .toString())).build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(503, refused.statusCode());
+                try {
+                    HttpResponse<String> refused = ServeFixture.HTTP.send(HttpRequest.newBuilder(health.resolve(
+                            "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(request("Hi", false, 3)
+                            .toString())).build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(503, refused.statusCode());
+                } catch (java.io.IOException closedWhileStopping) {
+                    // the answer finished between the two requests and the server closed the connection unanswered
+                    // as it stopped (seen at load average 30: "header parser received no bytes"): refused as well
+                }
             }
         } catch (java.net.ConnectException stoppedListening) {
             // the answer had finished and the server stopped before the test asked: a refusal as well

@@ -15,15 +15,17 @@ import java.util.Map;
 
 /**
  * How a user's prompt and images become the text the model was trained on: the checkpoint's own chat template
- * ({@code chat}, alias {@code hf}; llava-hf checkpoints), LLaVA's {@code conv_vicuna_v1} ({@code vicuna_v1}, as
- * LLaVA's eval scripts use it for original-layout checkpoints) or the prompt as is ({@code plain}).
+ * ({@code chat}, alias {@code hf}; llava-hf checkpoints), LLaVA's conversation templates ({@code vicuna_v1}, as
+ * LLaVA's eval scripts use it for original-layout checkpoints, {@code llava_v1}, {@code mistral_instruct}; see
+ * {@link PromptTemplate}) or the prompt as is ({@code plain}). A whole conversation (system message, earlier turns)
+ * is rendered by {@link #render(Conversation)}.
  * <p>
  * Images go before the text ({@code <image>\n} per image, or image content parts the chat template places), unless
  * the prompt holds {@code <image>} markers itself: then each marker is one image, where the user wrote it.
  */
 public final class PromptFormat {
     public static final String CHAT = "chat";
-    private static final List<String> NAMES = List.of(CHAT, "hf", "vicuna_v1", "mistral_instruct", "plain");
+    private static final List<String> NAMES = List.of(CHAT, "hf", "vicuna_v1", "llava_v1", "mistral_instruct", "plain");
 
     private final PromptTemplate template;
     private final ChatTemplate chat;
@@ -93,6 +95,99 @@ public final class PromptFormat {
     }
 
     /**
+     * The text to tokenize for a whole conversation, as the checkpoint's software builds it: the chat template over
+     * the messages list with a generation prompt (transformers' {@code apply_chat_template(messages,
+     * add_generation_prompt=True)}), or LLaVA's conversation template with the system message (if any) as its system
+     * prompt, each turn appended, then the answer's empty turn ({@link PromptTemplate#render}). For LLaVA's templates
+     * a user message's parts become LLaVA's message string: one {@code <image>\n} per image before the first text
+     * (its {@code DEFAULT_IMAGE_TOKEN + '\n' + question}), an image after text an {@code <image>} marker in place,
+     * text parts joined by newlines; the turns must alternate user, assistant, ..., user after one optional system
+     * message, as LLaVA's roles do.
+     */
+    public String render(Conversation conversation) {
+        if (chat != null) {
+            List<Map<String, Object>> messages = new ArrayList<>();
+            for (Conversation.Message m : conversation.messages()) {
+                List<Map<String, Object>> content = new ArrayList<>();
+                for (Conversation.Part p : m.parts()) {
+                    content.add(switch (p) {
+                        case Conversation.Image ignored -> Map.of("type", "image");
+                        case Conversation.Text t -> Map.of("type", "text", "text", t.text());
+                    });
+                }
+                messages.add(Map.of("role", m.role(), "content", content));
+            }
+            return chat.render(messages, true);
+        }
+        List<Conversation.Message> messages = conversation.messages();
+        String system = null;
+        int first = 0;
+        if (messages.getFirst().role().equals(Conversation.SYSTEM)) {
+            system = String.join("\n", texts(messages.getFirst()));
+            first = 1;
+        }
+        List<PromptTemplate.Turn> turns = new ArrayList<>();
+        for (int i = first; i < messages.size(); i++) {
+            Conversation.Message m = messages.get(i);
+            String expected = (i - first) % 2 == 0 ? Conversation.USER : Conversation.ASSISTANT;
+            if (!m.role().equals(expected)) {
+                throw new InvalidInputException("messages[" + i + "].role", "is '" + m.role() + "' but the "
+                        + template.id() + " format takes one optional system message first, then user and assistant"
+                        + " turns in turn, starting with user (expected '" + expected + "' here)");
+            }
+            turns.add(new PromptTemplate.Turn(expected.equals(Conversation.USER), llavaMessage(m)));
+        }
+        if (turns.isEmpty() || !messages.getLast().role().equals(Conversation.USER)) {
+            throw new InvalidInputException("messages", "the conversation must end with a user message (the "
+                    + template.id() + " format then asks for the assistant's answer)");
+        }
+        return template.render(system, turns);
+    }
+
+    /**
+     * The input ids of a whole conversation ({@link #render(Conversation)} tokenized as {@link #encode(Tokenizer,
+     * String, int, int)} does): one image placeholder per image part, in the order the images come.
+     */
+    public int[] encode(Tokenizer tokenizer, Conversation conversation, int placeholderId) {
+        String text = render(conversation);
+        int markers = markers(text);
+        if (markers != conversation.images()) {
+            throw new InvalidInputException("messages", "the rendered prompt has " + markers + " "
+                    + PromptEncoder.IMAGE_MARKER + " marker(s) for " + conversation.images() + " image(s) (do not"
+                    + " type " + PromptEncoder.IMAGE_MARKER + " in text when images are given as parts)");
+        }
+        boolean addSpecialTokens = chat == null || chat.bosToken() == null || !text.startsWith(chat.bosToken());
+        return PromptEncoder.encode(tokenizer, text, placeholderId, addSpecialTokens);
+    }
+
+    private static String llavaMessage(Conversation.Message m) {
+        StringBuilder imagesFirst = new StringBuilder();
+        List<String> pieces = new ArrayList<>();
+        boolean sawText = false;
+        for (Conversation.Part p : m.parts()) {
+            switch (p) {
+                case Conversation.Text t -> {
+                    sawText = true;
+                    pieces.add(t.text());
+                }
+                case Conversation.Image ignored -> {
+                    if (sawText) {
+                        pieces.add(PromptEncoder.IMAGE_MARKER);
+                    } else {
+                        imagesFirst.append(PromptEncoder.IMAGE_MARKER).append('\n');
+                    }
+                }
+            }
+        }
+        return imagesFirst + String.join("\n", pieces);
+    }
+
+    /** A system message's text parts (it holds no image: {@link Conversation} checks). */
+    private static List<String> texts(Conversation.Message m) {
+        return m.parts().stream().map(p -> ((Conversation.Text) p).text()).toList();
+    }
+
+    /**
      * The input ids for {@code prompt}. Through a chat template, as a llava-hf processor's apply_chat_template
      * tokenizes: special tokens are added unless the rendered text already starts with {@code bos_token}.
      */
@@ -102,41 +197,35 @@ public final class PromptFormat {
         return PromptEncoder.encode(tokenizer, text, placeholderId, addSpecialTokens);
     }
 
-    // ---- Multi-turn conversations (mod4j chat) ----
+    // ---- mod4j chat's turns, rendered as a Conversation ----
 
     /**
-     * The text for a whole conversation: earlier turns with their answers, then the last user message ready for
-     * the answer ({@code turns}' last answer is null). A chat template gets user and assistant messages with image
-     * parts before the text; a built-in template renders as LLaVA's {@code Conversation.get_prompt()}.
+     * The text for {@code mod4j chat}'s conversation: earlier turns with their answers, then the last user message
+     * ready for the answer ({@code turns}' last answer is null); each turn's images come before its text. Rendered
+     * by {@link #render(Conversation)}, as the server renders a messages list.
      */
     public String applyConversation(List<ChatTurn> turns) {
+        return render(conversation(turns));
+    }
+
+    /** The input ids for {@code mod4j chat}'s conversation ({@link #encode(Tokenizer, Conversation, int)}). */
+    public int[] encodeConversation(Tokenizer tokenizer, List<ChatTurn> turns, int placeholderId) {
+        return encode(tokenizer, conversation(turns), placeholderId);
+    }
+
+    private static Conversation conversation(List<ChatTurn> turns) {
         if (turns.isEmpty() || turns.getLast().answer() != null) {
             throw new IllegalArgumentException("a conversation ends with the user's turn to answer");
         }
-        if (chat == null) {
-            return ConversationPrompt.render(template, turns);
-        }
-        List<Map<String, Object>> messages = new ArrayList<>();
+        List<Conversation.Message> messages = new ArrayList<>();
         for (ChatTurn turn : turns) {
-            List<Map<String, Object>> content = new ArrayList<>();
-            for (int i = 0; i < turn.images(); i++) {
-                content.add(Map.of("type", "image"));
-            }
-            content.add(Map.of("type", "text", "text", turn.user()));
-            messages.add(Map.of("role", "user", "content", content));
+            messages.addAll(Conversation.userPrompt(turn.user(), turn.images()).messages());
             if (turn.answer() != null) {
-                messages.add(Map.of("role", "assistant", "content",
-                        List.of(Map.of("type", "text", "text", turn.answer()))));
+                messages.add(new Conversation.Message(Conversation.ASSISTANT,
+                        List.of(new Conversation.Text(turn.answer()))));
             }
         }
-        return chat.render(messages, true);
-    }
-
-    /** The input ids for a conversation, tokenized as {@link #encode} tokenizes one prompt. */
-    public int[] encodeConversation(Tokenizer tokenizer, List<ChatTurn> turns, int placeholderId) {
-        String text = applyConversation(turns);
-        boolean addSpecialTokens = chat == null || chat.bosToken() == null || !text.startsWith(chat.bosToken());
-        return PromptEncoder.encode(tokenizer, text, placeholderId, addSpecialTokens);
+        return new Conversation(messages);
     }
 
     private static boolean originalLayout(Path directory) {

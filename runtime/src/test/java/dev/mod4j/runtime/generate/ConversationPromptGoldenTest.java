@@ -17,7 +17,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Multi-turn prompts ({@code mod4j chat}) equal LLaVA's Conversation.get_prompt() (conversation/golden.json, made by
+ * Multi-turn prompts ({@code mod4j chat}, rendered through {@link PromptFormat#render(Conversation)} as the server renders them) equal LLaVA's Conversation.get_prompt() (conversation/golden.json, made by
  * generate.py there) and, through a chat template, the Jinja rendering of the same messages (chat-template/golden.json).
  */
 class ConversationPromptGoldenTest {

@@ -87,7 +87,7 @@ class PromptFormatTest {
         assertTrue(none.problem().startsWith("'chat': " + without + " has no chat template"), none.problem());
         InvalidInputException unknown = assertThrows(InvalidInputException.class,
                 () -> PromptFormat.select("chatml", without, true));
-        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, mistral_instruct, plain])", unknown.problem());
+        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, llava_v1, mistral_instruct, plain])", unknown.problem());
     }
 
     @Test
