@@ -1,0 +1,68 @@
+package dev.mod4j.cli;
+
+import dev.mod4j.loaders.config.ClipVisionConfig;
+import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.safetensors.DType;
+import dev.mod4j.loaders.synthetic.ModelCache;
+import dev.mod4j.loaders.synthetic.RandomModelSpec;
+import dev.mod4j.loaders.synthetic.RandomModelWriter;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Writes the random-weight LLaVA-1.5 checkpoints (original layout: decoder + projector, CLIP tower beside it) that
+ * {@code bench/llamacpp/llava-e2e} runs in mod4j and, converted to GGUF, in llama.cpp. Shapes: {@code tinyllava}
+ * (CLIP ViT-L/14-336 + TinyLlama-1.1B's decoder, the TinyLLaVA shape) and {@code tiny} (a few-layer model whose
+ * vocabulary is the 512 pieces of the test tokenizer, for checking that both engines compute the same tokens).
+ * The benchmark script copies the tokenizer in; this class writes weights and configs only.
+ */
+final class LlavaBenchModelWriter {
+    private LlavaBenchModelWriter() {
+    }
+
+    static RandomModelSpec spec(String shape, DType dtype) {
+        return switch (shape) {
+            case "tinyllava" -> new RandomModelSpec(BenchCommand.shapeConfig("tinyllama"),
+                    ClipVisionConfig.CLIP_VIT_L_14_336, CheckpointLayout.LLAVA_ORIGINAL, dtype,
+                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f);
+            // Weight scale 0.08: logits far enough apart that float rounding differences rarely flip a greedy token.
+            case "tiny" -> new RandomModelSpec(tinyText(), RandomModelSpec.tinyClip(64, 256, 4, 4, 112, 14),
+                    CheckpointLayout.LLAVA_ORIGINAL, dtype, RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 2024,
+                    0.08f);
+            default -> throw new IllegalArgumentException("unknown LLaVA bench shape '" + shape
+                    + "' (known: tinyllava, tiny)");
+        };
+    }
+
+    private static LlamaConfig tinyText() {
+        LlamaConfig t = RandomModelSpec.tinyLlama(512, 128, 344, 4, 4, 2);
+        return new LlamaConfig(t.vocabSize(), t.hiddenSize(), t.intermediateSize(), t.numHiddenLayers(),
+                t.numAttentionHeads(), t.numKeyValueHeads(), t.headDim(), t.hiddenAct(), 2048, t.rmsNormEps(),
+                t.ropeTheta(), t.ropeScaling(), t.tieWordEmbeddings(), t.bosTokenId(), t.eosTokenIds(),
+                t.padTokenId(), t.attentionBias(), t.mlpBias(), t.torchDtype());
+    }
+
+    static String name(String shape, DType dtype) {
+        return "llava-bench-" + shape + "-" + dtype.name().toLowerCase();
+    }
+
+    /** Arguments: cache root, shape name, dtype name. Prints the model's directory. */
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("usage: LlavaBenchModelWriter CACHE_ROOT tinyllava|tiny F32|F16|BF16");
+            System.exit(2);
+        }
+        Path root = Path.of(args[0]);
+        DType dtype = DType.valueOf(args[2]);
+        RandomModelSpec spec = spec(args[1], dtype);
+        String name = name(args[1], dtype);
+        Path dir = ModelCache.ensure(root, name, staging -> {
+            System.err.println("mod4j: writing a random " + dtype + " LLaVA (" + args[1] + ") to " + root.resolve(name)
+                    + " (once) ...");
+            RandomModelWriter.write(spec, staging);
+        });
+        System.out.println(dir);
+    }
+}
