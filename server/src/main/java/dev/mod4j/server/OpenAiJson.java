@@ -92,7 +92,7 @@ final class OpenAiJson {
         stats.put("prefill_flops_ratio", s.prefillFlopsRatio());
         stats.put("kv_cache_bytes", s.kvCacheBytes());
         stats.put("prefill_ms", s.prefillMillis());
-        stats.put("decode_tokens_per_second", s.decodeTokensPerSecond());
+        stats.put("decode_tokens_per_s", s.decodeTokensPerSecond());
         return stats;
     }
 
