@@ -54,6 +54,21 @@ def chunks(normalized):
 
 
 class Tokenizer:
+    @staticmethod
+    def read(path):
+        """The tokenizer a checkpoint carries (its tokenizer.json), whatever words it was built from."""
+        j = json.load(open(path, encoding="utf-8"))
+        t = Tokenizer.__new__(Tokenizer)
+        t.vocab = dict(j["model"]["vocab"])
+        for added in j["added_tokens"]:
+            t.vocab[added["content"]] = added["id"]
+        t.merges = [tuple(m.split(" ")) for m in j["model"]["merges"]]
+        t.image_id = t.vocab[IMAGE_TOKEN]
+        t.size = len(t.vocab)
+        t.rank = {m: i for i, m in enumerate(t.merges)}
+        t.id_to_piece = {i: p for p, i in t.vocab.items()}
+        return t
+
     def __init__(self, words):
         corpus = [normalize("USER: "), normalize("\n" + " ".join(words) + " ASSISTANT:")]
         corpus += [normalize(w) for w in words]
@@ -458,7 +473,7 @@ def save_checkpoint(model, tok, out, extra_config=None, tensors=None):
 
 def load_checkpoint(path):
     """(model with the stored BF16 weights as float32, tokenizer) from a directory save_checkpoint wrote."""
-    tok = task_tokenizer()
+    tok = Tokenizer.read(os.path.join(path, "tokenizer.json"))
     cfg = json.load(open(os.path.join(path, "config.json")))
     t, v = cfg["text_config"], cfg["vision_config"]
     s = Shape(t["vocab_size"], cfg["image_token_index"], t["hidden_size"], t["num_hidden_layers"],

@@ -193,7 +193,10 @@ def main():
         info["mod_layers"] = {str(l): r for l, r in wrapper.ratios.items()}
     else:
         ranks = arank(model)
-        chosen = sorted(sorted(range(len(ranks)), key=lambda l: (ranks[l], l))[:len(ranks) // 2])
+        # γ-MoD's released arank_mod keeps the first layers and the last dense; of the others, the lowest-ARank
+        # ones (half of the model's layers) become MoD layers
+        candidates = range(1, len(ranks) - 1)
+        chosen = sorted(sorted(candidates, key=lambda l: (ranks[l], l))[:len(ranks) // 2])
         print("ARank per layer", [round(r, 2) for r in ranks], "-> MoD layers", chosen, flush=True)
         wrapper = GammaMod(model, chosen)
         info.update({"arank": ranks, "mod_layers": chosen})
