@@ -52,10 +52,13 @@ def rng_for(split, index):
     return random.Random(f"shapes-vqa/{split}/{index}")
 
 
-def make_scene(rng, min_objects=3):
+def make_scene(rng, min_objects=3, max_objects=6):
     """A list of objects: dict(row, col, kind ('square'|'circle'|'triangle'|'digit'), colour, digit, dx, dy)."""
-    cells = rng.sample([(r, c) for r in range(GRID) for c in range(GRID)], rng.randint(min_objects, 6))
+    cells = rng.sample([(r, c) for r in range(GRID) for c in range(GRID)], rng.randint(min_objects, max_objects))
     digits = rng.randint(1, 2)
+    if len(cells) < 3:
+        # training's small scenes (a curriculum): not always a digit, so every question type can be asked
+        digits = rng.randint(0, len(cells))
     objects = []
     for i, (r, c) in enumerate(cells):
         kind = "digit" if i < digits else rng.choice(SHAPES)
@@ -123,7 +126,10 @@ def make_question(rng, scene, qtype):
             return None
         return f"What shape is in {place(o)}?", o["kind"]
     if qtype == "digit":
-        o = rng.choice([o for o in objects if o["kind"] == "digit"])
+        digits = [o for o in objects if o["kind"] == "digit"]
+        if not digits:
+            return None
+        o = rng.choice(digits)
         return f"What digit is in {place(o)}?", o["digit"]
     if qtype == "count":
         if rng.random() < 0.5:
@@ -149,13 +155,13 @@ def make_question(rng, scene, qtype):
     raise ValueError(qtype)
 
 
-def sample(split, index, min_objects=3):
+def sample(split, index, min_objects=3, max_objects=6):
     """(scene, question, answer, type) of sample `index` of `split`; every type equally often. Training may ask
     for simpler scenes too (min_objects < 3), from which recognition is learnt before the places."""
     rng = rng_for(split, index)
     qtype = QUESTION_TYPES[index % len(QUESTION_TYPES)]
     while True:
-        scene = make_scene(rng, min_objects)
+        scene = make_scene(rng, min_objects, max_objects)
         qa = make_question(rng, scene, qtype)
         if qa is not None:
             return scene, qa[0], qa[1], qtype

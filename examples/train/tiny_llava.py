@@ -363,7 +363,9 @@ class TinyLlava(nn.Module):
         lm.model.norm.weight = nn.Parameter(torch.ones(s.d))
         lm.lm_head = nn.Linear(s.d, s.vocab_size, bias=False)
         for name, p in self.named_parameters():
-            if p.dim() == 2 and "position_embedding" not in name:
+            # CLIP's and LLaMA's initializer_range 0.02 (position embeddings too, as CLIPPreTrainedModel
+            # initializes them): with nn.Embedding's N(0, 1) the positions drown the patches' colours
+            if p.dim() == 2:
                 nn.init.normal_(p, std=0.02)
             if name.endswith(("o_proj.weight", "down_proj.weight")):
                 nn.init.normal_(p, std=0.02 / math.sqrt(2 * s.layers))

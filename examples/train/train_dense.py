@@ -23,9 +23,9 @@ import tiny_llava as tl
 IGNORE = -100
 
 
-def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3):
+def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6):
     """One training sample; with probability caption_share its first turn asks for the grid's caption."""
-    scene, q, a, _ = sv.sample(split, index, min_objects)
+    scene, q, a, _ = sv.sample(split, index, min_objects, max_objects)
     if rng.random() < caption_share:
         q, a = sv.CAPTION_REQUEST, sv.caption(scene)
     ids = tok.prompt_ids(q, image_tokens)
@@ -43,10 +43,11 @@ def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=
     return scene, ids, labels
 
 
-def batch(tok, split, indices, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3):
+def batch(tok, split, indices, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6):
     scenes, seqs, labs = [], [], []
     for i in indices:
-        scene, ids, labels = conversation(tok, split, i, rng, image_tokens, max_turns, caption_share, min_objects)
+        scene, ids, labels = conversation(tok, split, i, rng, image_tokens, max_turns, caption_share, min_objects,
+                                             max_objects)
         scenes.append(scene)
         seqs.append(ids)
         labs.append(labels)
@@ -94,7 +95,10 @@ def first_token_accuracy(model, tok, split, count, forward=None):
 
 def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook=None, forward=None,
           extra_loss=None, val_every=100, on_val=None, warmup=100, caption_share=0.0,
-          min_objects=3):
+          min_objects=3, schedule="rsqrt", val_count=250, curriculum=()):
+    """`curriculum`: (steps, max_objects) stages, e.g. ((150, 2), (300, 4)): scenes of at most 2 objects for the
+    first 150 steps, then at most 4 until step 300, then the task's 6 — what an object looks like is learnt on
+    scenes where the place hardly matters, then where it is."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
@@ -105,15 +109,21 @@ def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook
     start = time.time()
     index = seed * 10_000_000
     for step in range(steps):
-        # linear warm-up, then inverse square root: the schedule does not depend on the run's length, so a run
-        # stopped after N steps is the run `--steps N` makes
-        f = min((step + 1) / warmup, math.sqrt(warmup / (step + 1)))
+        if schedule == "cosine":
+            # linear warm-up, then cosine decay to a tenth of the peak at the last step
+            f = (step + 1) / warmup if step < warmup else \
+                0.1 + 0.45 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+        else:
+            # linear warm-up, then inverse square root: the schedule does not depend on the run's length, so a run
+            # stopped after N steps is the run `--steps N` makes
+            f = min((step + 1) / warmup, math.sqrt(warmup / (step + 1)))
         for g in opt.param_groups:
             g["lr"] = lr * f
         if step_hook:
             step_hook(step, steps)
+        max_objects = next((m for until, m in curriculum if step < until), 6)
         ids, labels, pixels = batch(tok, "train", range(index, index + batch_size), rng, model.s.image_tokens,
-                                    max_turns, caption_share, min_objects)
+                                    max_turns, caption_share, min(min_objects, max_objects), max_objects)
         index += batch_size
         rows, target = targets(labels)
         loss = F.cross_entropy(forward(ids, pixels, rows), target)
@@ -125,7 +135,7 @@ def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook
         if step % 10 == 0 or step == steps - 1:
             log(f"step {step} loss {loss.item():.4f} lr {lr * f:.2e} {time.time() - start:.0f}s")
         if (step + 1) % val_every == 0 or step == steps - 1:
-            acc, per = first_token_accuracy(model, tok, "val", 250, forward)
+            acc, per = first_token_accuracy(model, tok, "val", val_count, forward)
             log(f"  val accuracy {acc:.3f} " + " ".join(f"{t}={v:.2f}" for t, v in per.items()))
             if on_val:
                 on_val(step, acc, time.time() - start)
@@ -142,11 +152,19 @@ def main():
     p.add_argument("--min-objects", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--schedule", choices=["rsqrt", "cosine"], default="rsqrt")
+    p.add_argument("--val-every", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--curriculum", default="", help="stages STEPS:MAX_OBJECTS,..., e.g. 150:2,300:4")
     a = p.parse_args()
+    curriculum = [tuple(map(int, stage.split(":"))) for stage in a.curriculum.split(",") if stage]
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234)
     tok = tl.task_tokenizer()
-    model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers))
+    model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers, d=a.width, mlp=a.width * 5 // 2,
+                                  vd=a.width, vmlp=a.width * 2))
     print("parameters", sum(p.numel() for p in model.parameters()), flush=True)
 
     def save(step, accuracy, seconds):
@@ -154,13 +172,16 @@ def main():
         tl.save_checkpoint(model, tok, a.out)
         with open(os.path.join(a.out, "training.json"), "w") as f:
             json.dump({"script": "examples/train/train_dense.py", "steps": a.steps, "steps_done": step + 1,
-                       "batch": a.batch, "lr": a.lr, "caption_share": a.caption_share,
+                       "batch": a.batch, "lr": a.lr, "warmup": a.warmup, "schedule": a.schedule,
+                       "width": a.width, "layers": a.layers, "seed": a.seed, "curriculum": a.curriculum,
+                       "caption_share": a.caption_share,
                        "min_objects": a.min_objects, "threads": a.threads, "train_seconds": round(seconds),
                        "val_first_token_accuracy": round(accuracy, 4), "torch": torch.__version__}, f, indent=2)
             f.write("\n")
 
     seconds = train(model, tok, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), on_val=save,
-                    caption_share=a.caption_share, min_objects=a.min_objects)
+                    caption_share=a.caption_share, min_objects=a.min_objects, warmup=a.warmup,
+                    schedule=a.schedule, val_every=a.val_every, seed=a.seed, curriculum=curriculum)
     print(f"trained in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 
