@@ -22,21 +22,37 @@ Writes tests/src/test/resources/golden/e2e/:
   [positions, vocab], every prompt position) and ``greedy_logits.npy``; p-MoD also ``pmod_greedy_logits.npy`` for
   ``--schedule pmod``.
 
-The reference is LLaVA's own pipeline, transcribed (transformers and LLaVA cannot be installed here):
+The reference is LLaVA's own code, run (haotian-liu/LLaVA at c121f0432da27facab705978f83c4ada465e46fd, its
+``llava`` package on ``sys.path`` from ``LLAVA_SRC``; never committed here):
 
-* prompt: ``conv_vicuna_v1.get_prompt()`` (llava/conversation.py) after ``model_vqa.py``'s
-  ``qs = DEFAULT_IMAGE_TOKEN + '\\n' + qs`` (llava/eval/model_vqa.py), haotian-liu/LLaVA at
-  c121f0432da27facab705978f83c4ada465e46fd; LLaVA-1.5's eval scripts (scripts/v1_5/eval/*.sh) pass
-  ``--conv-mode vicuna_v1``;
-* ids: ``tokenizer_image_token`` (llava/mm_utils.py) over transformers v4.37.2's slow ``LlamaTokenizer``, both
-  emulated line by line in loaders/src/test/resources/tokenizer/spm/generate.py on top of the real SentencePiece
-  (Debian python3-sentencepiece 0.1.97);
-* image: ``process_images`` with ``image_aspect_ratio == 'pad'`` (expand2square with the mean colour, then
-  CLIPImageProcessor), as generate_llava_golden.py does it;
-* model: the float64 textbook CLIP / projector / LLaMA of generate_llava_golden.py and generate_golden.py, from the
-  stored (float16 / bfloat16) weights widened exactly; p-MoD from generate_schedule_golden.py.
+* prompt: ``conv_templates['vicuna_v1']`` (llava/conversation.py) after ``model_vqa.py``'s
+  ``qs = DEFAULT_IMAGE_TOKEN + '\\n' + qs`` (llava/eval/model_vqa.py); LLaVA-1.5's eval scripts
+  (scripts/v1_5/eval/*.sh) pass ``--conv-mode vicuna_v1``;
+* ids: ``tokenizer_image_token`` (llava/mm_utils.py) over ``AutoTokenizer.from_pretrained(model_dir, use_fast=False)``
+  as llava/model/builder.py loads it: transformers' slow ``LlamaTokenizer`` on the written ``tokenizer.model``, with
+  ``legacy`` from the written ``tokenizer_config.json``;
+* image: ``process_images`` (llava/mm_utils.py, ``image_aspect_ratio == 'pad'``: expand2square with the mean colour,
+  then transformers' ``CLIPImageProcessor``) with the image processor the vision tower itself loads
+  (``CLIPVisionTower.load_model``: ``CLIPImageProcessor.from_pretrained`` of the hub id, found in ``hub/`` through
+  ``HF_HUB_CACHE``, offline);
+* model: ``LlavaLlamaForCausalLM.from_pretrained(model_dir)`` (llava/model/language_model/llava_llama.py) in float32
+  (the stored float16 / bfloat16 weights widened exactly), ``resize_token_embeddings(len(tokenizer))`` and
+  ``vision_tower.load_model()`` as the builder does (the tower from the HF cache's refs/main snapshot), logits of
+  ``model(input_ids, images=pixel_values)`` and greedy ids by full forwards (no cache, argmax). The p-MoD checkpoint
+  runs densely through the same class: its decoder layers unwrapped from ``decoder_layer``, routers left out, its
+  embedded tower written as a CLIPVisionModel folder (config from EMBEDDED_TOWER) for ``mm_vision_tower`` to name.
+* ``--schedule pmod`` (``pmod_greedy_logits.npy``): p-MoD's own code is not run; generate_schedule_golden.py's
+  float64 transcription of it, as before.
 
-    /usr/bin/python3 tests/golden/generate_e2e_golden.py
+Versions that ran: transformers 4.57.6 (slow tokenizer and image processors), torch 2.x CPU, sentencepiece 0.2.2,
+Pillow 12, in /opt/refenv (see the ``reference`` record in each golden.json). LLaVA pins transformers 4.37.2; that
+release is not installable here, and 4.57.6 is the newest 4.x the local wheelhouse has (LLaVA's llava_llama code
+imports and runs with it). The parts LLaVA uses (the slow LlamaTokenizer's legacy handling, CLIPImageProcessor,
+LLaMA and CLIP modelling) are checked here against transcriptions of v4.37.2, kept as cross-checks: the float64
+textbook model of generate_llava_golden.py (logits within 1e-4, same greedy ids) and spm/generate.py's line-by-line
+emulation of the v4.37.2 slow tokenizer (same ids); the generator raises if either disagrees.
+
+    LLAVA_SRC=/tmp/llava-src /opt/refenv/bin/python tests/golden/generate_e2e_golden.py
 
 Deterministic; raises if a check fails.
 """
@@ -59,12 +75,31 @@ import torch
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
+LLAVA_SRC = os.environ.get("LLAVA_SRC", "/tmp/llava-src")
+LLAVA_COMMIT = "c121f0432da27facab705978f83c4ada465e46fd"
+OUT_HUB = os.path.join(HERE, "..", "src", "test", "resources", "golden", "e2e", "hub")
+# huggingface_hub reads these when it is imported: the tower comes from the cache written here, nothing from the network
+os.environ["HF_HUB_CACHE"] = os.path.abspath(OUT_HUB)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 sys.path.insert(0, HERE)
 import generate_golden as gg  # noqa: E402  (sets torch threads = 1)
 import generate_llava_golden as gl  # noqa: E402
 import generate_schedule_golden as gs  # noqa: E402
 
 import sentencepiece as spm  # noqa: E402
+import PIL  # noqa: E402
+import transformers  # noqa: E402
+from PIL import Image  # noqa: E402
+from transformers import AutoTokenizer, CLIPImageProcessor, CLIPVisionConfig, LlamaTokenizer  # noqa: E402
+
+if not os.path.isdir(os.path.join(LLAVA_SRC, "llava")):
+    sys.exit(f"LLAVA_SRC={LLAVA_SRC}: no llava/ package there (haotian-liu/LLaVA at {LLAVA_COMMIT})")
+sys.path.insert(0, LLAVA_SRC)
+from llava.constants import DEFAULT_IMAGE_TOKEN, IMAGE_TOKEN_INDEX  # noqa: E402
+from llava.conversation import conv_templates  # noqa: E402
+from llava.mm_utils import process_images, tokenizer_image_token  # noqa: E402
+from llava.model.language_model.llava_llama import LlavaLlamaForCausalLM  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "spm_generate", os.path.join(gg.REPO_ROOT, "loaders", "src", "test", "resources", "tokenizer", "spm", "generate.py"))
@@ -72,6 +107,7 @@ spm_gen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(spm_gen)
 
 OUT = os.path.join(gg.OUT_ROOT, "e2e")
+assert os.path.normpath(os.path.abspath(OUT_HUB)) == os.path.normpath(os.path.join(OUT, "hub")), OUT_HUB
 V = gl.V
 TOWER_ID = "openai/clip-vit-large-patch14-336"
 MAX_NEW_TOKENS = 8
@@ -91,46 +127,78 @@ CACHED_TOWER = dict(gl.VISION_CONFIG)
 EMBEDDED_TOWER = {**gl.VISION_CONFIG, "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 1}
 
 
-# ---- LLaVA's prompt, transcribed
-
-class Conversation:
-    """llava/conversation.py's Conversation, the SeparatorStyle.TWO branch of get_prompt that conv_vicuna_v1 uses."""
-
-    def __init__(self, system, roles, sep, sep2):
-        self.system, self.roles, self.sep, self.sep2 = system, roles, sep, sep2
-        self.messages = []
-
-    def append_message(self, role, message):
-        self.messages.append([role, message])
-
-    def get_prompt(self):
-        messages = self.messages
-        if len(messages) > 0 and type(messages[0][1]) is tuple:  # image tuples: not used by the eval scripts
-            raise NotImplementedError
-        seps = [self.sep, self.sep2]
-        ret = self.system + seps[0]
-        for i, (role, message) in enumerate(messages):
-            if message:
-                ret += role + ": " + message + seps[i % 2]
-            else:
-                ret += role + ":"
-        return ret
-
-
-def conv_vicuna_v1() -> Conversation:
-    return Conversation(
-        system="A chat between a curious user and an artificial intelligence assistant. "
-               "The assistant gives helpful, detailed, and polite answers to the user's questions.",
-        roles=("USER", "ASSISTANT"), sep=" ", sep2="</s>")
-
+# ---- LLaVA's own prompt, ids, pixels and model
 
 def eval_prompt(question: str) -> str:
-    """llava/eval/model_vqa.py (mm_use_im_start_end false): qs = '<image>\\n' + qs; conv_vicuna_v1; get_prompt()."""
-    qs = "<image>" + "\n" + question
-    conv = conv_vicuna_v1()
-    conv.append_message(conv.roles[0], qs)
+    """llava/eval/model_vqa.py (mm_use_im_start_end false): qs = DEFAULT_IMAGE_TOKEN + '\\n' + qs, then
+    conv_templates['vicuna_v1'] (the eval scripts' --conv-mode) with the question and an open assistant turn."""
+    conv = conv_templates["vicuna_v1"].copy()
+    conv.append_message(conv.roles[0], DEFAULT_IMAGE_TOKEN + "\n" + question)
     conv.append_message(conv.roles[1], None)
     return conv.get_prompt()
+
+
+def slow_tokenizer(model_dir: str):
+    """As llava/model/builder.py loads it: AutoTokenizer.from_pretrained(model_path, use_fast=False)."""
+    tok = AutoTokenizer.from_pretrained(model_dir, use_fast=False)
+    assert type(tok) is LlamaTokenizer, type(tok)
+    return tok
+
+
+def reference_ids(model_dir: str, prompt: str, tok_bytes: bytes) -> List[int]:
+    """tokenizer_image_token over the slow tokenizer; spm/generate.py's emulation of v4.37.2 must agree."""
+    tok = slow_tokenizer(model_dir)
+    ids = tokenizer_image_token(prompt, tok, IMAGE_TOKEN_INDEX)
+    emulated = spm_gen.tokenizer_image_token(prompt, spm_gen.SlowLlama(tok_bytes, legacy=tok.legacy))
+    assert ids == emulated, (ids, emulated)
+    return ids
+
+
+def reference_pixels(png: str, image_processor) -> np.ndarray:
+    """llava/eval/model_vqa.py's Image.open(...).convert('RGB'), then process_images with image_aspect_ratio pad."""
+    image = Image.open(png).convert("RGB")
+    cfg = type("ModelConfig", (), {"image_aspect_ratio": "pad"})()
+    pv = process_images([image], image_processor, cfg)
+    return pv.numpy().astype(np.float32)
+
+
+def reference_run(model_dir: str, ids: List[int], png: str, n: int) -> dict:
+    """LlavaLlamaForCausalLM from model_dir as the builder loads it, in float32; its tower's own image processor for
+    the pixels; logits at every merged position and greedy ids by full forwards."""
+    tok = slow_tokenizer(model_dir)
+    model = LlavaLlamaForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    model.resize_token_embeddings(len(tok))
+    tower = model.get_vision_tower()
+    if not tower.is_loaded:
+        tower.load_model()
+    tower.to(dtype=torch.float32)
+    model.eval()
+    pv = torch.from_numpy(reference_pixels(png, tower.image_processor))
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([ids]), images=pv).logits[0].float()
+        tokens, steps = list(ids), []
+        for _ in range(n):
+            row = model(input_ids=torch.tensor([tokens]), images=pv).logits[0, -1].float()
+            steps.append(row)
+            tokens.append(int(row.argmax()))
+    return {"logits": logits, "greedy_logits": torch.stack(steps), "greedy_new_tokens": tokens[len(ids):],
+            "pixel_values": pv.numpy()}
+
+
+def cross_check(name: str, ref: dict, textbook: dict) -> float:
+    """LLaVA's float32 run against the float64 textbook model of the same stored weights."""
+    assert ref["greedy_new_tokens"] == textbook["greedy_new_tokens"], (name, ref["greedy_new_tokens"],
+                                                                       textbook["greedy_new_tokens"])
+    diff = max(float((ref[k].double() - textbook[k].double()).abs().max()) for k in ("logits", "greedy_logits"))
+    assert diff < 1e-4, (name, diff)
+    return diff
+
+
+def reference_record() -> dict:
+    return {"llava": f"haotian-liu/LLaVA@{LLAVA_COMMIT}", "transformers": transformers.__version__,
+            "torch": torch.__version__, "sentencepiece": spm.__version__, "pillow": PIL.__version__,
+            "numpy": np.__version__,
+            "note": "LLaVA's own code run with these versions (it pins transformers 4.37.2, not installable here)"}
 
 
 # ---- tokenizer files
@@ -207,11 +275,14 @@ def acceptable(res: dict, n: int) -> bool:
             and 2 not in res["greedy_new_tokens"] and min_gap(res["greedy_logits"]) > gg.MIN_TOP2_GAP)
 
 
-def original_config(vision_hidden: int, torch_dtype: str) -> dict:
+def original_config(vision_hidden: int, torch_dtype: str, model_type: str = "llava_llama") -> dict:
+    """LLaVA's config.json. liuhaotian/llava-v1.5-7b's says model_type "llava" (saved with transformers 4.31, before
+    LLaVA registered llava_llama; field-notes.md section 1), the same string as llava-hf's: a reader must tell the
+    layouts apart by other fields."""
     cfg = dict(TEXT)
     cfg.update({
         "_name_or_path": "./checkpoints/tiny", "architectures": ["LlavaLlamaForCausalLM"],
-        "model_type": "llava_llama", "torch_dtype": torch_dtype, "transformers_version": "4.31.0",
+        "model_type": model_type, "torch_dtype": torch_dtype, "transformers_version": "4.31.0",
         "freeze_mm_mlp_adapter": False, "image_aspect_ratio": "pad", "mm_hidden_size": vision_hidden,
         "mm_projector_type": "mlp2x_gelu", "mm_use_im_patch_token": False, "mm_use_im_start_end": False,
         "mm_vision_select_feature": "patch", "mm_vision_select_layer": -2, "mm_vision_tower": TOWER_ID,
@@ -300,12 +371,13 @@ def golden_record(name, question, prompt, ids, res, extra=None) -> dict:
 
 # ---- cases
 
-def liuhaotian_case(tok_bytes: bytes, slow, pv: torch.Tensor) -> dict:
+def liuhaotian_case(tok_bytes: bytes, png: str, pv: torch.Tensor) -> dict:
     d = os.path.join(OUT, "llava-v1.5-tiny")
     os.makedirs(d)
+    write_tokenizer(d, tok_bytes)
     question = "What is shown in this image?"
     prompt = eval_prompt(question)
-    ids = spm_gen.tokenizer_image_token(prompt, slow)
+    ids = reference_ids(d, prompt, tok_bytes)
     spec = spec_of(CACHED_TOWER)
     for attempt in range(50):
         seed = 6100 + 10 * attempt
@@ -336,10 +408,9 @@ def liuhaotian_case(tok_bytes: bytes, slow, pv: torch.Tensor) -> dict:
                   {"metadata": {"total_size": sum(t.numel() * 2 for t in main.values())}, "weight_map": weight_map})
     torch.save(collections.OrderedDict((k, torch.zeros_like(t)) for k, t in main.items() if ".mm_projector." in k),
                os.path.join(d, "mm_projector.bin"))
-    gg.write_json(os.path.join(d, "config.json"), original_config(CACHED_TOWER["hidden_size"], "float16"))
+    gg.write_json(os.path.join(d, "config.json"), original_config(CACHED_TOWER["hidden_size"], "float16", "llava"))
     gg.write_json(os.path.join(d, "generation_config.json"),
                   {"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0, "transformers_version": "4.31.0"})
-    write_tokenizer(d, tok_bytes)
 
     repo = os.path.join(OUT, "hub", "models--" + TOWER_ID.replace("/", "--"))
     main_rev, newer_rev = hashlib.sha1(b"revision 1").hexdigest(), hashlib.sha1(b"revision 2").hexdigest()
@@ -350,23 +421,28 @@ def liuhaotian_case(tok_bytes: bytes, slow, pv: torch.Tensor) -> dict:
     with open(os.path.join(repo, "refs", "main"), "w") as f:
         f.write(main_rev)
 
-    gg.write_npy(os.path.join(d, "logits.npy"), res["logits"])
-    gg.write_npy(os.path.join(d, "greedy_logits.npy"), res["greedy_logits"])
-    rec = golden_record("llava-v1.5-tiny", question, prompt, ids, res, {
+    verify_pytorch_dir(d, stored)
+    ref = reference_run(d, ids, png, MAX_NEW_TOKENS)
+    assert np.array_equal(ref["pixel_values"], pv.numpy().astype(np.float32)), "the tower's own image processor"
+    textbook_diff = cross_check("llava-v1.5-tiny", ref, res)
+    gg.write_npy(os.path.join(d, "logits.npy"), ref["logits"])
+    gg.write_npy(os.path.join(d, "greedy_logits.npy"), ref["greedy_logits"])
+    rec = golden_record("llava-v1.5-tiny", question, prompt, ids, ref, {
+        "reference": reference_record(), "textbook_float64_max_abs_logit_diff": textbook_diff,
         "tower_snapshot": main_rev, "wrong_snapshot": newer_rev, "decoder_seed": seed,
         "wrong_snapshot_max_abs_logit_diff": wrong_delta,
         "wrong_snapshot_greedy_new_tokens": wrong["greedy_new_tokens"]})
     gg.write_json(os.path.join(d, "golden.json"), rec)
-    verify_pytorch_dir(d, stored)
     return rec
 
 
-def pmod_case(tok_bytes: bytes, slow, pv: torch.Tensor) -> dict:
+def pmod_case(tok_bytes: bytes, png: str, pv: torch.Tensor) -> dict:
     d = os.path.join(OUT, "p-mod-tiny")
     os.makedirs(d)
+    write_tokenizer(d, tok_bytes)
     question = "Describe the image in detail."
     prompt = eval_prompt(question)
-    ids = spm_gen.tokenizer_image_token(prompt, slow)
+    ids = reference_ids(d, prompt, tok_bytes)
     spec = spec_of(EMBEDDED_TOWER)
     L = TEXT["num_hidden_layers"]
     for attempt in range(50):
@@ -418,18 +494,52 @@ def pmod_case(tok_bytes: bytes, slow, pv: torch.Tensor) -> dict:
     gg.write_json(os.path.join(d, "model.safetensors.index.json"),
                   {"metadata": {"total_size": sum(t.numel() * 2 for t in tensors.values())}, "weight_map": weight_map})
     gg.write_json(os.path.join(d, "config.json"), cfg)
-    write_tokenizer(d, tok_bytes)
 
-    gg.write_npy(os.path.join(d, "logits.npy"), res["logits"])
-    gg.write_npy(os.path.join(d, "greedy_logits.npy"), res["greedy_logits"])
+    dense_dir = pmod_as_llava(d, cfg)
+    ref = reference_run(dense_dir, ids, png, MAX_NEW_TOKENS)
+    shutil.rmtree(dense_dir)
+    assert np.array_equal(ref["pixel_values"], pv.numpy().astype(np.float32)), "CLIPImageProcessor"
+    textbook_diff = cross_check("p-mod-tiny", ref, res)
+    gg.write_npy(os.path.join(d, "logits.npy"), ref["logits"])
+    gg.write_npy(os.path.join(d, "greedy_logits.npy"), ref["greedy_logits"])
     gg.write_npy(os.path.join(d, "pmod_greedy_logits.npy"), pm["greedy_logits"])
-    rec = golden_record("p-mod-tiny", question, prompt, ids, res, {
-        "decoder_seed": seed, "router_attempt": router_attempt,
+    rec = golden_record("p-mod-tiny", question, prompt, ids, ref, {
+        "reference": {**reference_record(), "pmod_schedule": "generate_schedule_golden.py (float64 transcription)"},
+        "textbook_float64_max_abs_logit_diff": textbook_diff, "decoder_seed": seed, "router_attempt": router_attempt,
         "pmod_greedy_new_tokens": pm["greedy_new_tokens"], "pmod_min_top2_gap": min_gap(pm["greedy_logits"]),
         "pmod_kept_image_rows": {str(l): k for l, k in sorted(m.pmod_k.items())},
         "pmod_rank_gaps": {str(l): g for l, g in pm["rank_gaps"].items()}})
     gg.write_json(os.path.join(d, "golden.json"), rec)
     return rec
+
+
+def pmod_as_llava(d: str, cfg: dict) -> str:
+    """The p-MoD checkpoint's own files as a dense LLaVA folder for LlavaLlamaForCausalLM (outside the repository):
+    decoder layers unwrapped from decoder_layer, routers left out, the embedded tower written with a
+    CLIPVisionConfig of EMBEDDED_TOWER where mm_vision_tower names it."""
+    import tempfile
+    from safetensors.torch import load_file
+    work = tempfile.mkdtemp(prefix="pmod-as-llava-")
+    index = json.load(open(os.path.join(d, "model.safetensors.index.json")))["weight_map"]
+    tensors = {}
+    for shard in sorted(set(index.values())):
+        tensors.update(load_file(os.path.join(d, shard)))
+    prefix = "model.vision_tower.vision_tower."
+    tower = {k[len(prefix):]: t for k, t in tensors.items() if k.startswith(prefix)}
+    dense = {k.replace(".decoder_layer.", "."): t for k, t in tensors.items()
+             if not k.startswith(prefix) and ".router." not in k}
+    tower_dir = os.path.join(work, "clip-tower")
+    os.makedirs(tower_dir)
+    CLIPVisionConfig(**{k: v for k, v in EMBEDDED_TOWER.items() if k != "model_type"}).save_pretrained(tower_dir)
+    gl.write_sorted_json(os.path.join(tower_dir, "preprocessor_config.json"), gl.preprocessor_config(False))
+    gg.write_safetensors(os.path.join(tower_dir, "model.safetensors"), dict(sorted(tower.items())))
+    gg.write_safetensors(os.path.join(work, "model.safetensors"), dict(sorted(dense.items())))
+    dense_cfg = {k: v for k, v in cfg.items() if not k.startswith("mod_")}
+    dense_cfg.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava_llama",
+                      "mm_vision_tower": tower_dir})
+    gg.write_json(os.path.join(work, "config.json"), dense_cfg)
+    write_tokenizer(work, open(os.path.join(d, "tokenizer.model"), "rb").read())
+    return work
 
 
 def verify_pytorch_dir(d: str, stored: Dict[str, torch.Tensor]) -> None:
@@ -448,16 +558,18 @@ def main() -> int:
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     tok_bytes = train_tokenizer()
-    slow = spm_gen.SlowLlama(tok_bytes, legacy=False)
     png = os.path.join(OUT, "image.png")
     gl.make_image(46, 58, seed=20250).save(png)
-    pv_np, info = gl.llava_image_to_pixels(png, gl.preprocessor_config(False))
-    assert info["pillow_resize_reimplemented_exactly"]
-    assert info["padded_wh"] == [58, 58]
+    # LLaVA's process_images with transformers' CLIPImageProcessor of the tower's preprocessor_config.json (the
+    # model runs below check that the tower's own processor, loaded from the cache, gives the same)
+    pv_np = reference_pixels(png, CLIPImageProcessor(**gl.preprocessor_config(False)))
+    textbook, info = gl.llava_image_to_pixels(png, gl.preprocessor_config(False))
+    assert info["pillow_resize_reimplemented_exactly"] and info["padded_wh"] == [58, 58]
+    assert float(np.abs(textbook - pv_np).max()) <= 1e-6, float(np.abs(textbook - pv_np).max())
     np.save(os.path.join(OUT, "pixel_values.npy"), pv_np)
     pv = torch.from_numpy(pv_np).to(torch.float64)
-    a = liuhaotian_case(tok_bytes, slow, pv)
-    b = pmod_case(tok_bytes, slow, pv)
+    a = liuhaotian_case(tok_bytes, png, pv)
+    b = pmod_case(tok_bytes, png, pv)
     for r in (a, b):
         print(r["case"], "ids", len(r["input_ids"]), "merged", r["merged_length"], "greedy", r["greedy_new_tokens"],
               "gap %.3g" % r["min_top2_gap"])

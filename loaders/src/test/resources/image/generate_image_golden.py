@@ -423,6 +423,13 @@ def make_inputs(rng):
               palette=bytes([250, 20, 20, 20, 250, 20, 20, 20, 250, 90, 90, 0, 0, 130, 140]))
     made["short_palette_11x7.png"] = ("8-bit palette PNG whose PLTE has 5 entries while pixels use 0..15: PIL "
                                       "gives the missing entries its initial grey ramp (i, i, i)")
+
+    # Odd differences between the sides: the pad's odd column/row goes right/bottom ((max - side) // 2 before).
+    # Its own random stream, so the images above (and the refused ones drawn after) keep theirs.
+    own = np.random.default_rng(20261207)
+    for w, h in ((23, 40), (41, 26)):
+        Image.fromarray(gradient_image(own, w, h), "RGB").save(os.path.join(INPUTS, f"odd_{w}x{h}.png"))
+        made[f"odd_{w}x{h}.png"] = f"8-bit RGB, sides differing by an odd {abs(w - h)} pixels"
     return made
 
 
@@ -598,6 +605,13 @@ def main():
     cfg = llava_config(64)
     cfg["do_pad"] = True
     processor_case("tall_clip_processor_ignores_do_pad_c64", "tall_20x64.png", cfg)
+    # LlavaImageProcessor's pad on odd differences (placement rounding) and the small-image upscale of gray4_15x10
+    for name in ("odd_23x40.png", "odd_41x26.png", "gray4_15x10.png"):
+        cfg = llava_config(64)
+        cfg["image_processor_type"] = "LlavaImageProcessor"
+        cfg["do_pad"] = True
+        processor_case(f"{os.path.splitext(name)[0]}_llava_processor_do_pad_c64", name, cfg)
+    processor_case("odd_23x40_clip_processor_llava336", "odd_23x40.png", llava_config(336))
     cfg = llava_config(32)
     cfg["image_processor_type"] = "LlavaImageProcessor"
     cfg["do_pad"] = True

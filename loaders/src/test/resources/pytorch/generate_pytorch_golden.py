@@ -136,9 +136,9 @@ hand_made("malformed/lying_size.pt", {"w": FakeTensor(FakeStorage("0", 1000), 0,
 hand_made("malformed/missing_storage.pt", {"w": FakeTensor(FakeStorage("7", 8), 0, (2, 2), (2, 1))}, {"0": eight})
 hand_made("valid_hand_made.pt", {"w": FakeTensor(FakeStorage("0", 8), 2, (2, 3), (3, 1))}, {"0": eight})
 
-# Fuzz seeds: small valid checkpoints and a few broken ones.
+# Fuzz seeds: small valid checkpoints and every broken one.
 seeds = "../dev/mod4j/loaders/fuzz/PyTorchFuzzTestsInputs/openPyTorch"
 os.makedirs(seeds, exist_ok=True)
-for name in ["f16.pt", "module.pt", "valid_hand_made.pt", "malformed/foreign_global.pt", "malformed/lying_size.pt"]:
+for name in ["f16.pt", "module.pt", "valid_hand_made.pt"] + sorted("malformed/" + f for f in os.listdir("malformed")):
     shutil.copyfile(name, os.path.join(seeds, os.path.basename(name)))
 print("total bytes:", sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(".") for f in fs))

@@ -13,6 +13,9 @@ Writes, beside this script:
                              then transformers' slow LlamaTokenizer (v4.37.2) and LLaVA's
                              tokenizer_image_token, emulated below line by line (transformers is not a
                              Debian package), on top of the real SentencePiece processor.
+
+The emulated sections are checked against transformers' real slow LlamaTokenizer (legacy true and false) and LLaVA's
+own tokenizer_image_token by check_with_transformers.py (reference environment; result in transformers_check.json).
 """
 import io
 import json

@@ -5,6 +5,7 @@ import dev.mod4j.loaders.image.DecodedImage;
 import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,8 +22,16 @@ public interface ImageInput {
     /** A name for reports (the file name, or what the caller gave). */
     String name();
 
-    /** The tower's input for {@code model}: float32 [3 × size × size], channel-major, normalized. */
+    /**
+     * The tower's input for {@code model}: float32 [3 × size × size], channel-major, normalized (for an anyres
+     * model, the base view: the whole image squashed to the tower's size).
+     */
     float[] pixelValues(MultimodalModel model);
+
+    /** Everything the tower reads for this image: one crop, or an anyres (LLaVA-NeXT) model's crops. */
+    default PreprocessedImage preprocessed(MultimodalModel model) {
+        return PreprocessedImage.single(pixelValues(model));
+    }
 
     /** The picture at the tower's input size, as the tower saw it (padded, resized, cropped): CLIP's normalization
      * undone on {@link #pixelValues}. */
@@ -75,7 +84,12 @@ public interface ImageInput {
 
             @Override
             public float[] pixelValues(MultimodalModel model) {
-                return model.preprocess(image);
+                return model.anyresSettings() != null ? preprocessed(model).crop(0) : model.preprocess(image);
+            }
+
+            @Override
+            public PreprocessedImage preprocessed(MultimodalModel model) {
+                return model.preprocessImage(image);
             }
         };
     }

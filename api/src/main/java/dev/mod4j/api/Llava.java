@@ -12,6 +12,7 @@ import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
@@ -117,9 +118,10 @@ public final class Llava implements AutoCloseable {
         if (image != null) {
             model.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
         }
-        List<float[]> images = image == null ? List.of() : List.of(image.pixelValues(model));
+        List<PreprocessedImage> images = image == null ? List.of() : List.of(image.preprocessed(model));
         int placeholder = model.hasVision() ? model.imagePlaceholderId() : Integer.MIN_VALUE;
-        PromptRows rows = model.prompt(format.encode(tokenizer, question, images.size(), placeholder), images);
+        PromptRows rows = model.promptWithImages(format.encode(tokenizer, question, images.size(), placeholder),
+                images);
         int context = model.decoder().config().maxPositionEmbeddings();
         if (rows.length() >= context) {
             throw new InvalidInputException("prompt", rows.length() + " positions do not fit the model's context of "
@@ -193,7 +195,9 @@ public final class Llava implements AutoCloseable {
                 schedules.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
                 new ScheduleComparison.Settings(maxNewTokens, sampling, repeats),
                 onText == null ? null : () -> new TextStream(onText));
-        return new Comparison(name, question, image == null ? null : image.picture(model), prompt,
+        // No picture for LLaVA-NeXT: the report's patch strips assume one square grid of image rows.
+        RgbImage picture = image == null || model.anyresSettings() != null ? null : image.picture(model);
+        return new Comparison(name, question, picture, prompt,
                 ModelShape.of(model.decoder().config()), runs,
                 runs.stream().map(r -> decode(r.generation().tokens())).toList(), skipped);
     }

@@ -127,7 +127,7 @@ class RequestTest {
     @Test
     void compareWithoutArgumentsSkipsPModOnAModelWithGammaModRoutersOnly() {
         Comparison all = llava.request(image, QUESTION).maxNewTokens(2).compare();
-        assertEquals(List.of("dense", "fastv", "pdrop", "gmod"),
+        assertEquals(List.of("dense", "fastv", "pdrop", "gmod", "divprune", "dart", "visionzip"),
                 all.runs().stream().map(r -> r.spec().split(":")[0]).toList());
         assertEquals(List.of("pmod (no router tensors in this checkpoint)"), all.skipped());
         InvalidInputException e = assertThrows(InvalidInputException.class,

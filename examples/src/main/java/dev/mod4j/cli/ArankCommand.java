@@ -1,9 +1,12 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import dev.mod4j.runtime.accounting.GammaModLayerMode;
 import dev.mod4j.runtime.arank.AttentionRank;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,8 +57,8 @@ final class ArankCommand implements Callable<Integer> {
     Path samples;
 
     private PromptRows singlePrompt(MultimodalModel model) {
-        List<float[]> images = modelOptions.images(model);
-        return model.prompt(modelOptions.inputIds(model, images.size()), images);
+        List<PreprocessedImage> images = modelOptions.images(model);
+        return model.promptWithImages(modelOptions.inputIds(model, images.size()), images);
     }
 
     private List<PromptRows> samplePrompts(MultimodalModel model) {
@@ -63,11 +66,7 @@ final class ArankCommand implements Callable<Integer> {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Path base = samples.toAbsolutePath().getParent();
         List<String> lines;
-        try {
-            lines = Files.readAllLines(samples);
-        } catch (IOException e) {
-            throw new InvalidInputException(samples.toString(), "cannot read: " + e.getMessage());
-        }
+        lines = SmallFiles.readText(samples, FileLimit.JSON_LINES).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
@@ -79,12 +78,12 @@ final class ArankCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new InvalidInputException(where, "not valid JSON");
             }
-            List<float[]> images = new java.util.ArrayList<>();
+            List<PreprocessedImage> images = new java.util.ArrayList<>();
             if (line.hasNonNull("image")) {
-                images.add(model.preprocess(dev.mod4j.loaders.image.ImageDecoder.decode(base.resolve(line.get("image").asText()))));
+                images.add(model.preprocessImage(dev.mod4j.loaders.image.ImageDecoder.decode(base.resolve(line.get("image").asText()))));
             }
             if (line.hasNonNull("pixel_values")) {
-                images.add(dev.mod4j.loaders.npy.NpyArray.read(base.resolve(line.get("pixel_values").asText())).data());
+                images.add(PreprocessedImage.single(ModelOptions.pixelValues(base.resolve(line.get("pixel_values").asText()), model)));
             }
             int[] ids;
             if (line.has("input_ids") && line.get("input_ids").isArray()) {
@@ -99,7 +98,7 @@ final class ArankCommand implements Callable<Integer> {
             } else {
                 throw new InvalidInputException(where, "needs \"prompt\" or \"input_ids\"");
             }
-            out.add(model.prompt(ids, images));
+            out.add(model.promptWithImages(ids, images));
         }
         if (out.isEmpty()) {
             throw new InvalidInputException(samples.toString(), "has no samples");

@@ -48,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--dtypes", split = ",", defaultValue = "F32,BF16", paramLabel = "LIST",
-            description = "Weight dtypes to measure. Default: ${DEFAULT-VALUE}.")
+            description = "Weight dtypes to measure: F32, F16, BF16, Q8_0 (the BF16 model quantized at load, as"
+                    + " --weights q8_0). Default: ${DEFAULT-VALUE}.")
     List<String> dtypes;
 
     @Option(names = "--load", split = ",", defaultValue = "mmap,copy", paramLabel = "LIST",
@@ -87,7 +88,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         LlamaConfig config = shapeConfig(shape);
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         Path root = cacheDir != null ? cacheDir : ModelCache.defaultRoot();
         out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
@@ -95,14 +96,17 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("%-6s %-5s %14s %14s %11s %11s %9s %11s %12s %12s%n", "dtype", "load", "prefill tok/s",
                 "decode tok/s", "decode GB/s", "read GB/s", "of read", "weights GB", "peak RSS GB", "RSS bound GB");
         for (String dtypeName : dtypes) {
-            DType dtype = DType.fromHeaderName(dtypeName.toUpperCase()).orElseThrow(() ->
+            DType dtype = DType.fromName(dtypeName).orElseThrow(() ->
                     new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
-            Path dir = BenchModelWriter.ensure(root, shape, dtype);
+            // Q8_0: the BF16 checkpoint, quantized at load (--weights q8_0).
+            boolean quantized = dtype == DType.Q8_0;
+            Path dir = BenchModelWriter.ensure(root, shape, quantized ? DType.BF16 : dtype);
             for (String load : loads) {
                 LoadMode mode = load.equals("copy") ? LoadMode.COPY : LoadMode.MMAP;
                 System.gc();
                 PeakResidentMemory.reset();
-                try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode), CpuBackend::of)) {
+                try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode),
+                        CpuBackend.quantizing(quantized ? dtype : null))) {
                     Session session = model.newSession(promptTokens + decodeTokens + 1);
                     double[] result = measure(session, model.config().vocabSize());
                     List<MemorySegment> decodeReads = decodeReads(model.backend().hostWeights());
@@ -110,6 +114,11 @@ final class BenchCommand implements Callable<Integer> {
                     double readBandwidth = MemoryReadBandwidth.bytesPerSecond(decodeReads, Parallel.common(), 3);
                     double decodeBandwidth = result[1] * decodeBytes;
                     long weightBytes = model.files().language().tensorBytes();
+                    if (quantized) {
+                        // The checkpoint's BF16 projections are replaced by their Q8_0 copies.
+                        weightBytes += decodeBytes - decodeReads.stream().mapToLong(m -> m.byteSize() * 2 * 32 / 34)
+                                .sum();
+                    }
                     // The issue-9 target: weights touched + KV cache + 300 MB (all weights are touched by a pass).
                     long boundBytes = weightBytes + session.kvCacheBytes() + (300L << 20);
                     out.printf("%-6s %-5s %14.1f %14.2f %11.1f %11.1f %8.0f%% %11.2f %12s %12.2f%n", dtype, load,

@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mod4j.loaders.InvalidInputException;
@@ -12,6 +13,7 @@ import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.RoutingTrace;
 import dev.mod4j.runtime.schedule.ScheduleMethods;
@@ -93,9 +95,15 @@ final class CompareCommand implements Callable<Integer> {
         if (repeats < 1) {
             throw new InvalidInputException("--repeats", "must be at least 1, got " + repeats);
         }
+        if (traceOut != null) {
+            OutputFiles.requireWritableFile(traceOut);
+        }
+        if (reportDir != null) {
+            OutputFiles.requireWritableDirectory(reportDir);
+        }
         try (MultimodalModel model = modelOptions.open()) {
-            List<float[]> images = modelOptions.images(model);
-            PromptRows prompt = model.prompt(modelOptions.inputIds(model, images.size()), images);
+            List<PreprocessedImage> images = modelOptions.images(model);
+            PromptRows prompt = model.promptWithImages(modelOptions.inputIds(model, images.size()), images);
             if (prompt.length() >= model.decoder().config().maxPositionEmbeddings()) {
                 throw new InvalidInputException("prompt", prompt.length() + " positions do not fit the model's context of "
                         + model.decoder().config().maxPositionEmbeddings());

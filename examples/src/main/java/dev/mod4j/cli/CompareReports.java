@@ -9,6 +9,7 @@ import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 
 import java.nio.file.Path;
@@ -19,12 +20,14 @@ final class CompareReports {
     private CompareReports() {
     }
 
-    static Path write(Path directory, MultimodalModel model, ModelOptions options, List<float[]> images,
+    static Path write(Path directory, MultimodalModel model, ModelOptions options, List<PreprocessedImage> images,
                       PromptRows prompt, List<ScheduleRun> runs, Tokenizer tokenizer, List<String> skipped,
                       FlopsConvention convention) {
         // The report shows the first image as the tower saw it: the pixel values with CLIP's normalization undone.
-        RgbImage picture = images.isEmpty() || !model.hasVision() ? null
-                : ImageInput.ofPixels("image", images.getFirst()).picture(model);
+        // Not for LLaVA-NeXT: its image rows are a base view plus a tiled, unpadded grid with newline rows, which the
+        // single-grid patch strips would misplace (drawing them on the tiled layout is not implemented yet).
+        RgbImage picture = images.isEmpty() || !model.hasVision() || model.anyresSettings() != null ? null
+                : ImageInput.ofPixels("image", images.getFirst().crop(0)).picture(model);
         String question = options.prompt != null ? options.prompt
                 : "(input ids) " + String.join(",", options.inputIds);
         List<String> texts = runs.stream().map(r -> CompareCommand.text(tokenizer, r.generation().tokens())).toList();

@@ -2,6 +2,7 @@ package dev.mod4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.DemoAssets;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
@@ -43,6 +44,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (reportDir != null) {
+            OutputFiles.requireWritableDirectory(reportDir);
+        }
         Path root = cacheDir != null ? cacheDir : DemoAssets.cacheRoot();
         Path dir = DemoAssets.trainedModel(root);
         out.println("mod4j demo: a miniature LLaVA-1.5 TRAINED on Shapes VQA, a toy task (coloured shapes and digits on a");

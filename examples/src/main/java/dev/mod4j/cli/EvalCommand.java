@@ -1,11 +1,18 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.Llava;
+import dev.mod4j.eval.EvalEngine;
+import dev.mod4j.eval.EvalJob;
 import dev.mod4j.eval.EvalQuestion;
+import dev.mod4j.eval.EvalResult;
 import dev.mod4j.eval.Evaluation;
 import dev.mod4j.eval.ProgressBar;
+import dev.mod4j.eval.score.BenchmarkScorer;
+import dev.mod4j.eval.score.BenchmarkScorers;
 import dev.mod4j.loaders.InvalidInputException;
-import dev.mod4j.loaders.safetensors.LoadMode;
+import dev.mod4j.report.EvalResultsReport;
+import dev.mod4j.runtime.generate.SamplingOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,17 +21,23 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code mod4j eval}: a question set in LLaVA's evaluation format, answered under several schedules, resumable. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Answer a LLaVA-format question file (JSONL: question_id, image, text[, answer]) under each"
-                + " schedule; answers go to DIR/answers-SCHEDULE.jsonl in LLaVA's answer format.",
+                + " schedule, in LLaVA's answer format (flags as llava/eval/model_vqa_loader.py names them).",
                 "Resumable: run the same command again after an interruption and only the missing answers are made.",
                 "Images: PNG/JPEG (preprocessed as LLaVA-1.5 does) or .npy pixel values ([1,3,H,W], preprocessed).",
-                "With ground truth (answer, gt_answer, ground_truth or label: a letter, yes/no, or a short answer)"
-                        + " it prints accuracy per schedule."})
+                "Scores: --benchmark pope|mme|gqa|textvqa|vqav2|scienceqa|mmbench|seed as the benchmark's own script"
+                        + " scores it; without it, accuracy on inline ground truth (answer, gt_answer, ground_truth or"
+                        + " label). The results table goes to results.csv, results.json and results.html beside the"
+                        + " answers.",
+                "--engine spark runs the same evaluation as an Apache Spark job (needs mod4j-eval-spark on the class"
+                        + " path)."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     Mod4j.CommonOptions common;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
+    @Option(names = {"--model", "--model-path"}, required = true, paramLabel = "DIR",
             description = "Model directory (config.json + *.safetensors + tokenizer.json).")
     Path model;
 
@@ -47,12 +60,13 @@ final class EvalCommand implements Callable<Integer> {
             description = "CPU threads (default: all available processors).")
     Integer threads;
 
-    @Option(names = "--template", paramLabel = "NAME",
-            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 or plain (default: chat when the"
-                    + " checkpoint has one, else vicuna_v1 for LLaVA models).")
+    @Option(names = {"--conv-mode", "--template"}, paramLabel = "NAME",
+            description = "vicuna_v1 (LLaVA-1.5's eval scripts), mistral_instruct, plain, or chat (the checkpoint's own"
+                    + " chat template; also: hf). Default: chat when the checkpoint has one, else vicuna_v1 for LLaVA"
+                    + " models.")
     String template;
 
-    @Option(names = "--questions", required = true, paramLabel = "FILE.jsonl",
+    @Option(names = {"--question-file", "--questions"}, required = true, paramLabel = "FILE.jsonl",
             description = "The questions, one JSON object per line.")
     Path questions;
 
@@ -64,16 +78,47 @@ final class EvalCommand implements Callable<Integer> {
             description = "Comma-separated schedule specs, e.g. dense,fastv,pdrop,gmod,pmod. Default: ${DEFAULT-VALUE}.")
     String schedules;
 
-    @Option(names = "--answers-out", required = true, paramLabel = "DIR",
-            description = "Directory of the answers files (created).")
+    @Option(names = "--answers-file", paramLabel = "FILE.jsonl",
+            description = "The answers file (one schedule), or the name the answers files of several schedules take"
+                    + " with -SCHEDULE before .jsonl.")
+    Path answersFile;
+
+    @Option(names = "--answers-out", paramLabel = "DIR",
+            description = "Instead of --answers-file: a directory with answers-SCHEDULE.jsonl per schedule.")
     Path answersOut;
 
     @Option(names = "--model-id", paramLabel = "NAME",
             description = "model_id written into each answer (default: the model directory's name).")
     String modelId;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"--max_new_tokens", "--max-new-tokens"}, paramLabel = "N", defaultValue = "128",
+            description = "Default: ${DEFAULT-VALUE} (as model_vqa_loader.py).")
     int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "0 answers greedily, as LLaVA's eval scripts pass it. Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--benchmark", paramLabel = "NAME",
+            description = "Score as this benchmark's official script does: pope, mme, gqa, textvqa, vqav2, scienceqa,"
+                    + " mmbench or seed.")
+    String benchmark;
+
+    @Option(names = "--annotations", paramLabel = "PATH",
+            description = "The benchmark's ground truth: POPE's coco/ folder, MME_Benchmark_release_version/, GQA's"
+                    + " questions JSON, TextVQA_0.5.1_val.json, VQA's annotations JSON, ScienceQA's data folder or"
+                    + " SEED-Bench.json (default: the ground truth in the question lines).")
+    Path annotations;
+
+    @Option(names = "--engine", paramLabel = "NAME", defaultValue = "local",
+            description = "local (this process) or spark (an Apache Spark job: embedded local[N] unless"
+                    + " --engine-option master=... or spark-submit says otherwise). Default: ${DEFAULT-VALUE}.")
+    String engine;
+
+    @Option(names = "--engine-option", paramLabel = "KEY=VALUE",
+            description = "An engine setting, repeatable: for spark, master=local[4], partitions=N, and any spark.*"
+                    + " property.")
+    Map<String, String> engineOptions = new LinkedHashMap<>();
 
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
             description = "auto (a progress bar on stderr when it is a terminal), always or never. Default: ${DEFAULT-VALUE}.")
@@ -89,32 +134,76 @@ final class EvalCommand implements Callable<Integer> {
             case "never" -> false;
             default -> throw new InvalidInputException("--progress", "expected auto, always or never, got '" + progress + "'");
         };
+        if ((answersFile == null) == (answersOut == null)) {
+            throw new InvalidInputException("--answers-file", "give either --answers-file FILE or --answers-out DIR");
+        }
+        BenchmarkScorer scorer = benchmark == null ? null : BenchmarkScorers.of(benchmark);
+        SamplingOptions sampling = new SamplingOptions(temperature, 0, 1, 0);
         ModelOptions.applyThreads(threads);
-        LoadMode mode = ModelOptions.loadMode(load);
+        ModelOptions.loadMode(load);
+        if (answersOut != null) {
+            OutputFiles.requireWritableDirectory(answersOut);
+        }
         List<EvalQuestion> list = EvalQuestion.read(questions);
         Path images = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
-        try (Llava llava = Llava.open(model, visionTower, mode)) {
+        String id = modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString();
+        Path folder = answersFile != null ? answersFile.toAbsolutePath().getParent() : answersOut;
+        EvalJob job = EvalJob.of(model, visionTower, ModelOptions.loadMode(load), threads, template, questions, images,
+                schedules, folder, answersFile, id, maxNewTokens, temperature);
+        EvalEngine remote = null;
+        if (!engine.equals("local")) {
+            remote = EvalEngine.find(engine);
+            if (remote == null) {
+                throw new InvalidInputException("--engine", "no engine '" + engine + "' on the class path"
+                        + (engine.equals("spark") ? " (add mod4j-eval-spark's jar, see eval-spark/README.md)" : ""));
+            }
+        }
+        try (Llava llava = Llava.open(model, visionTower, job.loadMode())) {
             if (template != null) {
                 llava.template(template);
             }
-            String id = modelId != null ? modelId : model.toAbsolutePath().normalize().getFileName().toString();
-            Evaluation evaluation = new Evaluation(llava, list, images, schedules, answersOut, id, maxNewTokens);
-            Evaluation.RunSummary summary = evaluation.run((label, total) -> new ProgressBar(err, label, total, bars));
+            Evaluation evaluation = new Evaluation(llava, list, images, schedules, job.answerPaths(), id,
+                    maxNewTokens, sampling);
+            Evaluation.RunSummary summary = remote != null ? remote.run(job, evaluation, engineOptions, out, err)
+                    : evaluation.run((label, total) -> new ProgressBar(err, label, total, bars));
             out.printf("eval: %d questions × %d schedules; %d answers written now, %d were there from an earlier run%n",
                     list.size(), evaluation.schedules().size(), summary.written(), summary.alreadyAnswered());
-            boolean anyGraded = false;
-            out.printf("%-40s %8s %7s %8s %9s  %s%n", "schedule", "answered", "graded", "correct", "accuracy", "answers");
-            for (Evaluation.Result r : evaluation.results()) {
-                anyGraded |= r.graded() > 0;
-                out.printf("%-40s %8d %7d %8d %9s  %s%n", CompareCommand.shorten(r.schedule(), 40), r.answered(),
-                        r.graded(), r.correct(), r.graded() == 0 ? "-" : String.format("%.1f%%", 100 * r.accuracy()),
-                        r.answers());
-            }
-            if (!anyGraded) {
-                out.println("no ground truth in the questions (answer, gt_answer, ground_truth or label):"
-                        + " accuracy not computed.");
-            }
+            List<EvalResult> table = evaluation.table(scorer, annotations);
+            printTable(out, table, scorer == null);
+            Path page = EvalResultsReport.write(folder, "mod4j eval: " + id, table);
+            out.println("results: " + page.resolveSibling("results.csv") + ", results.json, results.html");
         }
         return 0;
+    }
+
+    private static void printTable(PrintWriter out, List<EvalResult> table, boolean inline) {
+        boolean anyScored = false;
+        if (inline) {
+            out.printf("%-40s %8s %7s %8s %9s %10s %7s %10s  %s%n", "schedule", "answered", "graded", "correct",
+                    "accuracy", "prefill ms", "FLOPs", "KV bytes", "answers");
+        } else {
+            out.printf("%-40s %8s %-18s %9s %10s %7s %10s  %s%n", "schedule", "answered", "metric", "score",
+                    "prefill ms", "FLOPs", "KV bytes", "answers");
+        }
+        for (EvalResult r : table) {
+            anyScored |= !Double.isNaN(r.score());
+            String costs = String.format("%10s %7s %10s",
+                    Double.isNaN(r.meanPrefillMillis()) ? "-" : String.format("%.1f", r.meanPrefillMillis()),
+                    Double.isNaN(r.flopsRatio()) ? "-" : String.format("%.1f%%", 100 * r.flopsRatio()),
+                    Double.isNaN(r.meanKvCacheBytes()) ? "-" : String.format("%.0f", r.meanKvCacheBytes()));
+            String name = CompareCommand.shorten(r.schedule(), 40);
+            if (inline) {
+                out.printf("%-40s %8d %7.0f %8.0f %9s %s  %s%n", name, r.answered(), r.details().get("graded"),
+                        r.details().get("correct"), Double.isNaN(r.score()) ? "-" : String.format("%.1f%%", r.score()),
+                        costs, r.answers());
+            } else {
+                out.printf("%-40s %8d %-18s %9s %s  %s%n", name, r.answered(), r.metric(),
+                        Double.isNaN(r.score()) ? "-" : String.format("%.2f", r.score()), costs, r.answers());
+            }
+        }
+        if (inline && !anyScored) {
+            out.println("no ground truth in the questions (answer, gt_answer, ground_truth or label):"
+                    + " accuracy not computed.");
+        }
     }
 }

@@ -1,7 +1,9 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
@@ -45,10 +47,16 @@ final class ForwardCommand implements Callable<Integer> {
         if (logitsOut == null && dumpDir == null) {
             throw new dev.mod4j.loaders.InvalidInputException("--logits-out", "give --logits-out FILE.npy and/or --dump-dir DIR");
         }
+        if (logitsOut != null) {
+            OutputFiles.requireWritableFile(logitsOut);
+        }
+        if (dumpDir != null) {
+            OutputFiles.requireWritableDirectory(dumpDir);
+        }
         try (MultimodalModel model = modelOptions.open()) {
-            List<float[]> images = modelOptions.images(model);
+            List<PreprocessedImage> images = modelOptions.images(model);
             int[] ids = modelOptions.inputIds(model, images.size());
-            PromptRows prompt = model.prompt(ids, images);
+            PromptRows prompt = model.promptWithImages(ids, images);
             int vocab = model.decoder().config().vocabSize();
             float[] logits = new float[Math.multiplyExact(prompt.length(), vocab)];
             Session session = model.decoder().newSession(prompt.length());
@@ -66,7 +74,7 @@ final class ForwardCommand implements Callable<Integer> {
                 Files.createDirectories(dumpDir);
                 logitsArray.write(dumpDir.resolve("logits.npy"));
                 if (!images.isEmpty()) {
-                    float[] pixels = images.getFirst();
+                    float[] pixels = images.getFirst().crop(0); // an anyres image: its base view
                     int size = model.visionConfig().imageSize();
                     new NpyArray(new long[]{1, 3, size, size}, pixels).write(dumpDir.resolve("pixel_values.npy"));
                     float[] features = model.visionFeatures(pixels, null);

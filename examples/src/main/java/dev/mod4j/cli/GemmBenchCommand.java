@@ -65,7 +65,7 @@ final class GemmBenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         int threadCount = Parallel.common().threads();
         MethodHandle sgemm = openblas == null ? null : openBlas(openblas, threadCount);

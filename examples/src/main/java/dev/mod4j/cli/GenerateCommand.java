@@ -7,6 +7,7 @@ import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.model.Session;
 import picocli.CommandLine.Command;
@@ -78,13 +79,13 @@ final class GenerateCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (MultimodalModel model = modelOptions.open()) {
             long requestStart = System.nanoTime();
-            List<float[]> images = modelOptions.images(model);
+            List<PreprocessedImage> images = modelOptions.images(model);
             int[] ids = modelOptions.inputIds(model, images.size());
             if (verbosePrompt) {
                 printPrompt(err, model, ids);
             }
             long towerStart = System.nanoTime();
-            PromptRows prompt = model.prompt(ids, images);
+            PromptRows prompt = model.promptWithImages(ids, images);
             long towerNanos = System.nanoTime() - towerStart;
             int context = model.decoder().config().maxPositionEmbeddings();
             if (prompt.length() >= context) {

@@ -74,7 +74,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("tower       %s%s%n", s.visionTower(), missing ? " (pass --vision-tower DIR)" : "");
         }
         out.printf("tensors     %d in %d file(s), %s%n", s.tensorCount(), s.files().size(), bytes(s.totalBytes()));
-        out.printf("format      %s%n", formats(s.files(), s.fileFormats()));
+        out.printf("format      %s%n", formats(s.directory(), s.files(), s.fileFormats()));
         out.printf("dtypes      %s%n", s.dtypes().entrySet().stream()
                 .map(e -> e.getKey() + ": " + e.getValue().tensors() + " tensors, " + bytes(e.getValue().bytes()))
                 .collect(Collectors.joining("; ")));
@@ -84,12 +84,19 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("tokenizer   %s%n", s.tokenizer());
     }
 
-    /** "pytorch zip: a.bin, b.bin; safetensors: model.safetensors" (file names without their directory). */
-    static String formats(List<String> files, List<String> formats) {
+    /**
+     * "pytorch zip: a.bin, b.bin; safetensors: model.safetensors (vision tower)": files named relative to the model
+     * directory (a tower folder inside it keeps its folder name); a tower's file from elsewhere (the HF cache) is
+     * marked as the tower's, since its own line says where it is.
+     */
+    static String formats(String directory, List<String> files, List<String> formats) {
+        java.nio.file.Path model = java.nio.file.Path.of(directory).toAbsolutePath().normalize();
         java.util.Map<String, List<String>> byFormat = new java.util.LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
-            byFormat.computeIfAbsent(formats.get(i), f -> new java.util.ArrayList<>())
-                    .add(java.nio.file.Path.of(files.get(i)).getFileName().toString());
+            java.nio.file.Path file = java.nio.file.Path.of(files.get(i)).toAbsolutePath().normalize();
+            String name = file.startsWith(model) ? model.relativize(file).toString()
+                    : file.getFileName() + " (vision tower)";
+            byFormat.computeIfAbsent(formats.get(i), f -> new java.util.ArrayList<>()).add(name);
         }
         return byFormat.entrySet().stream().map(e -> e.getKey() + ": " + String.join(", ", e.getValue()))
                 .collect(Collectors.joining("; "));

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         subcommands = {InspectCommand.class, GenerateCommand.class, ForwardCommand.class, CompareCommand.class,
                 ArankCommand.class, ScheduleBenchCommand.class, VisionBenchCommand.class, GemmBenchCommand.class,
                 DevicesCommand.class, ConvertCommand.class,
-                BenchCommand.class, DemoCommand.class, EvalCommand.class,
+                BenchCommand.class, DemoCommand.class, EvalCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mod4j {
     public static final int EXIT_BAD_INPUT = 2;
@@ -26,12 +26,23 @@ public final class Mod4j {
     }
 
     public static void main(String[] args) {
+        // Warnings (e.g. layers a config leaves unused) as one line each, not java.util.logging's two.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "mod4j: %4$s: %5$s%6$s%n");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
     /** Runs the CLI with the given streams and returns the exit code (used by tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The command line with mod4j's error handling (one line, exit 2 for bad options and input), not yet run. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Mod4j());
+        // No @FILE argument files: picocli would read "@/dev/zero" or a FIFO without end, before any check of ours.
+        cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);
         ScheduleOptions.addMethodsToHelp(cli);
@@ -63,7 +74,7 @@ public final class Mod4j {
             err.println("mod4j: internal error: " + e + (debug ? "" : " (run with --debug for the stack trace)"));
             return EXIT_INTERNAL_ERROR;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

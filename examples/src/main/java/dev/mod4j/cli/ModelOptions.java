@@ -7,15 +7,21 @@ import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
+import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.cpu.Parallel;
+import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.ModelParts;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.generate.PromptFormat;
 import dev.mod4j.runtime.backend.Backends;
 import dev.mod4j.runtime.llava.MultimodalModel;
+import dev.mod4j.runtime.llava.PreprocessedImage;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Options shared by the commands that run a model: which model, how to load it, and the prompt. */
 final class ModelOptions {
@@ -38,6 +44,11 @@ final class ModelOptions {
                     + " needs TornadoVM, see README). Default: ${DEFAULT-VALUE}.")
     String backend;
 
+    @Option(names = "--weights", paramLabel = "TYPE",
+            description = "q8_0: quantize the decoder's projections and LM head at load to llama.cpp's Q8_0 (32 int8"
+                    + " weights and an f16 scale a block; cpu backend). Default: the checkpoint's dtype.")
+    String weights;
+
     @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices, e.g. TornadoVM's"
             + " B:D); default: the backend's own.")
     String device;
@@ -50,8 +61,9 @@ final class ModelOptions {
     String prompt;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1) or plain."
-                    + " Default: chat when the checkpoint has a chat template, else vicuna_v1 for LLaVA models, else plain.")
+            description = "chat (the checkpoint's own chat template; also: hf), vicuna_v1 (LLaVA's conv_vicuna_v1),"
+                    + " mistral_instruct (conv_mistral_instruct) or plain. Default: chat when the checkpoint has a chat"
+                    + " template, else vicuna_v1 for LLaVA models (mistral_instruct for llava_mistral), else plain.")
     String template;
 
     @Option(names = "--input-ids", paramLabel = "IDS", split = ",",
@@ -75,8 +87,22 @@ final class ModelOptions {
     MultimodalModel open() {
         applyThreads(threads);
         ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
-        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), Backends.factory(backend, device),
-                aspect);
+        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), backendFactory(), aspect);
+    }
+
+    /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */
+    private Function<ModelParts, Backend> backendFactory() {
+        if (weights == null) {
+            return Backends.factory(backend, device);
+        }
+        if (!weights.equalsIgnoreCase("q8_0")) {
+            throw new InvalidInputException("--weights", "expected q8_0, got '" + weights + "'");
+        }
+        if (!backend.equals("cpu") || device != null) {
+            throw new InvalidInputException("--weights", "q8_0 runs on the cpu backend only (got --backend " + backend
+                    + ")");
+        }
+        return CpuBackend.quantizing(DType.Q8_0);
     }
 
     /** {@code --model}: the directory, or the cached snapshot of a hub id. */
@@ -87,11 +113,22 @@ final class ModelOptions {
     /** {@code --threads N}: the size of the shared CPU pool (null: leave it). */
     static void applyThreads(Integer threads) {
         if (threads != null) {
-            if (threads < 1) {
-                throw new InvalidInputException("--threads", "must be at least 1, got " + threads);
-            }
+            checkThreads(threads);
             Parallel.setCommonThreads(threads);
         }
+    }
+
+    /**
+     * A thread count between 1 and 4 × the available processors: more threads than that only contend (and
+     * {@code --threads 10000} would start ten thousand spinning workers).
+     */
+    static int checkThreads(int threads) {
+        int max = 4 * Runtime.getRuntime().availableProcessors();
+        if (threads < 1 || threads > max) {
+            throw new InvalidInputException("--threads", "must be between 1 and " + max + " (4 × the "
+                    + Runtime.getRuntime().availableProcessors() + " available processors), got " + threads);
+        }
+        return threads;
     }
 
     /** {@code --load mmap|copy}. */
@@ -103,23 +140,40 @@ final class ModelOptions {
         };
     }
 
-    /** The preprocessed images given on the command line (--image files first), as [3·H·W] floats each. */
-    List<float[]> images(MultimodalModel m) {
-        List<float[]> out = new ArrayList<>();
+    /**
+     * The preprocessed images given on the command line (--image files first): one crop each, or an anyres
+     * (LLaVA-NeXT) model's crops; {@code --pixel-values} give one crop each.
+     */
+    List<PreprocessedImage> images(MultimodalModel m) {
+        List<PreprocessedImage> out = new ArrayList<>();
         for (Path p : imageFiles) {
-            out.add(m.preprocess(ImageDecoder.decode(p)));
+            out.add(m.preprocessImage(ImageDecoder.decode(p)));
         }
         for (Path p : pixelValues) {
-            NpyArray a = NpyArray.read(p);
-            long[] s = a.shape();
-            boolean ok = s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3;
-            if (!ok) {
-                throw new InvalidInputException(p.toString(), "expected pixel values of shape [1,3,H,W] or [3,H,W], found "
-                        + java.util.Arrays.toString(s));
-            }
-            out.add(a.data());
+            out.add(PreprocessedImage.single(pixelValues(p, m)));
         }
         return out;
+    }
+
+    /**
+     * A .npy of preprocessed pixel values, [1,3,S,S] or [3,S,S] with S the tower's image size (as the library's
+     * ImageInput checks): an array whose element count matches but whose sides do not is refused, not reinterpreted.
+     */
+    static float[] pixelValues(Path file, MultimodalModel m) {
+        NpyArray a = NpyArray.read(file);
+        if (m.visionConfig() == null) {
+            m.rowsPerImage(); // without a vision tower: an error saying why (text-only, or tower not found)
+        }
+        long[] s = a.shape();
+        int size = m.visionConfig().imageSize();
+        boolean ok = (s.length == 4 && s[0] == 1 && s[1] == 3 || s.length == 3 && s[0] == 3)
+                && s[s.length - 1] == size && s[s.length - 2] == size;
+        if (!ok) {
+            throw new InvalidInputException(file.toString(), "expected pixel values of shape [1,3," + size + ","
+                    + size + "] or [3," + size + "," + size + "] for this vision tower, found "
+                    + java.util.Arrays.toString(s));
+        }
+        return a.data();
     }
 
     /** The input ids: --input-ids as given, or --prompt through the template and the model's tokenizer. */

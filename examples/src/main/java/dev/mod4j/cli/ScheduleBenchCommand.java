@@ -19,7 +19,9 @@ import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.schedule.DartSchedule;
 import dev.mod4j.runtime.schedule.DenseSchedule;
+import dev.mod4j.runtime.schedule.DivPruneSchedule;
 import dev.mod4j.runtime.schedule.FastVSchedule;
 import dev.mod4j.runtime.schedule.GammaModSchedule;
 import dev.mod4j.runtime.schedule.PModRouters;
@@ -80,11 +82,17 @@ final class ScheduleBenchCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", paramLabel = "DIR")
     Path cacheDir;
 
+    @Option(names = "--retained", split = ",", paramLabel = "N,...",
+            description = "Also run the image-reducing methods at these retained image-token counts (e.g."
+                    + " 192,128,64): FastV, DivPrune, DART, and VisionZip's decoder (a prompt of N image rows; the"
+                    + " tower is not part of this benchmark).")
+    int[] retained = new int[0];
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         LlamaConfig config = new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
                 null, false, 1, List.of(2), null, false, false, "bfloat16");
@@ -101,14 +109,18 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             Session session = model.newSession(prompt.length());
             session.prefill(prompt, null); // JIT warm-up, not timed
             double denseMillis = 0;
+            double denseMacs = 0;
             for (Map.Entry<String, TokenSchedule> e : schedules.entrySet()) {
                 double best = Double.MAX_VALUE;
                 ScheduleRun run = null;
+                // VisionZip's rows come out of the tower: here its decoder runs a prompt of that many image rows.
+                PromptRows input = e.getKey().startsWith("visionzip") ? prompt(config.hiddenSize(),
+                        Integer.parseInt(e.getKey().replaceAll(".*rows=(\\d+).*", "$1"))) : prompt;
                 for (int i = 0; i < Math.max(1, repeats); i++) {
                     session.reset();
                     session.schedule(schedules(config).get(e.getKey()));
                     long t0 = System.nanoTime();
-                    session.prefill(prompt, null);
+                    session.prefill(input, null);
                     long elapsed = System.nanoTime() - t0;
                     best = Math.min(best, elapsed / 1e6);
                     run = new ScheduleRun(e.getKey(), new GenerationResult(new int[0], new int[0], false, elapsed, 0),
@@ -117,9 +129,11 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                 }
                 if (denseMillis == 0) {
                     denseMillis = best;
+                    denseMacs = run.prefillFlops(FlopsConvention.EXACT, shape).denseTotal();
                 }
                 double timeRatio = best / denseMillis;
-                double flopsRatio = run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense();
+                double flopsRatio = input == prompt ? run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense()
+                        : (double) run.prefillMacs() / denseMacs;
                 out.printf("%-36s %12.0f %10.1f%% %11.1f%% %12.3f%n", e.getKey(), best, 100 * timeRatio,
                         100 * flopsRatio, timeRatio / flopsRatio);
                 out.flush();
@@ -129,8 +143,12 @@ final class ScheduleBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** 35 system tokens, the image rows (random vectors of embedding scale), 25 instruction tokens. */
     private PromptRows prompt(int hidden) {
+        return prompt(hidden, imageTokens);
+    }
+
+    /** 35 system tokens, the image rows (random vectors of embedding scale), 25 instruction tokens. */
+    private PromptRows prompt(int hidden, int imageTokens) {
         SplittableRandom random = new SplittableRandom(11);
         int[] ids = new int[35 + 1 + 25];
         for (int i = 0; i < ids.length; i++) {
@@ -179,6 +197,14 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             }
         });
         out.put("pmod (random routers)", new PModSchedule(routers, retention, 0.2, 1.0, "pmod"));
+        for (int n : retained) {
+            // FastV: round(N_v·(1−R)) = n; DART: n picks (+ its 4 image pivots); VisionZip: n rows from the tower.
+            double r = 1 - n / (double) imageTokens;
+            out.put("fastv:k=2;r=" + String.format(java.util.Locale.ROOT, "%.4f", r), new FastVSchedule(2, r));
+            out.put("divprune:keep=" + n, DivPruneSchedule.keeping(n));
+            out.put("dart:layer=2;keep=" + n + ";pivots=4,4", new DartSchedule(2, n, 4, 4));
+            out.put("visionzip (decoder only, rows=" + n + ")", new DenseSchedule());
+        }
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -28,6 +29,9 @@ final class ScheduleOptions {
     Path traceOut;
 
     void apply(Session session, MultimodalModel model) {
+        if (traceOut != null) {
+            OutputFiles.requireWritableFile(traceOut);
+        }
         // Only a trace that will be written is recorded: plain generation allocates nothing for it per step.
         session.schedule(forFlag("--schedule", () -> Schedules.create(schedule, model.decoder().files())))
                 .tracing(traceOut != null);

@@ -1,9 +1,11 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.cpu.CpuVisionEncoder;
+import dev.mod4j.runtime.cpu.MatmulKernel;
 import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.tensor.WeightMatrix;
@@ -19,13 +21,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
-/** {@code mod4j bench-vision}: latency of the CLIP ViT-L/14-336 tower (24 layers, hidden 1024, 577 tokens), random weights. */
+/**
+ * {@code mod4j bench-vision}: the CLIP ViT-L/14-336 tower (24 layers, hidden 1024, 577 tokens a crop) with random
+ * weights, all crops in one pass, timed in alternation with the same run's matrix products of the tower's linears
+ * (same weights, same rows): the tower's GFLOP/s against the GEMM's on the same shapes, the same minute.
+ */
 @Command(name = "bench-vision", mixinStandardHelpOptions = true,
-        description = "Vision-tower latency for the CLIP ViT-L/14-336 shape with random weights (in memory).")
+        description = {"Vision-tower speed for the CLIP ViT-L/14-336 shape with random weights (in memory): GFLOP/s of"
+                + " the tower next to the same run's GEMMs of the tower's linears (same shapes and weights), timed"
+                + " alternately; medians."})
 final class VisionBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,8 +45,13 @@ final class VisionBenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "F32", paramLabel = "DTYPE")
     String dtype;
 
-    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N")
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
+            description = "Timed rounds of tower and GEMMs each, alternating (default: ${DEFAULT-VALUE}).")
     int repeats;
+
+    @Option(names = "--crops", defaultValue = "1", paramLabel = "N",
+            description = "Images encoded in one pass, as LLaVA-NeXT's crops (default: ${DEFAULT-VALUE}).")
+    int crops;
 
     @Option(names = "--threads", paramLabel = "N")
     Integer threads;
@@ -45,11 +59,15 @@ final class VisionBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (repeats < 1 || crops < 1) {
+            throw new InvalidInputException(repeats < 1 ? "--repeats" : "--crops", "must be at least 1");
+        }
         if (threads != null) {
-            Parallel.setCommonThreads(threads);
+            Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
-        DType type = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();
+        DType type = DType.fromHeaderName(dtype.toUpperCase(java.util.Locale.ROOT))
+                .orElseThrow(() -> new InvalidInputException("--dtype", "unknown dtype '" + dtype + "'"));
         SplittableRandom random = new SplittableRandom(3);
         try (Arena arena = Arena.ofShared()) {
             int h = c.hiddenSize();
@@ -69,25 +87,96 @@ final class VisionBenchCommand implements Callable<Integer> {
                     new float[(c.patchCount() + 1) * h], ones(h), zeros(h), layers);
             ClipVisionTower tower = new ClipVisionTower(c,
                     new CpuVisionEncoder(new VisionParts(c, weights, null), Parallel.common()));
-            float[] pixels = new float[3 * c.imageSize() * c.imageSize()];
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = (float) random.nextDouble() * 2 - 1;
+            float[][] images = new float[crops][3 * c.imageSize() * c.imageSize()];
+            for (float[] pixels : images) {
+                for (int i = 0; i < pixels.length; i++) {
+                    pixels[i] = (float) random.nextDouble() * 2 - 1;
+                }
             }
-            tower.hiddenState(pixels, -2, null); // warm-up
-            double best = Double.MAX_VALUE;
+            int usedLayers = c.numHiddenLayers() - 1; // LLaVA takes hidden state -2
+            int tokens = c.patchCount() + 1;
+            int rows = crops * tokens;
+            GemmsOfTheTower gemms = new GemmsOfTheTower(layers.subList(0, usedLayers), rows, h, m);
+            tower.hiddenStates(images, -2); // warm-up
+            gemms.run();
+            double[] towerMillis = new double[repeats];
+            double[] gemmMillis = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
-                tower.hiddenState(pixels, -2, null);
-                best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+                tower.hiddenStates(images, -2);
+                long t1 = System.nanoTime();
+                gemms.run();
+                long t2 = System.nanoTime();
+                towerMillis[i] = (t1 - t0) / 1e6;
+                gemmMillis[i] = (t2 - t1) / 1e6;
             }
-            long tokens = c.patchCount() + 1;
-            double macs = (double) tokens * (c.numHiddenLayers() - 1) * (4.0 * h * h + 2.0 * h * m)
-                    + (double) tokens * tokens * h * 2 * (c.numHiddenLayers() - 1);
-            out.printf("CLIP ViT-L/14-336 tower, %s weights, %d tokens, layers up to the -2 hidden state (%d of %d),"
-                            + " %d threads: %.0f ms (%.1f GFLOP/s)%n", type, tokens, c.numHiddenLayers() - 1,
-                    c.numHiddenLayers(), Parallel.common().threads(), best, 2 * macs / best / 1e6);
+            double gemmMacs = (double) rows * usedLayers * (4.0 * h * h + 2.0 * h * m);
+            double attentionMacs = 2.0 * crops * tokens * tokens * h * usedLayers;
+            double patchMacs = (double) crops * c.patchCount() * patch * h;
+            double towerGflops = 2 * (gemmMacs + attentionMacs + patchMacs) / median(towerMillis) / 1e6;
+            double gemmGflops = 2 * gemmMacs / median(gemmMillis) / 1e6;
+            out.printf("CLIP ViT-L/14-336 tower, %s weights, %d crop%s x %d tokens in one pass, layers up to the -2"
+                            + " hidden state (%d of %d), %d threads; medians of %d alternating rounds:%n", type, crops,
+                    crops == 1 ? "" : "s", tokens, usedLayers, c.numHiddenLayers(), Parallel.common().threads(),
+                    repeats);
+            out.printf("  tower       %8.0f ms  %6.1f GFLOP/s  (%.0f ms a crop; range %.0f-%.0f ms)%n",
+                    median(towerMillis), towerGflops, median(towerMillis) / crops, min(towerMillis), max(towerMillis));
+            out.printf("  GEMMs       %8.0f ms  %6.1f GFLOP/s  (the tower's linears alone: %d rows, same weights;"
+                            + " range %.0f-%.0f ms)%n", median(gemmMillis), gemmGflops, rows, min(gemmMillis),
+                    max(gemmMillis));
+            out.printf("  tower/GEMM  %8.2f  (GFLOP/s ratio)%n", towerGflops / gemmGflops);
         }
         return 0;
+    }
+
+    /** The products of the tower's linears over the same rows, alone: the GEMM speed the tower is held to. */
+    private static final class GemmsOfTheTower {
+        private final List<ClipLayerWeights> layers;
+        private final int rows;
+        private final float[] hidden;
+        private final float[] wide;
+        private final float[] out;
+
+        GemmsOfTheTower(List<ClipLayerWeights> layers, int rows, int h, int m) {
+            this.layers = layers;
+            this.rows = rows;
+            SplittableRandom random = new SplittableRandom(5);
+            this.hidden = new float[rows * h];
+            this.wide = new float[rows * m];
+            for (int i = 0; i < hidden.length; i++) {
+                hidden[i] = (float) random.nextDouble() - 0.5f;
+            }
+            for (int i = 0; i < wide.length; i++) {
+                wide[i] = (float) random.nextDouble() - 0.5f;
+            }
+            this.out = new float[rows * m];
+        }
+
+        void run() {
+            Parallel parallel = Parallel.common();
+            for (ClipLayerWeights w : layers) {
+                for (Linear linear : List.of(w.qProj(), w.kProj(), w.vProj(), w.outProj())) {
+                    MatmulKernel.multiply(out, 0, hidden, 0, rows, linear.weight(), parallel);
+                }
+                MatmulKernel.multiply(out, 0, hidden, 0, rows, w.fc1().weight(), parallel);
+                MatmulKernel.multiply(out, 0, wide, 0, rows, w.fc2().weight(), parallel);
+            }
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    private static double max(double[] values) {
+        return Arrays.stream(values).max().orElseThrow();
     }
 
     private static WeightMatrix matrix(String name, int out, int in, DType type, Arena arena, SplittableRandom random) {
@@ -100,7 +189,7 @@ final class VisionBenchCommand implements Callable<Integer> {
 
     private static float[] ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return a;
     }
 

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.OutputFiles;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +23,8 @@ import java.util.Map;
 /**
  * An answers file in LLaVA's format (JSONL, one object per answer with {@code question_id}, {@code prompt},
  * {@code text}, {@code answer_id}, {@code model_id}, {@code metadata}) that survives interruption: answers are
- * appended one whole line per write, and opening an existing file reads which questions it already answers. A
+ * appended one whole line per write, and opening an existing file reads which questions it already answers (by
+ * question_id, and by question_id + prompt for files that ask several questions under one id, like MME's). A
  * last line cut short by a kill (no newline at the end) is removed; any other bad line is an error.
  */
 public final class AnswerFile implements AutoCloseable {
@@ -38,27 +42,39 @@ public final class AnswerFile implements AutoCloseable {
 
     /** Opens (creating if needed) {@code path} for appending, after reading the answers already in it. */
     public static AnswerFile open(Path path) {
+        OutputFiles.requireWritableFile(path);
         try {
-            Map<String, String> answered = Files.exists(path) ? readAndRepair(path) : new LinkedHashMap<>();
+            Map<String, String> answered = Files.exists(path) ? texts(readAndRepair(path)) : new LinkedHashMap<>();
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             return new AnswerFile(path, channel, answered);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open answers file " + path, e);
+            throw new InvalidInputException(path.toString(), "cannot open the answers file: " + e.getMessage());
         }
     }
 
     /** question_id (as text) → answer text of every answer in the file. */
     public static Map<String, String> read(Path path) {
+        return texts(readLines(path));
+    }
+
+    /** question_id (as text) → the whole answer line, for every answer in the file (none when it does not exist). */
+    public static Map<String, JsonNode> readLines(Path path) {
         try {
             return Files.exists(path) ? readAndRepair(path) : new LinkedHashMap<>();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read answers file " + path, e);
+            throw new InvalidInputException(path.toString(), "cannot read the answers file: " + e.getMessage());
         }
     }
 
-    private static Map<String, String> readAndRepair(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
+    private static Map<String, String> texts(Map<String, JsonNode> lines) {
+        Map<String, String> texts = new LinkedHashMap<>();
+        lines.forEach((id, line) -> texts.put(id, line.path("text").asText()));
+        return texts;
+    }
+
+    private static Map<String, JsonNode> readAndRepair(Path path) throws IOException {
+        byte[] bytes = SmallFiles.readBytes(path, FileLimit.JSON_LINES);
         int end = bytes.length;
         while (end > 0 && bytes[end - 1] != '\n') {
             end--;
@@ -69,7 +85,7 @@ public final class AnswerFile implements AutoCloseable {
                 c.truncate(end);
             }
         }
-        Map<String, String> answered = new LinkedHashMap<>();
+        Map<String, JsonNode> answered = new LinkedHashMap<>();
         String[] lines = new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n");
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].isBlank()) {
@@ -86,7 +102,8 @@ public final class AnswerFile implements AutoCloseable {
             if (id == null) {
                 throw new InvalidInputException(path + " line " + (i + 1), "has no question_id");
             }
-            answered.put(id.asText(), node.path("text").asText());
+            answered.put(id.asText(), node);
+            answered.put(EvalQuestion.keyOf(id.asText(), node.path("prompt").asText()), node);
         }
         return answered;
     }
@@ -99,10 +116,6 @@ public final class AnswerFile implements AutoCloseable {
         return answered.containsKey(questionKey);
     }
 
-    public int size() {
-        return answered.size();
-    }
-
     /** Appends one answer as one line, written with one call, so an interruption leaves whole lines only (or a
      * torn last line, removed when the file is next opened). */
     public void append(ObjectNode answer) {
@@ -113,6 +126,8 @@ public final class AnswerFile implements AutoCloseable {
                 channel.write(buffer);
             }
             answered.put(answer.get("question_id").asText(), answer.path("text").asText());
+            answered.put(EvalQuestion.keyOf(answer.get("question_id").asText(), answer.path("prompt").asText()),
+                    answer.path("text").asText());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + path, e);
         }

@@ -3,12 +3,13 @@ package dev.mod4j.eval;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,13 +25,18 @@ import java.util.Set;
  * @param id          the question_id as written (number or string); {@link #key()} compares them
  * @param image       the image's file name relative to the image folder, or null for a text-only question
  * @param groundTruth acceptable answers, empty when the line has none
+ * @param line        the whole line, for a benchmark's own fields ({@code category}, options, ...)
+ * @param key         what identifies the question in an answers file: the question_id as text (7 and "7" are the
+ *                    same question), or {@link #keyOf(String, String) question_id + text} when the file asks
+ *                    several questions under one id (LLaVA's MME file gives both questions of an image its path)
  */
-public record EvalQuestion(JsonNode id, String image, String text, List<String> groundTruth) {
+public record EvalQuestion(JsonNode id, String image, String text, List<String> groundTruth, JsonNode line,
+                           String key) {
     static final List<String> GROUND_TRUTH_FIELDS = List.of("answer", "gt_answer", "ground_truth", "label");
 
-    /** The question id as text: 7 and "7" are the same question. */
-    public String key() {
-        return id.asText();
+    /** The key of a question asked under a shared question_id: the id and the question's text. */
+    public static String keyOf(String questionId, String text) {
+        return questionId + "\u0000" + text;
     }
 
     /** Reads a JSONL question file; blank lines are skipped, a bad line is an error naming its number. */
@@ -38,7 +44,9 @@ public record EvalQuestion(JsonNode id, String image, String text, List<String> 
         ObjectMapper json = new ObjectMapper();
         List<EvalQuestion> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        Set<String> shared = new HashSet<>();
+        String content = SmallFiles.readText(file, FileLimit.JSON_LINES);
+        try (BufferedReader reader = new BufferedReader(new StringReader(content))) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -68,14 +76,21 @@ public record EvalQuestion(JsonNode id, String image, String text, List<String> 
                 if (image != null && !image.isNull() && !image.isTextual()) {
                     throw new InvalidInputException(where, "'image' must be a file name");
                 }
+                if (!seen.add(keyOf(id.asText(), text.asText()))) {
+                    throw new InvalidInputException(where, "question_id " + id + " appears twice with the same text");
+                }
                 if (!seen.add(id.asText())) {
-                    throw new InvalidInputException(where, "question_id " + id + " appears twice");
+                    shared.add(id.asText());
                 }
                 out.add(new EvalQuestion(id, image == null || image.isNull() ? null : image.asText(), text.asText(),
-                        groundTruth(node, where)));
+                        groundTruth(node, where), node, id.asText()));
             }
         } catch (IOException e) {
             throw new InvalidInputException(file.toString(), "cannot read the questions: " + e.getMessage(), e);
+        }
+        if (!shared.isEmpty()) {
+            out.replaceAll(q -> shared.contains(q.key()) ? new EvalQuestion(q.id(), q.image(), q.text(),
+                    q.groundTruth(), q.line(), keyOf(q.key(), q.text())) : q);
         }
         if (out.isEmpty()) {
             throw new InvalidInputException(file.toString(), "holds no questions");

@@ -6,7 +6,14 @@ import dev.mod4j.api.Answer;
 import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.Llava;
 import dev.mod4j.loaders.InvalidInputException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mod4j.eval.score.BenchmarkScore;
+import dev.mod4j.eval.score.BenchmarkScorer;
+import dev.mod4j.eval.score.ScoringInput;
+import dev.mod4j.runtime.accounting.FlopsConvention;
+import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.generate.PromptEncoder;
+import dev.mod4j.runtime.generate.SamplingOptions;
 import dev.mod4j.runtime.prompt.PromptRows;
 import dev.mod4j.runtime.schedule.ScheduleSpec;
 import dev.mod4j.runtime.schedule.Schedules;
@@ -51,9 +58,41 @@ public final class Evaluation {
     private final Path imageFolder;
     private final List<ScheduleSpec> specs;
     private final List<String> names;
-    private final Path answersDir;
+    private final AnswerPaths answerPaths;
     private final String modelId;
     private final int maxNewTokens;
+    private final SamplingOptions sampling;
+    private final ModelShape shape;
+
+    /**
+     * Where the answers go: one file per schedule in {@code folder} ({@link #answersFile(Path, String)}), or, as
+     * LLaVA's {@code --answers-file}, {@code file} itself when there is one schedule and {@code file}'s name with
+     * {@code -SPEC} before the extension for each of several.
+     */
+    public record AnswerPaths(Path folder, Path file) {
+        public static AnswerPaths inFolder(Path folder) {
+            return new AnswerPaths(folder, null);
+        }
+
+        public static AnswerPaths asFile(Path file) {
+            Path parent = file.toAbsolutePath().getParent();
+            return new AnswerPaths(parent, file);
+        }
+
+        public Path of(String spec, int schedules) {
+            if (file == null) {
+                return answersFile(folder, spec);
+            }
+            if (schedules == 1) {
+                return file;
+            }
+            String name = file.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            String stem = dot > 0 ? name.substring(0, dot) : name;
+            String ext = dot > 0 ? name.substring(dot) : "";
+            return folder.resolve(stem + "-" + spec.replaceAll("[^A-Za-z0-9.\\-]", "_") + ext);
+        }
+    }
 
     /**
      * @param schedules comma-separated schedule specs, e.g. {@code dense,fastv,pdrop}
@@ -61,6 +100,12 @@ public final class Evaluation {
      */
     public Evaluation(Llava llava, List<EvalQuestion> questions, Path imageFolder, String schedules, Path answersDir,
                       String modelId, int maxNewTokens) {
+        this(llava, questions, imageFolder, schedules, AnswerPaths.inFolder(answersDir), modelId, maxNewTokens,
+                SamplingOptions.GREEDY);
+    }
+
+    public Evaluation(Llava llava, List<EvalQuestion> questions, Path imageFolder, String schedules,
+                      AnswerPaths answerPaths, String modelId, int maxNewTokens, SamplingOptions sampling) {
         this.llava = llava;
         this.questions = List.copyOf(questions);
         this.imageFolder = imageFolder;
@@ -73,8 +118,10 @@ public final class Evaluation {
             }
             names.add(name);
         }
-        this.answersDir = answersDir;
+        this.answerPaths = answerPaths;
         this.modelId = modelId;
+        this.sampling = sampling;
+        this.shape = ModelShape.of(llava.model().decoder().config());
         if (maxNewTokens < 1) {
             throw new InvalidInputException("--max-new-tokens", "must be at least 1, got " + maxNewTokens);
         }
@@ -91,13 +138,26 @@ public final class Evaluation {
         return answersDir.resolve("answers-" + spec.replaceAll("[^A-Za-z0-9.\\-]", "_") + ".jsonl");
     }
 
-    /** Checks that every question's image exists, before anything runs. */
+    /** This evaluation's answers file of schedule {@code spec}. */
+    public Path answersFile(String spec) {
+        return answerPaths.of(spec, names.size());
+    }
+
+    public List<EvalQuestion> questions() {
+        return questions;
+    }
+
+    /** Checks that every question's image exists, is a regular file and within its limit, before anything runs. */
     public void checkImages() {
         for (EvalQuestion q : questions) {
-            if (q.image() != null && !Files.isRegularFile(imageFolder.resolve(q.image()))) {
-                throw new InvalidInputException(imageFolder.resolve(q.image()).toString(), "image of question "
-                        + q.id() + " not found");
+            if (q.image() == null) {
+                continue;
             }
+            Path image = imageFolder.resolve(q.image());
+            if (!Files.exists(image)) {
+                throw new InvalidInputException(image.toString(), "image of question " + q.id() + " not found");
+            }
+            dev.mod4j.loaders.SmallFiles.checkReadable(image, dev.mod4j.loaders.FileLimit.IMAGE);
         }
     }
 
@@ -105,9 +165,9 @@ public final class Evaluation {
     public RunSummary run(ProgressBar.Factory progress) {
         checkImages();
         try {
-            Files.createDirectories(answersDir);
+            Files.createDirectories(answerPaths.folder());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + answersDir, e);
+            throw new UncheckedIOException("cannot create " + answerPaths.folder(), e);
         }
         long pause = Long.getLong(PAUSE_PROPERTY, 0);
         List<AnswerFile> files = new ArrayList<>();
@@ -115,7 +175,7 @@ public final class Evaluation {
             int already = 0;
             int todo = 0;
             for (String name : names) {
-                AnswerFile f = AnswerFile.open(answersFile(answersDir, name));
+                AnswerFile f = AnswerFile.open(answersFile(name));
                 files.add(f);
                 for (EvalQuestion q : questions) {
                     if (f.isAnswered(q.key())) {
@@ -135,14 +195,9 @@ public final class Evaluation {
                         continue;
                     }
                     if (prompt == null) {
-                        ImageInput image = q.image() == null ? null : ImageInput.of(imageFolder.resolve(q.image()));
-                        prompt = llava.prompt(image, questionText(q));
+                        prompt = prompt(q);
                     }
-                    Answer answer = llava.request(prompt, q.text())
-                            .schedule(Schedules.create(specs.get(s), llava.model().decoder().files()))
-                            .maxNewTokens(maxNewTokens)
-                            .ask();
-                    file.append(answerLine(q, answer, names.get(s)));
+                    file.append(answer(q, s, prompt));
                     written++;
                     bar.step();
                     if (pause > 0) {
@@ -158,6 +213,22 @@ public final class Evaluation {
         } finally {
             files.forEach(AnswerFile::close);
         }
+    }
+
+    /** The question's prompt (image encoded), to answer under every schedule. */
+    public PromptRows prompt(EvalQuestion q) {
+        ImageInput image = q.image() == null ? null : ImageInput.of(imageFolder.resolve(q.image()));
+        return llava.prompt(image, questionText(q));
+    }
+
+    /** The answer line of question {@code q} under the {@code schedule}-th schedule, in LLaVA's answer format. */
+    public ObjectNode answer(EvalQuestion q, int schedule, PromptRows prompt) {
+        Answer answer = llava.request(prompt, q.text())
+                .schedule(Schedules.create(specs.get(schedule), llava.model().decoder().files()))
+                .maxNewTokens(maxNewTokens)
+                .sampling(sampling)
+                .ask();
+        return answerLine(q, answer, names.get(schedule));
     }
 
     /** The question as the template gets it: LLaVA's loader adds the image marker itself, so one in the text goes. */
@@ -178,32 +249,58 @@ public final class Evaluation {
         metadata.put("prefill_ms", answer.prefillMillis());
         metadata.put("prefill_macs", answer.prefillMacs());
         metadata.put("kv_cache_bytes", answer.kvCacheBytes());
+        metadata.put("prefill_flops_ratio", answer.run().prefillFlops(FlopsConvention.EXACT, shape).ratioToDense());
         return line;
+    }
+
+    /**
+     * The results table, one row per schedule, from the answers files as they are now: scored by {@code scorer}
+     * (with {@code annotations}, which may be null), or, without a scorer, by the questions' inline ground truth.
+     */
+    public List<EvalResult> table(BenchmarkScorer scorer, Path annotations) {
+        List<EvalResult> rows = new ArrayList<>();
+        for (String name : names) {
+            Path file = answersFile(name);
+            Map<String, JsonNode> lines = AnswerFile.readLines(file);
+            BenchmarkScore score;
+            if (scorer != null) {
+                score = scorer.score(new ScoringInput(questions, lines, annotations));
+            } else {
+                Result r = result(name, file, lines);
+                score = new BenchmarkScore("accuracy", "accuracy", 100 * r.accuracy(), r.answered(), questions.size(),
+                        Map.of("graded", (double) r.graded(), "correct", (double) r.correct()));
+            }
+            rows.add(EvalResult.of(name, file, score, lines, questions.size()));
+        }
+        return rows;
     }
 
     /** Accuracy per schedule, from the answers files as they are now (every run so far). */
     public List<Result> results() {
         List<Result> out = new ArrayList<>();
         for (String name : names) {
-            Path file = answersFile(answersDir, name);
-            Map<String, String> answers = AnswerFile.read(file);
-            int graded = 0;
-            int correct = 0;
-            int answered = 0;
-            for (EvalQuestion q : questions) {
-                String text = answers.get(q.key());
-                if (text == null) {
-                    continue;
-                }
-                answered++;
-                Optional<Boolean> grade = AnswerGrader.grade(q.groundTruth(), text);
-                if (grade.isPresent()) {
-                    graded++;
-                    correct += grade.get() ? 1 : 0;
-                }
-            }
-            out.add(new Result(name, file, answered, graded, correct));
+            Path file = answersFile(name);
+            out.add(result(name, file, AnswerFile.readLines(file)));
         }
         return out;
+    }
+
+    private Result result(String name, Path file, Map<String, JsonNode> answers) {
+        int graded = 0;
+        int correct = 0;
+        int answered = 0;
+        for (EvalQuestion q : questions) {
+            JsonNode line = answers.get(q.key());
+            if (line == null) {
+                continue;
+            }
+            answered++;
+            Optional<Boolean> grade = AnswerGrader.grade(q.groundTruth(), line.path("text").asText());
+            if (grade.isPresent()) {
+                graded++;
+                correct += grade.get() ? 1 : 0;
+            }
+        }
+        return new Result(name, file, answered, graded, correct);
     }
 }

@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * The γ-MoD paper's picture of routing (its visualisation of skipped tokens): the input image at several layers,
  * with the patches a layer did not process greyed out. Made from the routing trace: image patch p (row-major over
  * the tower's patch grid) is prompt position {@code imageStart + p}; a layer processed it iff that position is in
- * its prefill record's {@link LayerRecord#processed()}.
+ * its prefill record's {@link LayerRecord#processed()} (for images reduced in the vision tower, image row r stands
+ * for the patch the trace records for it).
  */
 public final class PatchStrips {
     /** At most this many layers in a strip. */
@@ -92,8 +93,13 @@ public final class PatchStrips {
     public static boolean[] processedPatches(ScheduleRun run, Grid grid, int layer) {
         boolean[] kept = new boolean[grid.patches()];
         LayerRecord record = run.prefillLayers().get(layer);
+        // Images reduced in the tower (VisionZip): image row r stands for patch patchOfRow[r].
+        int[] patchOfRow = run.trace().towerPatchOfImageRow();
         for (int position : record.processed()) {
             int patch = position - grid.imageStart();
+            if (patchOfRow != null) {
+                patch = patch >= 0 && patch < patchOfRow.length ? patchOfRow[patch] : -1;
+            }
             if (patch >= 0 && patch < kept.length) {
                 kept[patch] = true;
             }

@@ -83,7 +83,7 @@ public final class ReportCsv {
         return sb.toString();
     }
 
-    private static String number(double v) {
+    static String number(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return "";
         }

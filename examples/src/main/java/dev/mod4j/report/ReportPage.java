@@ -20,7 +20,7 @@ final class ReportPage {
                  List<Integer> stripLayers, String schedulesCsv, String layersCsv, String traceArrow) {
     }
 
-    private static final String CSS = """
+    static final String CSS = """
             :root { color-scheme: light; }
             body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0;
                    background: #f6f7f9; color: #1d2330; line-height: 1.45; }

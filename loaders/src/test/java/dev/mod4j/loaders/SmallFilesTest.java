@@ -37,7 +37,27 @@ class SmallFilesTest {
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
         assertEquals(0, mkfifo.waitFor());
         assertMentions(assertThrows(InvalidInputException.class, () -> SmallFiles.readText(fifo)).getMessage(),
-                "not a regular file");
+                "is a FIFO (named pipe), not a regular file");
+    }
+
+    @Test
+    void devicesAndDirectoriesAreRefusedByKind() {
+        assertMentions(assertThrows(InvalidInputException.class,
+                () -> SmallFiles.readBytes(Path.of("/dev/zero"), FileLimit.PIXEL_VALUES)).getMessage(),
+                "/dev/zero", "is a character device");
+        assertMentions(assertThrows(InvalidInputException.class,
+                () -> SmallFiles.readText(tmp, FileLimit.CONFIG)).getMessage(), "is a directory");
+    }
+
+    @Test
+    void aSparseHugeFileIsRefusedByItsSizeWithoutReading() throws Exception {
+        Path file = tmp.resolve("pixels.npy");
+        try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(3L << 30);
+        }
+        assertMentions(assertThrows(InvalidInputException.class,
+                () -> SmallFiles.readBytes(file, FileLimit.PIXEL_VALUES)).getMessage(),
+                (3L << 30) + " bytes", (1L << 30) + "-byte limit");
     }
 
     @Test

@@ -64,7 +64,7 @@ class CliTest {
                 golden("llava-original-f32").resolveSibling("llava-original-pytorch").toString());
         assertEquals(0, pickled.exitCode(), pickled.err());
         assertMentions(pickled.out(), "format      pytorch zip: pytorch_model-00001-of-00002.bin,"
-                + " pytorch_model-00002-of-00002.bin, mm_projector.bin, pytorch_model.bin");
+                + " pytorch_model-00002-of-00002.bin, mm_projector.bin, clip-vision-tower/pytorch_model.bin");
     }
 
     @Test

@@ -177,4 +177,52 @@ class EvalCliTest {
         assertEquals(2, noId.exitCode());
         assertMentions(noId.err(), "line 2", "question_id");
     }
+
+    @Test
+    void llavaFlagNamesScoreABenchmarkAndWriteTheResultsTable() throws Exception {
+        Path q = questions(4);
+        // POPE's form: a category per question; the labels are the inline yes/no ones (ids 0 and 2).
+        List<String> pope = new ArrayList<>();
+        for (String line : Files.readAllLines(q)) {
+            JsonNode node = JSON.readTree(line);
+            if (node.get("answer").asText().equals("yes")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("category", "random");
+                pope.add(JSON.writeValueAsString(node));
+            }
+        }
+        Files.write(q, pope);
+        Path answersFile = tmp.resolve("out").resolve("demo.jsonl");
+        Run run = inProcess("eval", "--model-path", DemoFixture.model().toString(), "--question-file", q.toString(),
+                "--image-folder", q.getParent().resolve("images").toString(), "--answers-file", answersFile.toString(),
+                "--conv-mode", "vicuna_v1", "--temperature", "0", "--max_new_tokens", "3", "--schedules",
+                "dense,pdrop", "--benchmark", "pope");
+        assertEquals(0, run.exitCode(), run.err());
+        Path out = answersFile.getParent();
+        assertEquals(2, answers(out.resolve("demo-dense.jsonl")).size());
+        assertEquals(2, answers(out.resolve("demo-pdrop_layers_2_4_6_ratios_0.5_0.25_0.125.jsonl")).size());
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals(3, csv.size(), csv.toString());
+        assertTrue(csv.getFirst().startsWith("benchmark,schedule,metric,score,answered,questions,mean_prefill_ms,"
+                + "flops_ratio,mean_kv_cache_bytes"), csv.getFirst());
+        JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(2, results.size());
+        assertEquals("pope", results.get(0).get("benchmark").asText());
+        assertEquals("f1", results.get(0).get("metric").asText());
+        assertEquals(1.0, results.get(0).get("flops_ratio").asDouble(), 1e-12, "dense is the FLOPs reference");
+        assertTrue(results.get(1).get("flops_ratio").asDouble() < 1.0, results.toString());
+        assertTrue(results.get(1).get("mean_kv_cache_bytes").asDouble()
+                < results.get(0).get("mean_kv_cache_bytes").asDouble(), results.toString());
+        assertTrue(results.get(0).get("mean_prefill_ms").asDouble() > 0);
+        String html = Files.readString(out.resolve("results.html"));
+        assertTrue(html.contains("results-pope.png") && Files.size(out.resolve("results-pope.png")) > 1000);
+        assertMentions(run.out(), "4 answers written now", "f1", "results.csv");
+    }
+
+    @Test
+    void anEngineThatIsNotOnTheClassPathIsBadInput() throws Exception {
+        Path q = questions(2);
+        Run run = inProcess(args(q, tmp.resolve("answers"), "--engine", "spark"));
+        assertEquals(2, run.exitCode());
+        assertMentions(run.err(), "--engine", "spark", "mod4j-eval-spark");
+    }
 }

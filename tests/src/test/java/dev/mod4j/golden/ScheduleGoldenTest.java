@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ScheduleGoldenTest {
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod"})
+    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod", "dart", "divprune", "visionzip"})
     void scheduleMatchesTheReference(String name) throws Exception {
         Path dir = Path.of(ScheduleGoldenTest.class.getResource("/golden/schedules/" + name + ".json").toURI()).getParent();
         JsonNode g = new ObjectMapper().readTree(dir.resolve(name + ".json").toFile());

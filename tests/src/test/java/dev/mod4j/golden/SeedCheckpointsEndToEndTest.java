@@ -54,7 +54,8 @@ class SeedCheckpointsEndToEndTest {
         assertEquals(snapshot, tower.getFileName().toString(), "refs/main's snapshot, not the other one");
 
         String inspect = cli(hub, "inspect", "--model", model.toString());
-        assertMentions(inspect, "format      pytorch zip: pytorch_model-00001-of-00002.bin, pytorch_model-00002-of-00002.bin",
+        assertMentions(inspect, "format      pytorch zip: pytorch_model-00001-of-00002.bin, pytorch_model-00002-of-00002.bin"
+                        + ", mm_projector.bin; safetensors: model.safetensors (vision tower)",
                 "tokenizer   ", "tokenizer.model", "tower       HuggingFace cache: ", "models--openai--clip-vit-large"
                         + "-patch14-336/snapshots/" + snapshot);
         assertMentions(inspect.toLowerCase(), "sentencepiece");

@@ -187,6 +187,7 @@ record DeviceWeights(WeightPrecision precision, FloatArray inputLayernorm, Torna
         int headDim = c.headDim();
         int half = headDim / 2;
         int positions = rope.maxPositions();
+        rope.reserve(positions);
         FloatArray out = new FloatArray(positions * half);
         float[] unit = new float[headDim];
         for (int p = 0; p < positions; p++) {

@@ -393,9 +393,10 @@ final class EncoderTaskGraphs implements AutoCloseable {
             case "quick_gelu" -> g.task(name, Activations::quickGelu, context, step, x, width);
             case "gelu" -> g.task(name, Activations::gelu, context, step, x, width);
             case "gelu_pytorch_tanh", "gelu_new" -> g.task(name, Activations::geluTanh, context, step, x, width);
-            case "silu" -> g.task(name, Activations::silu, context, step, x, width);
-            default -> throw new UnsupportedOperationException("activation '" + function + "' has no TornadoVM kernel"
-                    + " (quick_gelu, gelu, gelu_pytorch_tanh, gelu_new, silu)");
+            case "silu", "swish" -> g.task(name, Activations::silu, context, step, x, width);
+            default -> throw new dev.mod4j.loaders.config.ConfigException("hidden_act", "activation '" + function
+                    + "' has no TornadoVM kernel (quick_gelu, gelu, gelu_pytorch_tanh, gelu_new, silu);"
+                    + " use --backend cpu");
         }
     }
 

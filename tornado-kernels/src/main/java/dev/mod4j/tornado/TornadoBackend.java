@@ -87,6 +87,10 @@ public final class TornadoBackend implements Backend {
             throw new UnsupportedOperationException("head_dim " + config.headDim() + " exceeds the TornadoVM attention"
                     + " kernel's " + dev.mod4j.tornado.kernels.Attention.MAX_HEAD_DIM);
         }
+        if (!dev.mod4j.loaders.config.Activations.isSilu(config.hiddenAct())) {
+            throw new dev.mod4j.loaders.config.ConfigException("hidden_act", "'" + config.hiddenAct() + "' is not"
+                    + " supported by the TornadoVM decoder (it runs SiLU, LLaMA's); use --backend cpu");
+        }
         this.config = config;
         this.weights = parts.weights();
         this.visionParts = parts.vision();
@@ -280,6 +284,14 @@ public final class TornadoBackend implements Backend {
             g.downloadRows(stream.host, stream.rows());
         }
         stream.hostCurrent = true;
+    }
+
+    /** Writes what only the device holds of {@code cache} (if it is the one resident for {@code layer}) to the host. */
+    synchronized void copyCacheToHost(int layer, LayerKvCache cache) {
+        WeakReference<?> ref = residentCache[layer];
+        if (ref != null && ref.get() == cache) {
+            saveToHost(layer);
+        }
     }
 
     /** Makes the device cache of {@code layer} hold the entries [0, base) of {@code cache}. */

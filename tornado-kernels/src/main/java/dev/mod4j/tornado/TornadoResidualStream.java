@@ -83,6 +83,11 @@ final class TornadoResidualStream implements ResidualStream {
     }
 
     @Override
+    public void copyCacheToHost(int layer, LayerKvCache cache) {
+        backend.copyCacheToHost(layer, cache);
+    }
+
+    @Override
     public void keepRows(int[] survivors, int count) {
         backend.keepRows(this, survivors, count);
         rows = count;

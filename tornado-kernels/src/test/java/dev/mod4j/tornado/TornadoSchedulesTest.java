@@ -55,7 +55,7 @@ class TornadoSchedulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod"})
+    @ValueSource(strings = {"dense", "fastv", "pdrop", "gmod", "gmod-skip", "pmod", "dart", "divprune", "visionzip"})
     void scheduleOnTornadoVmMatchesTheCpuBackend(String name) throws IOException {
         Path dir = TornadoTestSupport.golden("schedules");
         JsonNode g = new ObjectMapper().readTree(dir.resolve(name + ".json").toFile());

@@ -33,20 +33,33 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
         return patchesPerSide() * patchesPerSide();
     }
 
+    /** Bounds of the size-like fields, far above every released CLIP/SigLIP tower (ViT-G: 1664 wide, 48 layers). */
+    public static final int MAX_IMAGE_SIZE = 4096;
+
     static ClipVisionConfig read(ConfigObject c) {
-        int hidden = c.positiveInt("hidden_size", 768);
-        int heads = c.positiveInt("num_attention_heads", 12);
+        String type = c.string("model_type", "clip_vision_model");
+        if (!type.equals("clip_vision_model") && !type.equals("clip")) {
+            throw new ConfigException(c.where("model_type"), "'" + type + "' is not supported: mod4j runs CLIP vision"
+                    + " towers (clip_vision_model)");
+        }
+        int hidden = c.boundedInt("hidden_size", 768, LlamaConfig.MAX_HIDDEN_SIZE);
+        int heads = c.boundedInt("num_attention_heads", 12, LlamaConfig.MAX_HEADS);
         if (hidden % heads != 0) {
             throw new ConfigException(c.where("hidden_size"), hidden + " is not divisible by num_attention_heads " + heads);
         }
-        int imageSize = c.positiveInt("image_size", 224);
-        int patchSize = c.positiveInt("patch_size", 32);
+        int imageSize = c.boundedInt("image_size", 224, MAX_IMAGE_SIZE);
+        int patchSize = c.boundedInt("patch_size", 32, MAX_IMAGE_SIZE);
         if (imageSize % patchSize != 0) {
             throw new ConfigException(c.where("image_size"), imageSize + " is not a multiple of patch_size " + patchSize);
         }
-        return new ClipVisionConfig(hidden, c.positiveInt("intermediate_size", 3072),
-                c.positiveInt("num_hidden_layers", 12), heads, c.positiveInt("num_channels", 3), imageSize, patchSize,
-                c.string("hidden_act", "quick_gelu"), c.doubleValue("layer_norm_eps", 1e-5),
-                c.positiveInt("projection_dim", 512));
+        int channels = c.positiveInt("num_channels", 3);
+        if (channels != 3) {
+            throw new ConfigException(c.where("num_channels"), channels + " is not supported: mod4j's images are RGB"
+                    + " (3 channels)");
+        }
+        return new ClipVisionConfig(hidden, c.boundedInt("intermediate_size", 3072, LlamaConfig.MAX_INTERMEDIATE_SIZE),
+                c.boundedInt("num_hidden_layers", 12, LlamaConfig.MAX_LAYERS), heads, channels, imageSize, patchSize,
+                Activations.require(c, "hidden_act", "quick_gelu"), c.doubleValue("layer_norm_eps", 1e-5),
+                c.boundedInt("projection_dim", 512, LlamaConfig.MAX_HIDDEN_SIZE));
     }
 }

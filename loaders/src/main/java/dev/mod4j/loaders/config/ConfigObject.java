@@ -45,6 +45,16 @@ final class ConfigObject {
         return v != null && !v.isNull();
     }
 
+    /** Whether {@code field} is written as JSON null (which some fields distinguish from absent). */
+    boolean writtenAsNull(String field) {
+        JsonNode v = node.get(field);
+        if (v != null && v.isNull()) {
+            read.add(field);
+            return true;
+        }
+        return false;
+    }
+
     private JsonNode get(String field) {
         read.add(field);
         JsonNode v = node.get(field);
@@ -76,6 +86,19 @@ final class ConfigObject {
         int v = intValue(field, defaultValue);
         if (v <= 0) {
             throw new ConfigException(where(field), "must be a positive integer, found " + v);
+        }
+        return v;
+    }
+
+    /**
+     * A positive integer of at most {@code max}: fields that size allocations are bounded by what is plausible, so a
+     * config claiming 2^31−1 of something is refused by name before anything is allocated.
+     */
+    int boundedInt(String field, int defaultValue, int max) {
+        int v = positiveInt(field, defaultValue);
+        if (v > max) {
+            throw new ConfigException(where(field), "is " + v + ", over the limit of " + max
+                    + " (no real model has that many; mod4j refuses it before allocating)");
         }
         return v;
     }

@@ -4,9 +4,15 @@ import java.util.List;
 
 /**
  * A LLaMA/Vicuna decoder's configuration, with the checkpoint's own field names in camel case.
- * Absent fields take transformers' {@code LlamaConfig} defaults (see README, "Config defaults").
+ * Absent fields take transformers' {@code LlamaConfig} defaults (see README, "Config defaults"); a Mistral decoder
+ * ({@code model_type} {@code mistral}, as in llava-hf's {@code llava-v1.6-mistral-7b-hf} text_config, or
+ * {@code llava_mistral}, LLaVA's own {@code LlavaMistralForCausalLM}) takes {@code MistralConfig}'s instead: the
+ * same architecture, with grouped-query defaults and a sliding attention window.
  *
  * @param ropeScaling null when the config has none
+ * @param slidingWindow Mistral's attention window (keys older than this many positions are not attended); null
+ *                    when the decoder has none ({@code sliding_window: null}, as llava-v1.6-mistral's Mistral v0.2
+ *                    writes it, or a LLaMA)
  * @param padTokenId  null when the config has none
  * @param torchDtype  the dtype the checkpoint was saved in ("float16", "bfloat16", ...), null if not stated
  */
@@ -14,10 +20,35 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                           int numAttentionHeads, int numKeyValueHeads, int headDim, String hiddenAct,
                           int maxPositionEmbeddings, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling,
                           boolean tieWordEmbeddings, int bosTokenId, List<Integer> eosTokenIds, Integer padTokenId,
-                          boolean attentionBias, boolean mlpBias, String torchDtype) {
+                          boolean attentionBias, boolean mlpBias, String torchDtype, Integer slidingWindow) {
+
+    /** Bounds of the size-like fields, far above every released model (Llama 3.1 405B: 16384 wide, 126 layers). */
+    public static final int MAX_VOCAB_SIZE = 1 << 22;
+    public static final int MAX_HIDDEN_SIZE = 1 << 16;
+    public static final int MAX_INTERMEDIATE_SIZE = 1 << 18;
+    public static final int MAX_LAYERS = 1024;
+    public static final int MAX_HEADS = 1024;
+    public static final int MAX_HEAD_DIM = 4096;
+    public static final int MAX_POSITION_EMBEDDINGS = 1 << 24;
 
     public LlamaConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** A decoder without a sliding window (LLaMA). */
+    public LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+                       int numKeyValueHeads, int headDim, String hiddenAct, int maxPositionEmbeddings,
+                       double rmsNormEps, double ropeTheta, RopeScaling ropeScaling, boolean tieWordEmbeddings,
+                       int bosTokenId, List<Integer> eosTokenIds, Integer padTokenId, boolean attentionBias,
+                       boolean mlpBias, String torchDtype) {
+        this(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
+                hiddenAct, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings, bosTokenId,
+                eosTokenIds, padTokenId, attentionBias, mlpBias, torchDtype, null);
+    }
+
+    /** Whether {@code model_type} names a Mistral decoder. */
+    static boolean isMistral(String modelType) {
+        return "mistral".equals(modelType) || "llava_mistral".equals(modelType);
     }
 
     /** Query heads per key/value head (1 without grouped-query attention). */
@@ -34,18 +65,21 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     static LlamaConfig read(ConfigObject c) {
-        int hidden = c.positiveInt("hidden_size", 4096);
-        int heads = c.positiveInt("num_attention_heads", 32);
-        int kvHeads = c.positiveInt("num_key_value_heads", heads);
+        // MistralConfig's defaults (transformers' configuration_mistral.py): 14336 MLP, 8 KV heads, 4096 * 32
+        // positions, window 4096; the rest as LlamaConfig's.
+        boolean mistral = isMistral(c.string("model_type", null));
+        int hidden = c.boundedInt("hidden_size", 4096, MAX_HIDDEN_SIZE);
+        int heads = c.boundedInt("num_attention_heads", 32, MAX_HEADS);
+        int kvHeads = c.boundedInt("num_key_value_heads", mistral ? 8 : heads, MAX_HEADS);
         Integer headDimField = c.intOrNull("head_dim");
         if (headDimField == null && hidden % heads != 0) {
             throw new ConfigException(c.where("hidden_size"), "hidden_size " + hidden
                     + " is not divisible by num_attention_heads " + heads + " (and no head_dim is given)");
         }
         int headDim = headDimField != null ? headDimField : hidden / heads;
-        if (headDim <= 0 || headDim % 2 != 0) {
+        if (headDim <= 0 || headDim % 2 != 0 || headDim > MAX_HEAD_DIM) {
             throw new ConfigException(c.where("head_dim"), "head dimension must be a positive even number for rotary"
-                    + " embeddings, found " + headDim);
+                    + " embeddings, at most " + MAX_HEAD_DIM + ", found " + headDim);
         }
         if (heads % kvHeads != 0) {
             throw new ConfigException(c.where("num_key_value_heads"), "num_attention_heads " + heads
@@ -73,13 +107,13 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             dtype = c.string("dtype", null);
         }
         return new LlamaConfig(
-                c.positiveInt("vocab_size", 32000),
+                c.boundedInt("vocab_size", 32000, MAX_VOCAB_SIZE),
                 hidden,
-                c.positiveInt("intermediate_size", 11008),
-                c.positiveInt("num_hidden_layers", 32),
+                c.boundedInt("intermediate_size", mistral ? 14336 : 11008, MAX_INTERMEDIATE_SIZE),
+                c.boundedInt("num_hidden_layers", 32, MAX_LAYERS),
                 heads, kvHeads, headDim,
-                c.string("hidden_act", "silu"),
-                c.positiveInt("max_position_embeddings", 2048),
+                Activations.require(c, "hidden_act", "silu"),
+                c.boundedInt("max_position_embeddings", mistral ? 4096 * 32 : 2048, MAX_POSITION_EMBEDDINGS),
                 eps, ropeTheta, scaling,
                 c.booleanValue("tie_word_embeddings", false),
                 c.intValue("bos_token_id", 1),
@@ -87,7 +121,17 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 c.intOrNull("pad_token_id"),
                 c.booleanValue("attention_bias", false),
                 c.booleanValue("mlp_bias", false),
-                dtype);
+                dtype, slidingWindow(c, mistral));
+    }
+
+    private static Integer slidingWindow(ConfigObject c, boolean mistral) {
+        if (!mistral) {
+            return null;
+        }
+        if (c.writtenAsNull("sliding_window")) {
+            return null; // written as null: full attention
+        }
+        return c.boundedInt("sliding_window", 4096, MAX_POSITION_EMBEDDINGS);
     }
 
     private static RopeScaling readRopeScaling(ConfigObject r) {

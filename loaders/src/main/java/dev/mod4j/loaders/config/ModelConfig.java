@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +33,7 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
                           Path file, TowerLookup visionTowerLookup) {
 
     /** config.json files are kilobytes; anything this large is not one. */
-    static final long MAX_CONFIG_BYTES = 16L * 1024 * 1024;
+    static final long MAX_CONFIG_BYTES = FileLimit.CONFIG.maxBytes();
 
     static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -76,6 +79,11 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
                     top.unreadFields(), file, null);
             case LLAVA_HF -> {
                 ConfigObject textObject = top.object("text_config");
+                String textType = textObject == null ? null : textObject.string("model_type", null);
+                if (textType != null && !textType.equals("llama") && !LlamaConfig.isMistral(textType)) {
+                    throw new ConfigException(textObject.where("model_type"), "'" + textType + "' is not supported:"
+                            + " mod4j runs LLaMA-family language models (model_type llama or mistral)");
+                }
                 LlamaConfig text = LlamaConfig.read(textObject != null ? textObject
                         : ConfigObject.of(name, "text_config", JSON.createObjectNode()));
                 ConfigObject visionObject = top.object("vision_config");
@@ -130,16 +138,16 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
     }
 
     static JsonNode readJson(Path file) {
+        String text;
         try {
-            if (!Files.isRegularFile(file)) {
-                throw new ConfigException(file.toString(), "file not found");
-            }
-            long size = Files.size(file);
-            if (size > MAX_CONFIG_BYTES) {
-                throw new ConfigException(file.toString(), "is " + size + " bytes, over the limit of " + MAX_CONFIG_BYTES
-                        + " for a config file");
-            }
-            JsonNode node = JSON.readTree(file.toFile());
+            text = SmallFiles.readText(file, MAX_CONFIG_BYTES);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (InvalidInputException e) {
+            throw new ConfigException(e.source(), e.problem());
+        }
+        try {
+            JsonNode node = JSON.readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw new ConfigException(file.toString(), "file is empty");
             }

@@ -28,7 +28,7 @@ public record MultimodalConfig(int imageTokenIndex, String projectorType, String
         int imageToken = index != null ? index : id != null ? id : 32000;
         int layer = readFeatureLayer(c, "vision_feature_layer");
         String strategy = strategy(c, c.string("vision_feature_select_strategy", "default"), "vision_feature_select_strategy");
-        return new MultimodalConfig(imageToken, "mlp2x_gelu", c.string("projector_hidden_act", "gelu"),
+        return new MultimodalConfig(imageToken, "mlp2x_gelu", Activations.require(c, "projector_hidden_act", "gelu"),
                 c.booleanValue("multimodal_projector_bias", true), layer, strategy,
                 c.string("image_aspect_ratio", null), null, visionHidden);
     }
@@ -38,6 +38,10 @@ public record MultimodalConfig(int imageTokenIndex, String projectorType, String
         if (!projector.equals("linear") && !projector.matches("mlp\\d+x_gelu")) {
             throw new ConfigException(c.where("mm_projector_type"), "unsupported projector '" + projector
                     + "' (supported: linear, mlp2x_gelu)");
+        }
+        if (c.booleanValue("mm_use_im_start_end", false)) {
+            throw new ConfigException(c.where("mm_use_im_start_end"), "true is not supported (mod4j splices the"
+                    + " image rows without <im_start>/<im_end> tokens around them)");
         }
         String feature = c.string("mm_vision_select_feature", "patch");
         String strategy = switch (feature) {

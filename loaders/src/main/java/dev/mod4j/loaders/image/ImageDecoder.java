@@ -1,5 +1,8 @@
 package dev.mod4j.loaders.image;
 
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -275,6 +278,11 @@ public final class ImageDecoder {
         }
         if (Files.isDirectory(file)) {
             throw new ImageFormatException(where, "is a directory, not an image file");
+        }
+        try {
+            SmallFiles.checkReadable(file, FileLimit.IMAGE);
+        } catch (InvalidInputException e) {
+            throw new ImageFormatException(where, e.problem());
         }
         try (InputStream in = Files.newInputStream(file)) {
             n = in.readNBytes(head, 0, head.length);

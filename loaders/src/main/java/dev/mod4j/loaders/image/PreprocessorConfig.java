@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 import dev.mod4j.loaders.config.ConfigException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -127,15 +129,16 @@ public record PreprocessorConfig(boolean doResize, Size size, ResampleFilter res
     /** {@code dir/preprocessor_config.json} when it exists, else {@link #clipDefaults(int)}. */
     public static PreprocessorConfig forDirectory(Path dir, int imageSize) {
         Path file = dir.resolve(FILE_NAME);
-        return Files.isRegularFile(file) ? read(file) : clipDefaults(imageSize);
+        // Anything present is read (a FIFO or directory there is an error, not "absent").
+        return Files.exists(file) ? read(file) : clipDefaults(imageSize);
     }
 
     public static PreprocessorConfig read(Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), "cannot read: " + e.getMessage(), e);
+            text = SmallFiles.readText(file, FileLimit.CONFIG);
+        } catch (InvalidInputException e) {
+            throw new ConfigException(e.source(), e.problem());
         }
         return parse(text, file.toString());
     }

@@ -47,6 +47,14 @@ public record CheckpointLayout(String name, String languagePrefix, String lmHead
     public static final List<CheckpointLayout> ALL = List.of(LLAMA, LLAVA_HF, LLAVA_HF_MODEL, LLAVA_ORIGINAL,
             LLAVA_ORIGINAL_LINEAR);
 
+    /**
+     * LLaVA-NeXT's learned row separator: {@code image_newline} in llava-hf checkpoints (transformers ≥ 4.52:
+     * {@code model.image_newline}), {@code model.image_newline} in the original layout.
+     */
+    public String imageNewline() {
+        return languagePrefix.equals("language_model.model.") ? "image_newline" : "model.image_newline";
+    }
+
     public String embedTokens() {
         return languagePrefix + "embed_tokens.weight";
     }

@@ -1,6 +1,8 @@
 package dev.mod4j.loaders.npy;
 
+import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,16 +76,8 @@ public record NpyArray(long[] shape, float[] data) {
 
     public static NpyArray read(Path file) {
         String where = file.toString();
-        byte[] bytes;
-        try {
-            long size = Files.size(file);
-            if (size > MAX_ELEMENTS * 8 + 1_000_000) {
-                throw new InvalidInputException(where, "file of " + size + " bytes is too large for a float array");
-            }
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new InvalidInputException(where, "cannot read: " + e.getMessage(), e);
-        }
+        byte[] bytes = SmallFiles.readBytes(file, Math.min(FileLimit.PIXEL_VALUES.maxBytes(),
+                MAX_ELEMENTS * 8 + 1_000_000));
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw new InvalidInputException(where, "not a .npy file (missing \\x93NUMPY magic)");

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class Checkpoint implements AutoCloseable {
     /** Index files larger than this are refused (real ones are tens of kilobytes). */
-    static final long MAX_INDEX_BYTES = 64L * 1024 * 1024;
+    static final long MAX_INDEX_BYTES = dev.mod4j.loaders.FileLimit.CHECKPOINT_INDEX.maxBytes();
 
     private final Path directory;
     /** The files of a PyTorch checkpoint directory, when there is no index: one file or numbered shards. */
@@ -63,6 +63,9 @@ public final class Checkpoint implements AutoCloseable {
             return fromFiles(directoryOrFile.toAbsolutePath().getParent(), List.of(directoryOrFile), List.of(), mode);
         }
         if (!Files.isDirectory(directoryOrFile)) {
+            if (Files.exists(directoryOrFile)) {
+                FileBytes.checkRegularFile(directoryOrFile); // a FIFO or device: refused by what it is
+            }
             throw new CheckpointFormatException(directoryOrFile.toString(), "no such file or directory");
         }
         List<Path> indexes = list(directoryOrFile, p -> p.getFileName().toString().endsWith(".safetensors.index.json"));
@@ -99,11 +102,7 @@ public final class Checkpoint implements AutoCloseable {
         String where = index.toString();
         JsonNode root;
         try {
-            long size = Files.size(index);
-            if (size > MAX_INDEX_BYTES) {
-                throw new CheckpointFormatException(where, "index is " + size + " bytes, over the limit of " + MAX_INDEX_BYTES);
-            }
-            root = SafetensorsHeader.JSON.readTree(index.toFile());
+            root = SafetensorsHeader.JSON.readTree(FileBytes.readWhole(index, MAX_INDEX_BYTES));
         } catch (IOException e) {
             throw new CheckpointFormatException(where, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
@@ -217,7 +216,8 @@ public final class Checkpoint implements AutoCloseable {
 
     private static List<Path> list(Path dir, java.util.function.Predicate<Path> filter) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isRegularFile).filter(filter).sorted().toList();
+            // Not only regular files: a FIFO or device under a weights name is refused by what it is when opened.
+            return s.filter(p -> !Files.isDirectory(p)).filter(filter).sorted().toList();
         } catch (IOException e) {
             throw new CheckpointFormatException(dir.toString(), "cannot list directory: " + e.getMessage());
         }

@@ -1,5 +1,8 @@
 package dev.mod4j.loaders.safetensors;
 
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,6 +39,7 @@ public final class FileBytes {
      */
     public static <L, F> F open(Path path, LoadMode mode, LayoutReader<L> reader, Opened<L, F> opened) {
         String name = path.toString();
+        checkRegularFile(path);
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -61,6 +65,26 @@ public final class FileBytes {
         } catch (RuntimeException e) {
             closeIfOpen(arena);
             throw e;
+        }
+    }
+
+    /** A small checkpoint file (an index) read whole through {@link SmallFiles}, its errors as checkpoint errors. */
+    static byte[] readWhole(Path path, long maxBytes) {
+        try {
+            return SmallFiles.readBytes(path, maxBytes);
+        } catch (CheckpointFormatException e) {
+            throw e;
+        } catch (InvalidInputException e) {
+            throw new CheckpointFormatException(e.source(), e.problem());
+        }
+    }
+
+    /** Refuses a directory, FIFO or device before it is opened (a FIFO would block the open). */
+    static void checkRegularFile(Path path) {
+        try {
+            SmallFiles.checkReadable(path, Long.MAX_VALUE);
+        } catch (InvalidInputException e) {
+            throw new CheckpointFormatException(e.source(), e.problem());
         }
     }
 

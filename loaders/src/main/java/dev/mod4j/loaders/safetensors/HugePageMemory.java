@@ -17,7 +17,7 @@ import java.util.Locale;
  * that asks), so it is faulted in as 2 MiB pages. Elsewhere, or if a call fails, it is ordinary
  * {@link Arena#allocate} memory. The memory is unmapped when the arena closes.
  */
-final class HugePageMemory {
+public final class HugePageMemory {
     private static final long HUGE_PAGE = 2L << 20;
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
@@ -55,7 +55,7 @@ final class HugePageMemory {
     }
 
     /** {@code size} zeroed bytes that live until {@code arena} closes; huge-page backed where possible. */
-    static MemorySegment allocate(Arena arena, long size) {
+    public static MemorySegment allocate(Arena arena, long size) {
         if (MMAP == null || size < HUGE_PAGE) {
             return arena.allocate(size, 64);
         }

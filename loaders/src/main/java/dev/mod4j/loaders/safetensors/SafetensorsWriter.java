@@ -36,6 +36,9 @@ public final class SafetensorsWriter {
      */
     public record TensorData(String name, DType dtype, long[] shape, Supplier<MemorySegment> content) {
         public TensorData {
+            if (!dtype.inSafetensors()) {
+                throw new IllegalArgumentException(name + ": " + dtype + " is no safetensors dtype");
+            }
             shape = shape.clone();
             for (long d : shape) {
                 if (d < 0) {

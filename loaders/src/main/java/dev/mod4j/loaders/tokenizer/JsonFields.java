@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
+
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -21,7 +23,7 @@ import java.nio.file.Path;
  */
 final class JsonFields {
     /** Real tokenizer.json files are 2 MB (LLaMA) to 17 MB (large multilingual vocabularies). */
-    static final long MAX_FILE_BYTES = 64L << 20;
+    static final long MAX_FILE_BYTES = FileLimit.TOKENIZER.maxBytes();
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -41,11 +43,14 @@ final class JsonFields {
     /** Reads and parses a whole file, refusing files over {@link #MAX_FILE_BYTES}. */
     static JsonNode readTree(Path path, JsonFields fields) {
         try {
-            long size = Files.size(path);
-            if (size > MAX_FILE_BYTES) {
-                throw fields.error("file is " + size + " bytes, over the " + MAX_FILE_BYTES + "-byte limit");
+            byte[] bytes;
+            try {
+                bytes = SmallFiles.readBytes(path, MAX_FILE_BYTES);
+            } catch (TokenizerFormatException e) {
+                throw e;
+            } catch (InvalidInputException e) {
+                throw fields.error(e.problem());
             }
-            byte[] bytes = Files.readAllBytes(path);
             // Decode strictly first: Jackson would otherwise turn bad UTF-8 into a vague parse error.
             String text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -57,8 +62,6 @@ final class JsonFields {
                 throw fields.error("file is empty");
             }
             return root;
-        } catch (NoSuchFileException e) {
-            throw fields.error("file not found", e);
         } catch (CharacterCodingException e) {
             throw fields.error("not valid UTF-8", e);
         } catch (JsonProcessingException e) {

@@ -1,11 +1,12 @@
 package dev.mod4j.loaders.tokenizer;
 
-import java.io.IOException;
+import dev.mod4j.loaders.FileLimit;
+import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.SmallFiles;
+
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ final class SentencePieceModel {
     private static final int MODEL_BPE = 2;
 
     /** LLaMA's tokenizer.model is 500 KB; large multilingual ones a few MB. */
-    static final long MAX_FILE_BYTES = 64L << 20;
+    static final long MAX_FILE_BYTES = FileLimit.TOKENIZER.maxBytes();
 
     final String file;
     final String[] pieces;
@@ -167,16 +168,9 @@ final class SentencePieceModel {
         String file = path.toString();
         byte[] bytes;
         try {
-            long size = Files.size(path);
-            if (size > MAX_FILE_BYTES) {
-                throw new TokenizerFormatException(file, "file is " + size + " bytes, over the "
-                        + MAX_FILE_BYTES + "-byte limit");
-            }
-            bytes = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new TokenizerFormatException(file, "file not found");
-        } catch (IOException e) {
-            throw new TokenizerFormatException(file, "cannot read: " + e.getMessage(), e);
+            bytes = SmallFiles.readBytes(path, MAX_FILE_BYTES);
+        } catch (InvalidInputException e) {
+            throw new TokenizerFormatException(file, e.problem());
         }
         return parse(file, bytes);
     }

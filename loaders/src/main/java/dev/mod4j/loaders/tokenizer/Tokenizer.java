@@ -163,7 +163,7 @@ public final class Tokenizer {
         Path json = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("tokenizer.json") : dirOrFile;
         Path configPath = json.resolveSibling("tokenizer_config.json");
         TokenizerJsonReader.Contents contents = TokenizerJsonReader.read(json);
-        TokenizerConfig config = Files.isRegularFile(configPath) ? TokenizerConfig.read(configPath)
+        TokenizerConfig config = Files.exists(configPath) ? TokenizerConfig.read(configPath)
                 : TokenizerConfig.ABSENT;
         return new Tokenizer(contents, config, configPath.toString());
     }
@@ -175,10 +175,11 @@ public final class Tokenizer {
 
     /** The kind of tokenizer {@link #load} would read from a model directory, without reading it. */
     public static java.util.Optional<Kind> kindIn(Path directory) {
-        if (Files.isRegularFile(directory.resolve("tokenizer.json"))) {
+        // Present means there (a FIFO or directory in its place is then refused by name when read).
+        if (Files.exists(directory.resolve("tokenizer.json"))) {
             return java.util.Optional.of(Kind.TOKENIZER_JSON);
         }
-        return Files.isRegularFile(directory.resolve("tokenizer.model")) ? java.util.Optional.of(Kind.SENTENCEPIECE)
+        return Files.exists(directory.resolve("tokenizer.model")) ? java.util.Optional.of(Kind.SENTENCEPIECE)
                 : java.util.Optional.empty();
     }
 

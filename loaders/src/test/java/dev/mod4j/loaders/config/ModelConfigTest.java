@@ -122,6 +122,32 @@ class ModelConfigTest {
         assertTrue(c.extraFields().containsKey("pad_token_id"));
     }
 
+    /**
+     * llava-hf/llava-v1.6-mistral-7b-hf's text_config as the hub has it: MistralConfig's defaults for what it omits
+     * (num_attention_heads 32, hidden 4096) and sliding_window written as null (Mistral v0.2: no window).
+     */
+    @Test
+    void mistralTextConfigGetsMistralDefaultsAndItsWindow() throws Exception {
+        ModelConfig c = ModelConfig.load(write("mistral", """
+                {"model_type": "llava_next", "architectures": ["LlavaNextForConditionalGeneration"],
+                 "image_grid_pinpoints": [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]],
+                 "text_config": {"architectures": ["MistralForCausalLM"], "model_type": "mistral",
+                  "rms_norm_eps": 1e-05, "rope_theta": 1000000.0, "sliding_window": null, "vocab_size": 32064}}"""));
+        LlamaConfig t = c.text();
+        assertEquals(14336, t.intermediateSize());
+        assertEquals(8, t.numKeyValueHeads());
+        assertEquals(131072, t.maxPositionEmbeddings());
+        assertEquals(1_000_000.0, t.ropeTheta());
+        assertNull(t.slidingWindow(), "sliding_window: null means full attention");
+        ModelConfig windowed = ModelConfig.load(write("mistral-window", """
+                {"model_type": "llava_mistral", "mm_vision_tower": "openai/clip-vit-large-patch14-336",
+                 "hidden_size": 256, "num_attention_heads": 16}"""));
+        assertEquals(4096, windowed.text().slidingWindow(), "MistralConfig's default window");
+        assertEquals(2, windowed.text().queryGroupSize(), "MistralConfig's 8 KV heads by default");
+        assertNull(ModelConfig.load(write("llama", "{\"model_type\": \"llama\", \"sliding_window\": 16}"))
+                .text().slidingWindow(), "a LLaMA has no window");
+    }
+
     @Test
     void llavaHfWithoutVisionConfigUsesClipL336AndAcceptsImageTokenId() throws Exception {
         ModelConfig c = ModelConfig.load(write("bare", """

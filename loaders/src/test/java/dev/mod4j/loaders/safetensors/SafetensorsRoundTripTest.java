@@ -27,7 +27,7 @@ class SafetensorsRoundTripTest {
         SplittableRandom random = new SplittableRandom(7);
         byte[][] payloads = new byte[DType.values().length][];
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt").metadata("note", "ünïcode");
-        for (DType dtype : DType.values()) {
+        for (DType dtype : DType.safetensorsTypes()) {
             long[] shape = {3, 5};
             byte[] bytes = new byte[15 * dtype.byteSize()];
             random.nextBytes(bytes);
@@ -51,7 +51,7 @@ class SafetensorsRoundTripTest {
 
         try (SafetensorsFile st = SafetensorsFile.open(file, mode)) {
             assertEquals("ünïcode", st.metadata().get("note"));
-            for (DType dtype : DType.values()) {
+            for (DType dtype : DType.safetensorsTypes()) {
                 Tensor t = st.tensor("t." + dtype);
                 assertEquals(dtype, t.dtype());
                 assertArrayEquals(new long[]{3, 5}, t.shape());

@@ -76,3 +76,14 @@ os.makedirs(I, exist_ok=True)
 for f in sorted(os.listdir(imgs)):
     if os.path.getsize(imgs + f) < 8000:
         shutil.copy(imgs + f, os.path.join(I, f))
+
+# SentencePiece tokenizer.model: the tiny trained model, cut short, and with its first length lying (2^31).
+SP = "SentencePieceFuzzTestsInputs/loadModel"
+with open("../../../../tokenizer/spm/tokenizer.model", "rb") as f:
+    good = f.read()
+put(SP, "tiny-bpe", good)
+put(SP, "truncated-1000", good[:1000])
+skip = 1
+while good[skip] & 0x80:
+    skip += 1
+put(SP, "lying-length", b"\x0a\x80\x80\x80\x80\x08" + good[skip + 1:skip + 200])

@@ -39,6 +39,14 @@ public interface ResidualStream {
     void decoderLayer(int layer, int[] processedRows, int count, int[] positions, int[] tokenIndices,
                       float[] mlpGate, LayerKvCache cache);
 
+    /**
+     * Makes {@code cache}'s host arrays hold every entry layer {@code layer} has written, for a schedule that reads
+     * keys (DART). The CPU's caches are the host arrays, so by default nothing is done; a backend that keeps the
+     * cache on a device copies back what only the device holds.
+     */
+    default void copyCacheToHost(int layer, LayerKvCache cache) {
+    }
+
     /** Multiplies the whole state of rows {@code rows[i]} by {@code factors[i]}, for i &lt; count (p-MoD's STRing). */
     void scaleRows(int[] rows, float[] factors, int count);
 

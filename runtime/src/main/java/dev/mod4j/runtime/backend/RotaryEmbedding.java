@@ -5,39 +5,63 @@ import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.config.RopeScaling;
 
 /**
- * Rotary position embedding in HuggingFace's rotate-half convention, with cos/sin tables for every position up to
- * {@code max_position_embeddings}, indexed by absolute position (schedules that keep gapped original positions
- * index it directly).
+ * Rotary position embedding in HuggingFace's rotate-half convention, with cos/sin tables indexed by absolute position
+ * (schedules that keep gapped original positions index it directly) for positions below
+ * {@code max_position_embeddings}. The tables grow as positions are used: a config may claim millions of positions,
+ * but only the context sessions actually reach is computed and held.
  *
  * <p>Tables are computed in float32 the way transformers does ({@code inv_freq = 1 / base^(2j/d)}, angle =
- * position × inv_freq, both rounded to float) so that logits match PyTorch closely at long positions too.
+ * position × inv_freq, both rounded to float) so that logits match PyTorch closely at long positions too. Each
+ * entry depends only on its position, so a grown table holds the same values as one computed whole.
  */
 public final class RotaryEmbedding {
+    /** Positions computed at first; tables then at least double when a later position is asked for. */
+    private static final int INITIAL_POSITIONS = 256;
+
     private final int headDim;
     private final int half;
     private final int maxPositions;
-    private final float[] cos;
-    private final float[] sin;
+    private final float[] invFreq;
+    private final float positionScale;
+    private volatile Tables tables;
+
+    /** cos and sin of positions [0, positions), {@code half} entries each. */
+    private record Tables(int positions, float[] cos, float[] sin) {
+    }
 
     public RotaryEmbedding(LlamaConfig config, String configFile) {
         this.headDim = config.headDim();
         this.half = headDim / 2;
         this.maxPositions = config.maxPositionEmbeddings();
-        float[] invFreq = inverseFrequencies(config, configFile);
-        float positionScale = 1f;
+        this.invFreq = inverseFrequencies(config, configFile);
         RopeScaling scaling = config.ropeScaling();
-        if (scaling != null && scaling.type().equals("linear")) {
-            positionScale = (float) scaling.factor();
-        }
-        this.cos = new float[maxPositions * half];
-        this.sin = new float[maxPositions * half];
-        for (int p = 0; p < maxPositions; p++) {
+        this.positionScale = scaling != null && scaling.type().equals("linear") ? (float) scaling.factor() : 1f;
+        this.tables = compute(Math.min(maxPositions, INITIAL_POSITIONS));
+    }
+
+    private Tables compute(int positions) {
+        float[] cos = new float[Math.multiplyExact(positions, half)];
+        float[] sin = new float[cos.length];
+        for (int p = 0; p < positions; p++) {
             float position = positionScale == 1f ? p : (float) p / positionScale;
             for (int j = 0; j < half; j++) {
                 float angle = position * invFreq[j];
                 cos[p * half + j] = (float) Math.cos(angle);
                 sin[p * half + j] = (float) Math.sin(angle);
             }
+        }
+        return new Tables(positions, cos, sin);
+    }
+
+    /** Makes the tables cover positions [0, positions) (sessions call it with their capacity). */
+    public synchronized void reserve(int positions) {
+        if (positions > maxPositions) {
+            throw new IllegalArgumentException("position " + (positions - 1) + " is beyond max_position_embeddings "
+                    + maxPositions);
+        }
+        Tables current = tables;
+        if (positions > current.positions()) {
+            tables = compute((int) Math.min(maxPositions, Math.max(positions, 2L * current.positions())));
         }
     }
 
@@ -87,12 +111,20 @@ public final class RotaryEmbedding {
         }
     }
 
+    /** {@code max_position_embeddings}: the positions the tables may grow to. */
     public int maxPositions() {
         return maxPositions;
     }
 
     /** Rotates {@code heads} consecutive heads of {@code vector} (starting at {@code offset}) to {@code position}. */
     public void rotate(float[] vector, int offset, int heads, int position) {
+        Tables t = tables;
+        if (position >= t.positions()) {
+            reserve(position + 1);
+            t = tables;
+        }
+        float[] cos = t.cos();
+        float[] sin = t.sin();
         int table = position * half;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;

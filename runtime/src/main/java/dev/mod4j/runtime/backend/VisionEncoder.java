@@ -16,6 +16,25 @@ public interface VisionEncoder {
      */
     float[] hiddenState(float[] pixels, int index, BiConsumer<Integer, float[]> observer);
 
+    /**
+     * Hidden state {@code index} of several preprocessed images (the crops of a LLaVA-NeXT image), as
+     * [images · tokens × hidden], image after image, each as {@link #hiddenState} gives it. A backend may run them
+     * through the encoder as one batch; this default runs them one after the other.
+     */
+    default float[] hiddenStates(float[][] images, int index) {
+        float[][] states = new float[images.length][];
+        int length = 0;
+        for (int i = 0; i < images.length; i++) {
+            states[i] = hiddenState(images[i], index, null);
+            length = Math.addExact(length, states[i].length);
+        }
+        float[] all = new float[length];
+        for (int i = 0, at = 0; i < images.length; at += states[i].length, i++) {
+            System.arraycopy(states[i], 0, all, at, states[i].length);
+        }
+        return all;
+    }
+
     /** The projector over {@code rows} feature rows [rows × vision hidden] → [rows × decoder hidden]. */
     float[] project(float[] features, int rows);
 }

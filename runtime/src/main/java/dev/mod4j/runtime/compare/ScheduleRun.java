@@ -60,6 +60,11 @@ public record ScheduleRun(String spec, GenerationResult generation, RoutingTrace
     }
 
     private int[] promptRoles(LayerRecord layer0) {
+        // The prompt before any reduction ahead of the decoder: the dense model would have run all of it.
+        int[] entered = trace.promptByRole();
+        if (entered != null) {
+            return entered;
+        }
         // Layer 0 sees the whole prompt; if it skipped some (γ-MoD), the prompt is still rows_in tokens, whose roles
         // are those of the layer that processed all (a dense layer) or, failing that, layer 0's processed counts.
         for (LayerRecord r : trace.prefill()) {

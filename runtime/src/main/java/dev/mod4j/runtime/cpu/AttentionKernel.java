@@ -219,7 +219,7 @@ public final class AttentionKernel {
     }
 
     /** scores[at + j] = exp(scores[at + j] − max) for j < n; returns their sum (fixed order). */
-    private static float exponentiate(float[] scores, int at, int n, float[] lanes) {
+    static float exponentiate(float[] scores, int at, int n, float[] lanes) {
         int bound = F.loopBound(n);
         float max = Float.NEGATIVE_INFINITY;
         if (bound > 0) {

@@ -8,6 +8,7 @@ import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.tensor.Linear;
+import dev.mod4j.runtime.tensor.Q8_0;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.backend.LayerKvCache;
@@ -15,11 +16,14 @@ import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.runtime.backend.RotaryEmbedding;
 import jdk.incubator.vector.FloatVector;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The model on the CPU: Vector API kernels, matrix products over all rows of a batch, all cores. Weights read into
@@ -46,7 +50,22 @@ public final class CpuBackend implements Backend {
      * Takes over the parts' weight memory: matrices read into memory are rearranged in place.
      */
     public static CpuBackend of(ModelParts parts) {
-        LlamaWeights prepared = prepare(parts.weights());
+        return of(parts, null);
+    }
+
+    /**
+     * {@link #of(ModelParts)} with the decoder's projections and LM head quantized at load to {@code weights}
+     * ({@link DType#Q8_0}; null keeps the checkpoint's dtype): {@code --weights q8_0}.
+     */
+    public static Function<ModelParts, Backend> quantizing(DType weights) {
+        if (weights != null && weights != DType.Q8_0) {
+            throw new IllegalArgumentException("weights can be quantized to Q8_0 only, not " + weights);
+        }
+        return parts -> of(parts, weights);
+    }
+
+    private static CpuBackend of(ModelParts parts, DType quantized) {
+        LlamaWeights prepared = prepare(parts.weights(), quantized);
         Set<DType> dtypes = new HashSet<>();
         dtypes.add(prepared.lmHead().dtype());
         prepared.layers().forEach(l -> dtypes.add(l.qProj().weight().dtype()));
@@ -67,24 +86,37 @@ public final class CpuBackend implements Backend {
      * rearrange the same memory again.
      */
     public static LlamaWeights prepare(LlamaWeights views) {
-        WeightMatrix embed = views.tiedEmbeddings() ? forDecoding(views.embedTokens()) : views.embedTokens();
+        return prepare(views, null);
+    }
+
+    /**
+     * As {@link #prepare(LlamaWeights)}, with the projections and LM head quantized to {@code quantized} (Q8_0, or
+     * null for none) into memory of their own; a matrix whose rows are no whole number of blocks stays as it is.
+     */
+    public static LlamaWeights prepare(LlamaWeights views, DType quantized) {
+        Arena quantizedMemory = Arena.ofAuto(); // lives as long as the matrices quantized into it
+        UnaryOperator<WeightMatrix> prepare = m -> forDecoding(m, quantized, quantizedMemory);
+        UnaryOperator<Linear> linear = l -> l.withWeight(prepare.apply(l.weight()));
+        WeightMatrix embed = views.tiedEmbeddings() ? prepare.apply(views.embedTokens()) : views.embedTokens();
         List<DecoderLayerWeights> layers = new ArrayList<>();
         for (DecoderLayerWeights l : views.layers()) {
-            layers.add(new DecoderLayerWeights(l.index(), l.inputLayernorm(), forDecoding(l.qProj()),
-                    forDecoding(l.kProj()), forDecoding(l.vProj()), forDecoding(l.oProj()),
-                    l.postAttentionLayernorm(), forDecoding(l.gateProj()), forDecoding(l.upProj()),
-                    forDecoding(l.downProj())));
+            layers.add(new DecoderLayerWeights(l.index(), l.inputLayernorm(), linear.apply(l.qProj()),
+                    linear.apply(l.kProj()), linear.apply(l.vProj()), linear.apply(l.oProj()),
+                    l.postAttentionLayernorm(), linear.apply(l.gateProj()), linear.apply(l.upProj()),
+                    linear.apply(l.downProj())));
         }
-        WeightMatrix head = views.tiedEmbeddings() ? embed : forDecoding(views.lmHead());
+        WeightMatrix head = views.tiedEmbeddings() ? embed : prepare.apply(views.lmHead());
         return new LlamaWeights(embed, List.copyOf(layers), views.norm(), head);
     }
 
-    private static Linear forDecoding(Linear l) {
-        return l.withWeight(forDecoding(l.weight()));
-    }
-
-    /** {@code m} interleaved in place for the decode kernels when its memory is ours and its shape allows. */
-    private static WeightMatrix forDecoding(WeightMatrix m) {
+    /**
+     * {@code m} quantized (if asked and its shape allows), else interleaved in place for the decode kernels when its
+     * memory is ours and its shape allows.
+     */
+    private static WeightMatrix forDecoding(WeightMatrix m, DType quantized, Arena arena) {
+        if (quantized == DType.Q8_0 && m.inFeatures() % Q8_0.BLOCK == 0) {
+            return Q8_0.quantize(m, arena);
+        }
         boolean owned = !m.data().isReadOnly();
         return owned && WeightMatrix.canInterleave(m.dtype(), m.outFeatures(), m.inFeatures(), WEIGHT_CHUNK_BYTES)
                 ? m.interleaveInPlace(WEIGHT_CHUNK_BYTES) : m;
@@ -230,7 +262,7 @@ public final class CpuBackend implements Backend {
         MatmulKernel.linear(ws.projected, 0, ws.attention, 0, rows, w.oProj(), parallel);
         VectorKernels.add(hidden, ws.projected, 0, rows * d);
 
-        // MLP block: x' = h + gate · down(silu(gate_proj(LN2(h))) * up_proj(LN2(h))).
+        // MLP block: x' = h + gate · down(act(gate_proj(LN2(h))) * up_proj(LN2(h))), act = hidden_act (SiLU in LLaMA).
         parallel.forEach(rows, r -> VectorKernels.rmsNorm(ws.normed, r * d, hidden, r * d, w.postAttentionLayernorm(),
                 d, eps));
         int passWidth = mlpPassWidth(rows, m, ws.gate.length);
@@ -250,7 +282,8 @@ public final class CpuBackend implements Backend {
             if (w.upProj().bias() != null) {
                 VectorKernels.addBias(ws.up, rows, w.upProj().bias(), c0, width);
             }
-            parallel.forEach(rows, r -> VectorKernels.siluMultiply(ws.gate, ws.up, r * width, width));
+            parallel.forEach(rows, r -> VectorKernels.activationMultiply(config.hiddenAct(), ws.gate, ws.up, r * width,
+                    width));
             MatmulKernel.multiplyBlock(ws.projected, 0, ws.gate, 0, rows, w.downProj().weight(), 0, d, c0, width,
                     c0 > 0, parallel);
         }

@@ -15,8 +15,16 @@ import java.util.function.BiConsumer;
  * HuggingFace {@code CLIPVisionModel}'s transformer and LLaVA's projector on the CPU: patch embedding as a matrix
  * product, class token, learned positions, {@code pre_layrnorm}, pre-norm encoder layers with bidirectional
  * attention; then the projector's linears with the activation between them.
+ *
+ * <p>Several images (the crops of a LLaVA-NeXT image) go through the encoder as one batch
+ * ({@link #hiddenStates}): every linear is one product over all their rows, so each weight panel is packed once per
+ * layer for all crops, and attention runs per image and head ({@link ImageAttention}). Row-wise steps (LayerNorm,
+ * biases, activation, residual) run on all threads, in blocks of rows.
  */
 public final class CpuVisionEncoder implements VisionEncoder {
+    /** Rows per work item of the row-wise steps. */
+    private static final int ROW_BLOCK = 16;
+
     private final ClipVisionConfig config;
     private final ClipVisionWeights weights;
     private final ProjectorWeights projector;
@@ -32,44 +40,49 @@ public final class CpuVisionEncoder implements VisionEncoder {
 
     @Override
     public float[] hiddenState(float[] pixels, int index, BiConsumer<Integer, float[]> observer) {
+        return encode(new float[][] {pixels}, index, observer);
+    }
+
+    /** All images in one pass through the encoder; the same values, bit for bit, as one image at a time. */
+    @Override
+    public float[] hiddenStates(float[][] images, int index) {
+        return encode(images, index, null);
+    }
+
+    private float[] encode(float[][] images, int index, BiConsumer<Integer, float[]> observer) {
         int h = config.hiddenSize();
-        int n = config.patchCount() + 1;
-        float[] x = embeddings(pixels);
-        float[] normed = new float[n * h];
-        for (int r = 0; r < n; r++) {
-            VectorKernels.layerNorm(x, r * h, x, r * h, weights.preLayernormWeight(), weights.preLayernormBias(), h,
-                    config.layerNormEps());
+        int tokens = config.patchCount() + 1;
+        int rows = Math.multiplyExact(images.length, tokens);
+        int heads = config.numAttentionHeads();
+        float[] x = new float[Math.multiplyExact(rows, h)];
+        for (int i = 0; i < images.length; i++) {
+            embed(images[i], x, i * tokens * h);
         }
+        layerNorm(x, x, weights.preLayernormWeight(), weights.preLayernormBias(), rows);
         if (observer != null) {
             observer.accept(0, x.clone());
         }
-        float[] q = new float[n * h];
-        float[] k = new float[n * h];
-        float[] v = new float[n * h];
-        float[] attn = new float[n * h];
-        float[] proj = new float[n * h];
-        float[] mlp = new float[n * config.intermediateSize()];
+        float[] normed = new float[rows * h];
+        float[] q = new float[rows * h];
+        float[] k = new float[rows * h];
+        float[] v = new float[rows * h];
+        float[] attn = new float[rows * h];
+        float[] proj = new float[rows * h];
+        float[] mlp = new float[Math.multiplyExact(rows, config.intermediateSize())];
+        ImageAttention attention = new ImageAttention(images.length, tokens, heads, h / heads);
         for (int layer = 0; layer < index; layer++) {
             ClipLayerWeights w = weights.layers().get(layer);
-            for (int r = 0; r < n; r++) {
-                VectorKernels.layerNorm(normed, r * h, x, r * h, w.layerNorm1Weight(), w.layerNorm1Bias(), h,
-                        config.layerNormEps());
-            }
-            linear(q, normed, n, w.qProj());
-            linear(k, normed, n, w.kProj());
-            linear(v, normed, n, w.vProj());
-            AttentionKernel.attendAll(attn, q, k, v, n, config.numAttentionHeads(), h / config.numAttentionHeads(),
-                    parallel);
-            linear(proj, attn, n, w.outProj());
-            VectorKernels.add(x, proj, 0, n * h);
-            for (int r = 0; r < n; r++) {
-                VectorKernels.layerNorm(normed, r * h, x, r * h, w.layerNorm2Weight(), w.layerNorm2Bias(), h,
-                        config.layerNormEps());
-            }
-            linear(mlp, normed, n, w.fc1());
-            VectorKernels.activation(config.hiddenAct(), mlp, 0, n * config.intermediateSize());
-            linear(proj, mlp, n, w.fc2());
-            VectorKernels.add(x, proj, 0, n * h);
+            layerNorm(normed, x, w.layerNorm1Weight(), w.layerNorm1Bias(), rows);
+            linear(q, normed, rows, w.qProj(), null);
+            linear(k, normed, rows, w.kProj(), null);
+            linear(v, normed, rows, w.vProj(), null);
+            attention.attend(attn, q, k, v, parallel);
+            MatmulKernel.multiply(proj, 0, attn, 0, rows, w.outProj().weight(), parallel);
+            addResidual(x, proj, w.outProj().bias(), rows);
+            layerNorm(normed, x, w.layerNorm2Weight(), w.layerNorm2Bias(), rows);
+            linear(mlp, normed, rows, w.fc1(), config.hiddenAct());
+            MatmulKernel.multiply(proj, 0, mlp, 0, rows, w.fc2().weight(), parallel);
+            addResidual(x, proj, w.fc2().bias(), rows);
             if (observer != null) {
                 observer.accept(layer + 1, x.clone());
             }
@@ -77,16 +90,68 @@ public final class CpuVisionEncoder implements VisionEncoder {
         return x;
     }
 
-    /** Class token + patch embeddings + position embeddings, [tokens × hidden]. */
-    private float[] embeddings(float[] pixels) {
+    /** Class token + patch embeddings + position embeddings of one image, [tokens × hidden] at {@code x[at]}. */
+    private void embed(float[] pixels, float[] x, int at) {
         int h = config.hiddenSize();
         int patches = config.patchCount();
         float[] columns = PatchColumns.of(config, pixels);
-        float[] x = new float[(patches + 1) * h];
-        System.arraycopy(weights.classEmbedding(), 0, x, 0, h);
-        MatmulKernel.multiply(x, h, columns, 0, patches, weights.patchEmbedding(), parallel);
-        VectorKernels.add(x, weights.positionEmbedding(), 0, (patches + 1) * h);
-        return x;
+        System.arraycopy(weights.classEmbedding(), 0, x, at, h);
+        MatmulKernel.multiply(x, at + h, columns, 0, patches, weights.patchEmbedding(), parallel);
+        float[] positions = weights.positionEmbedding();
+        for (int i = 0; i < (patches + 1) * h; i++) {
+            x[at + i] += positions[i];
+        }
+    }
+
+    /** LayerNorm of each of {@code rows} rows of x into out (which may be x). */
+    private void layerNorm(float[] out, float[] x, float[] weight, float[] bias, int rows) {
+        int h = config.hiddenSize();
+        double eps = config.layerNormEps();
+        eachRowBlock(rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                VectorKernels.layerNorm(out, r * h, x, r * h, weight, bias, h, eps);
+            }
+        });
+    }
+
+    /** {@code out = in · Wᵀ + b}, then the activation named (if not null), over {@code rows} rows. */
+    private void linear(float[] out, float[] in, int rows, Linear linear, String activation) {
+        MatmulKernel.multiply(out, 0, in, 0, rows, linear.weight(), parallel);
+        float[] bias = linear.bias();
+        int width = linear.outFeatures();
+        if (bias == null && activation == null) {
+            return;
+        }
+        eachRowBlock(rows, (from, to) -> {
+            if (bias != null) {
+                VectorKernels.addBias(out, from * width, to - from, bias);
+            }
+            if (activation != null) {
+                VectorKernels.activation(activation, out, from * width, (to - from) * width);
+            }
+        });
+    }
+
+    /** The residual stream's update {@code x += out + b} (b may be null), over {@code rows} rows. */
+    private void addResidual(float[] x, float[] out, float[] bias, int rows) {
+        int h = config.hiddenSize();
+        eachRowBlock(rows, (from, to) -> {
+            if (bias != null) {
+                VectorKernels.addBias(out, from * h, to - from, bias);
+            }
+            VectorKernels.add(x, out, from * h, (to - from) * h);
+        });
+    }
+
+    private void eachRowBlock(int rows, RowRange body) {
+        int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        parallel.forEach(blocks, block -> body.run(block * ROW_BLOCK, Math.min(rows, (block + 1) * ROW_BLOCK)));
+    }
+
+    /** Rows [from, to) of a row-wise step. */
+    @FunctionalInterface
+    private interface RowRange {
+        void run(int from, int to);
     }
 
     @Override
@@ -102,9 +167,5 @@ public final class CpuVisionEncoder implements VisionEncoder {
             current = out;
         }
         return current;
-    }
-
-    private void linear(float[] out, float[] in, int rows, Linear linear) {
-        MatmulKernel.linear(out, 0, in, 0, rows, linear, parallel);
     }
 }

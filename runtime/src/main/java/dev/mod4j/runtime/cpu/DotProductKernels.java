@@ -73,6 +73,10 @@ final class DotProductKernels {
 
     static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
                          boolean accumulate, Parallel parallel) {
+        if (w.dtype() == DType.Q8_0) {
+            Q8_0DotProducts.multiply(out, outOffset, in, inOffset, rows, w, accumulate, parallel);
+            return;
+        }
         if (w.interleaved() && w.chunkBytes() != WeightVectors.VECTOR_BYTES) {
             throw new IllegalArgumentException("weight matrix " + w.name() + ": interleaved " + w.chunkBytes()
                     + " bytes at a time, but the decode kernels read " + WeightVectors.VECTOR_BYTES);

@@ -2,6 +2,7 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.Linear;
+import dev.mod4j.runtime.tensor.Q8_0;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 
 import java.lang.foreign.Arena;
@@ -123,10 +124,12 @@ public final class MatmulKernel {
         int in = PackedPanelGemm.K_BLOCK + 2 * WeightVectors.VL + 7;
         int rows = Math.max(PACKING_MIN_ROWS, 2 * PackedPanelGemm.MICRO_ROWS) + 1;
         try (Arena arena = Arena.ofShared(); Parallel callingThread = new Parallel(1)) {
-            float[] x = new float[rows * in];
             float[] y = new float[rows * out];
             for (DType dtype : dtypes) {
-                WeightMatrix w = WeightMatrix.ofFloats("warm-up", new float[out * in], dtype, out, in, arena);
+                // Q8_0 rows come in whole blocks.
+                int k = dtype == DType.Q8_0 ? (in + Q8_0.BLOCK - 1) / Q8_0.BLOCK * Q8_0.BLOCK : in;
+                WeightMatrix w = WeightMatrix.ofFloats("warm-up", new float[out * k], dtype, out, k, arena);
+                float[] x = new float[rows * k];
                 for (int i = 0; i < WARM_UP_CALLS; i++) {
                     multiply(y, 0, x, 0, rows, w, callingThread);
                     multiplyAccumulate(y, 0, x, 0, rows, w, callingThread);

@@ -137,7 +137,7 @@ final class PackedPanelGemm {
      * depend on how tiles are scheduled. Stores are full and unmasked: a masked tail path in the same method
      * makes C2 box the accumulators and runs 15x slower, so edge tiles go through a scratch tile instead.
      */
-    private static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
+    static void microKernel(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc,
                             float[] c, int cOff, int ldc, boolean addToC) {
         int a0 = aOff;
         int a1 = aOff + Math.min(1, rows - 1) * lda;

@@ -87,16 +87,22 @@ public final class Parallel implements AutoCloseable {
         if (property != null && !property.isBlank()) {
             try {
                 int threads = Integer.parseInt(property.strip());
-                if (threads >= 1) {
+                if (threads >= 1 && threads <= maxThreads()) {
                     return threads;
                 }
             } catch (NumberFormatException ignored) {
                 // fall through to the message below
             }
-            throw new IllegalArgumentException(
-                    "system property " + THREADS_PROPERTY + " must be a positive integer, got '" + property + "'");
+            // Bounded as the CLI's --threads is: thousands of spinning workers would run for minutes.
+            throw new IllegalArgumentException("system property " + THREADS_PROPERTY + " must be an integer in 1.."
+                    + maxThreads() + " (4 × the available processors), got '" + property + "'");
         }
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The most threads a pool sized by {@value #THREADS_PROPERTY} may have: 4 × the available processors. */
+    public static int maxThreads() {
+        return 4 * Runtime.getRuntime().availableProcessors();
     }
 
     public int threads() {

@@ -180,23 +180,61 @@ public final class VectorKernels {
         }
     }
 
-    /** Applies the activation named in a config ("silu", "gelu", "quick_gelu", "gelu_pytorch_tanh"). */
+    /**
+     * Applies the activation named in a config: the names of {@link dev.mod4j.loaders.config.Activations#SUPPORTED},
+     * with transformers' formulas ({@code activations.py}); any other name is an {@link IllegalArgumentException}
+     * (configs refuse them when read).
+     */
     public static void activation(String name, float[] x, int offset, int size) {
         switch (name) {
-            case "gelu" -> gelu(x, offset, size);
+            case "gelu", "gelu_python" -> gelu(x, offset, size);
             case "quick_gelu" -> quickGelu(x, offset, size);
-            case "silu" -> {
+            case "silu", "swish" -> {
                 for (int i = offset, end = offset + size; i < end; i++) {
                     x[i] = x[i] / (1f + (float) Math.exp(-x[i]));
                 }
             }
-            case "gelu_pytorch_tanh", "gelu_new" -> {
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_accurate" -> {
                 for (int i = offset, end = offset + size; i < end; i++) {
                     double v = x[i];
                     x[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
                 }
             }
+            default -> {
+                for (int i = offset, end = offset + size; i < end; i++) {
+                    x[i] = (float) scalarActivation(name, x[i]);
+                }
+            }
+        }
+    }
+
+    /** The rarer activations of ACT2FN, one value at a time (transformers' activations.py formulas). */
+    private static double scalarActivation(String name, double v) {
+        return switch (name) {
+            case "gelu_10" -> Math.clamp(0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))), -10.0, 10.0);
+            case "gelu_fast" -> 0.5 * v * (1 + Math.tanh(v * 0.7978845608 * (1 + 0.044715 * v * v)));
+            case "laplace" -> 0.5 * (1 + Erf.erf((v - 0.707107) / (0.282095 * Math.sqrt(2))));
+            case "leaky_relu" -> v >= 0 ? v : 0.01 * v;
+            case "linear" -> v;
+            case "mish" -> v * Math.tanh(v > 20 ? v : Math.log1p(Math.exp(v)));
+            case "relu" -> Math.max(v, 0);
+            case "relu2" -> v > 0 ? v * v : 0;
+            case "relu6" -> Math.clamp(v, 0.0, 6.0);
+            case "sigmoid" -> 1 / (1 + Math.exp(-v));
+            case "tanh" -> Math.tanh(v);
             default -> throw new IllegalArgumentException("unsupported activation '" + name + "'");
+        };
+    }
+
+    /** {@code a[i] = act(a[i]) * b[i]}: the gated MLP's gate for the config's {@code hidden_act}. */
+    public static void activationMultiply(String name, float[] a, float[] b, int offset, int size) {
+        if (dev.mod4j.loaders.config.Activations.isSilu(name)) {
+            siluMultiply(a, b, offset, size);
+            return;
+        }
+        activation(name, a, offset, size);
+        for (int i = offset, end = offset + size; i < end; i++) {
+            a[i] *= b[i];
         }
     }
 }

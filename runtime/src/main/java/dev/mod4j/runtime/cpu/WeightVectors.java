@@ -79,6 +79,10 @@ final class WeightVectors {
      * precision; c0 and count are then multiples of 2·VL). An interleaved matrix is read chunk by chunk.
      */
     static void widenRow(WeightMatrix w, int row, int c0, int count, boolean paired, float[] dst, int at) {
+        if (w.dtype() == DType.Q8_0) {
+            Q8_0DotProducts.widen(w, row, c0, count, dst, at); // never interleaved, never paired
+            return;
+        }
         if (!w.interleaved()) {
             widenRun(w.dtype(), w.data(), w.offset(row, c0), count, paired, dst, at);
             return;

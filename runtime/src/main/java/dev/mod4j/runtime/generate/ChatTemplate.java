@@ -63,7 +63,15 @@ public final class ChatTemplate {
         this.source = source;
         this.file = file;
         this.specialTokens = Map.copyOf(specialTokens);
-        this.prepared = LSTRIP.matcher(withoutComments(source)).replaceAll("");
+        this.prepared = LSTRIP.matcher(withoutComments(withoutTrailingNewline(source))).replaceAll("");
+    }
+
+    /** Jinja's keep_trailing_newline=False (transformers keeps the default): one newline ending the source goes. */
+    static String withoutTrailingNewline(String source) {
+        if (source.endsWith("\r\n")) {
+            return source.substring(0, source.length() - 2);
+        }
+        return source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
     }
 
     /** The model directory's chat template, if it has one. */
@@ -189,11 +197,13 @@ public final class ChatTemplate {
                 // {{- x -}} trims as in Jinja; Python's repr for lists and dicts.
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
                         .withUsePyishObjectMapper(true).withKeepNullableLoopValues(true).build())
+                .withInterperterFactory(PythonStr.INTERPRETERS)
                 .build();
         Jinjava jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         jinjava.getGlobalContext().registerTag(new NoOutputTag());
         jinjava.getGlobalContext().registerFilter(new PythonJson.ToJsonFilter());
+        jinjava.getGlobalContext().registerFilter(new PythonStr.StringFilter());
         try {
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     ChatTemplate.class.getDeclaredMethod("raiseException", String.class)));

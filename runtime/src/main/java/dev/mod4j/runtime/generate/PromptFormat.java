@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public final class PromptFormat {
     public static final String CHAT = "chat";
-    private static final List<String> NAMES = List.of(CHAT, "hf", "vicuna_v1", "plain");
+    private static final List<String> NAMES = List.of(CHAT, "hf", "vicuna_v1", "mistral_instruct", "plain");
 
     private final PromptTemplate template;
     private final ChatTemplate chat;
@@ -49,7 +49,9 @@ public final class PromptFormat {
     public static PromptFormat select(String name, Path directory, boolean llava) {
         if (name == null) {
             if (llava && originalLayout(directory)) {
-                return of(PromptTemplate.VICUNA_V1);
+                // LLaVA's cli.py: conv_mode mistral_instruct for a Mistral-based model (name holds "mistral";
+                // its config says model_type llava_mistral), else vicuna_v1 as LLaVA-1.5's eval scripts.
+                return of(mistralDecoder(directory) ? PromptTemplate.MISTRAL_INSTRUCT : PromptTemplate.VICUNA_V1);
             }
             return ChatTemplate.find(directory).map(PromptFormat::of)
                     .orElseGet(() -> of(PromptTemplate.byName(llava ? "vicuna_v1" : "plain")));
@@ -101,9 +103,19 @@ public final class PromptFormat {
     }
 
     private static boolean originalLayout(Path directory) {
+        return config(directory).has("mm_vision_tower");
+    }
+
+    private static boolean mistralDecoder(Path directory) {
+        var modelType = config(directory).get("model_type");
+        return modelType != null && modelType.asText().equals("llava_mistral");
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode config(Path directory) {
         Path config = directory.resolve("config.json");
         try {
-            return Files.isRegularFile(config) && new ObjectMapper().readTree(SmallFiles.readText(config)).has("mm_vision_tower");
+            return Files.isRegularFile(config) ? new ObjectMapper().readTree(SmallFiles.readText(config))
+                    : new ObjectMapper().createObjectNode();
         } catch (IOException e) {
             throw new InvalidInputException(config.toString(), "cannot be read as JSON: " + e.getMessage());
         }

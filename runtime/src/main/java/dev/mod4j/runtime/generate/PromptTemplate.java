@@ -16,6 +16,17 @@ public enum PromptTemplate {
             return SYSTEM + " USER: " + "<image>\n".repeat(images) + prompt + " ASSISTANT:";
         }
     },
+    /**
+     * LLaVA's {@code conv_mistral_instruct} (llava/conversation.py, {@code SeparatorStyle.LLAMA_2} with an empty
+     * system and {@code sep = ""}): {@code "[INST] " + message + " [/INST]"}; what LLaVA's cli.py picks for a model
+     * whose name holds "mistral" (llava-v1.6-mistral-7b).
+     */
+    MISTRAL_INSTRUCT("mistral_instruct") {
+        @Override
+        public String apply(String prompt, int images) {
+            return "[INST] " + "<image>\n".repeat(images) + prompt + " [/INST]";
+        }
+    },
     PLAIN("plain") {
         @Override
         public String apply(String prompt, int images) {

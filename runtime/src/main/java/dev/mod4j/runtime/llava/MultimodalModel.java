@@ -1,9 +1,11 @@
 package dev.mod4j.runtime.llava;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.config.AnyresSettings;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
+import dev.mod4j.loaders.image.AnyresPreprocessor;
 import dev.mod4j.loaders.image.DecodedImage;
 import dev.mod4j.loaders.image.ImageAspect;
 import dev.mod4j.loaders.image.ImagePreprocessor;
@@ -16,15 +18,20 @@ import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.model.LlamaModel;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.ReducedPrompt;
+import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ClipVisionTower;
+import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * A LLaVA model (CLIP vision tower → projector → LLaMA decoder), or a plain LLaMA when the checkpoint has no tower.
@@ -37,15 +44,24 @@ public final class MultimodalModel implements AutoCloseable {
     private final MultimodalConfig multimodal;
     private final ImagePreprocessor preprocessor;
     private final ImageAspect imageAspect;
+    /** LLaVA-NeXT only (null otherwise): tiling, packing and the learned row separator. */
+    private final Anyres anyres;
+
+    /** An anyres model's image side: crops from the image, packing of their features, {@code image_newline}. */
+    private record Anyres(AnyresPreprocessor preprocessor, AnyresPacking packing, float[] newline) {
+    }
+    private ClipVisionWeights towerWeights;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
-                            MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect) {
+                            MultimodalConfig multimodal, ImagePreprocessor preprocessor, ImageAspect imageAspect,
+                            Anyres anyres) {
         this.decoder = decoder;
         this.tower = tower;
         this.projector = projector;
         this.multimodal = multimodal;
         this.preprocessor = preprocessor;
         this.imageAspect = imageAspect;
+        this.anyres = anyres;
     }
 
     public static MultimodalModel load(Path directory) {
@@ -75,19 +91,31 @@ public final class MultimodalModel implements AutoCloseable {
         ModelFiles files = ModelFiles.open(directory, visionTower, mode);
         ModelConfig config = files.config();
         if (!config.isMultimodal()) {
-            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null, null);
+            return new MultimodalModel(LlamaModel.load(files, backendFactory), null, null, null, null, null, null);
         }
         ProjectorWeights projector;
         VisionParts vision = null;
         ImagePreprocessor preprocessor = null;
         ImageAspect aspect = null;
+        Anyres anyres = null;
         try {
             if (files.vision() != null) {
                 vision = new VisionParts(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
                 PreprocessorConfig pp = preprocessorConfig(directory, config);
+                int side = config.vision().imageSize();
+                if (pp.doCenterCrop() && (pp.cropHeight() != side || pp.cropWidth() != side)) {
+                    // Checked here, before any image: a lying crop_size would otherwise size an allocation first.
+                    throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size " + pp.cropHeight() + "×"
+                            + pp.cropWidth() + " does not match the vision tower's " + side + "×" + side + " images");
+                }
                 preprocessor = new ImagePreprocessor(pp);
                 aspect = imageAspect != null ? imageAspect : ImageAspect.of(config.family(), config.multimodal(), pp);
+                anyres = anyres(files, config, directory, preprocessor);
+                if (anyres != null && imageAspect != null) {
+                    throw new InvalidInputException("image aspect", "'" + imageAspect.label() + "' does not apply to"
+                            + " a LLaVA-NeXT (anyres) model, which tiles every image on its grid pinpoints");
+                }
             }
             projector = ProjectorWeights.load(files.language(), files.layout(), config.multimodal());
         } catch (RuntimeException e) {
@@ -99,7 +127,36 @@ public final class MultimodalModel implements AutoCloseable {
         }
         LlamaModel decoder = LlamaModel.load(files, vision, backendFactory);
         ClipVisionTower tower = vision == null ? null : new ClipVisionTower(config.vision(), decoder.backend().vision());
-        return new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect);
+        MultimodalModel model = new MultimodalModel(decoder, tower, projector, config.multimodal(), preprocessor, aspect,
+                anyres);
+        // Kept for image reductions, which recompute one layer's attention on the host (ClipLayerView).
+        model.towerWeights = vision == null ? null : vision.tower();
+        return model;
+    }
+
+    /** The anyres side of a LLaVA-NeXT checkpoint, or null for a single-crop model. */
+    private static Anyres anyres(ModelFiles files, ModelConfig config, Path directory, ImagePreprocessor crops) {
+        AnyresSettings settings = AnyresSettings.of(config, directory.resolve(PreprocessorConfig.FILE_NAME));
+        if (settings == null) {
+            return null;
+        }
+        float[] newline = null;
+        if (settings.unpadWithNewline()) {
+            String name = files.layout().imageNewline();
+            if (!files.language().contains(name)) {
+                throw new InvalidInputException(files.language().directory().toString(), "tensor " + name
+                        + " is missing; a LLaVA-NeXT model with spatial_unpad needs its learned image_newline");
+            }
+            newline = files.language().tensor(name).toFloatArray();
+            int hidden = config.text().hiddenSize();
+            if (newline.length != hidden) {
+                throw new InvalidInputException(name, "has " + newline.length + " values, the decoder's hidden size"
+                        + " is " + hidden);
+            }
+        }
+        int patchesPerSide = config.vision().imageSize() / config.vision().patchSize();
+        return new Anyres(new AnyresPreprocessor(crops, settings.pinpoints(), settings.convention()),
+                new AnyresPacking(settings, patchesPerSide), newline);
     }
 
     /**
@@ -110,7 +167,7 @@ public final class MultimodalModel implements AutoCloseable {
         int size = config.vision().imageSize();
         Path own = directory.resolve(PreprocessorConfig.FILE_NAME);
         PreprocessorConfig pp;
-        if (java.nio.file.Files.isRegularFile(own)) {
+        if (java.nio.file.Files.exists(own)) {
             pp = PreprocessorConfig.read(own);
         } else if (config.visionTowerDirectory() != null) {
             pp = PreprocessorConfig.forDirectory(config.visionTowerDirectory(), size);
@@ -120,9 +177,38 @@ public final class MultimodalModel implements AutoCloseable {
         return pp;
     }
 
-    /** Decoded image → the tower's pixel values, padded to a square or not as {@link #imageAspect()} says. */
+    /**
+     * Decoded image → what the tower takes: an anyres model's crops (base first, see {@link AnyresPreprocessor}),
+     * else one crop as {@link #preprocess(DecodedImage)} makes it.
+     */
+    public PreprocessedImage preprocessImage(DecodedImage image) {
+        requireVision();
+        if (anyres != null) {
+            return PreprocessedImage.of(anyres.preprocessor().preprocess(image));
+        }
+        return PreprocessedImage.single(preprocess(image));
+    }
+
+    /** The anyres settings (grid pinpoints, convention, merge type) of a LLaVA-NeXT model; null for others. */
+    public AnyresSettings anyresSettings() {
+        return anyres == null ? null : anyres.packing().settings();
+    }
+
+    /** An anyres model's packing (which crop feature each image row comes from); null for others. */
+    public AnyresPacking anyresPacking() {
+        return anyres == null ? null : anyres.packing();
+    }
+
+    /**
+     * Decoded image → the tower's pixel values of one crop, padded to a square or not as {@link #imageAspect()}
+     * says. An anyres model takes several crops per image: use {@link #preprocessImage(DecodedImage)}.
+     */
     public float[] preprocess(DecodedImage image) {
         requireVision();
+        if (anyres != null) {
+            throw new InvalidInputException("image", "this LLaVA-NeXT (anyres) model takes several crops per image;"
+                    + " preprocess it with preprocessImage");
+        }
         float[] pixels = preprocessor.preprocess(image, imageAspect == ImageAspect.PAD);
         int expected = 3 * tower.config().imageSize() * tower.config().imageSize();
         if (pixels.length != expected) {
@@ -189,7 +275,50 @@ public final class MultimodalModel implements AutoCloseable {
 
     /** Vision tower + projector: the decoder-ready rows of one preprocessed image. */
     public float[] imageEmbeddings(float[] pixelValues) {
-        return project(visionFeatures(pixelValues, null), rowsPerImage());
+        return imageEmbeddings(PreprocessedImage.single(pixelValues));
+    }
+
+    /**
+     * Vision tower + projector over every crop, then (anyres) the features packed as the checkpoint's software
+     * packs them: the decoder-ready rows of one image, {@link #imageRows} of them.
+     */
+    public float[] imageEmbeddings(PreprocessedImage image) {
+        requireVision();
+        int perCrop = rowsPerImage();
+        int visionHidden = tower.config().hiddenSize();
+        float[][] crops = new float[image.crops()][];
+        for (int c = 0; c < crops.length; c++) {
+            crops[c] = image.crop(c);
+        }
+        // All crops through the tower in one batched pass (the CPU backend runs them as one batch; see
+        // VisionEncoder#hiddenStates), then the class token's row of each dropped ("default" strategy).
+        float[] states = tower.hiddenStates(crops, multimodal.visionFeatureLayer());
+        float[] features;
+        if (multimodal.visionFeatureSelectStrategy().equals("full")) {
+            features = states;
+        } else {
+            int tokens = tower.tokens();
+            features = new float[Math.multiplyExact(crops.length, perCrop * visionHidden)];
+            for (int c = 0; c < crops.length; c++) {
+                System.arraycopy(states, (c * tokens + 1) * visionHidden, features, c * perCrop * visionHidden,
+                        perCrop * visionHidden);
+            }
+        }
+        float[] projected = project(features, image.crops() * perCrop);
+        if (anyres == null) {
+            if (image.isTiled()) {
+                throw new InvalidInputException("image", "has " + image.crops() + " crops, but this model takes one"
+                        + " crop per image (it is not an anyres model)");
+            }
+            return projected;
+        }
+        return anyres.packing().pack(projected, image, perCrop, decoder.config().hiddenSize(), anyres.newline());
+    }
+
+    /** Decoder rows {@code image} becomes (LLaVA-NeXT: base, unpadded grid and newlines; else one crop's rows). */
+    public int imageRows(PreprocessedImage image) {
+        requireVision();
+        return anyres == null ? rowsPerImage() : anyres.packing().rows(image, rowsPerImage());
     }
 
     /** Input ids with image placeholders plus preprocessed images → the decoder's prompt rows. */
@@ -204,10 +333,64 @@ public final class MultimodalModel implements AutoCloseable {
             }
             return PromptRows.ofTokens(inputIds);
         }
+        return promptWithImages(inputIds, pixelValues.stream().map(PreprocessedImage::single).toList());
+    }
+
+    /** Input ids with image placeholders plus preprocessed images (single crops or anyres crops) → prompt rows. */
+    public PromptRows promptWithImages(int[] inputIds, List<PreprocessedImage> images) {
+        if (images.isEmpty()) {
+            return prompt(inputIds, List.of());
+        }
         requireVision();
-        List<float[]> embeddings = pixelValues.stream().map(this::imageEmbeddings).toList();
-        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rowsPerImage(),
-                decoder.config().hiddenSize());
+        List<float[]> embeddings = images.stream().map(this::imageEmbeddings).toList();
+        int[] rows = images.stream().mapToInt(this::imageRows).toArray();
+        return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
+                decoder.config().hiddenSize()).withImageReducer(r -> reducedPrompt(inputIds, singleCrops(images), r));
+    }
+
+    /** The pixel values of images that are one crop each; an image reduction of tiled (anyres) images is refused. */
+    private static List<float[]> singleCrops(List<PreprocessedImage> images) {
+        for (PreprocessedImage image : images) {
+            if (image.isTiled()) {
+                throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip)"
+                        + " is not implemented for LLaVA-NeXT (anyres) images");
+            }
+        }
+        return images.stream().map(image -> image.crop(0)).toList();
+    }
+
+    /**
+     * The prompt with each image reduced inside the tower by {@code reduction} (VisionZip): the rows it makes from
+     * the layer whose output is selected, projected, in place of the image (docs/methods.md §13).
+     */
+    public ReducedPrompt reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
+        requireVision();
+        int layers = tower.config().numHiddenLayers();
+        int feature = multimodal.visionFeatureLayer();
+        int selected = feature < 0 ? layers + 1 + feature : feature;
+        if (selected < 1) {
+            throw new InvalidInputException("vision_feature_layer", feature + " selects the embeddings; an image"
+                    + " reduction needs an encoder layer's output");
+        }
+        int visionHidden = tower.config().hiddenSize();
+        List<float[]> embeddings = new ArrayList<>();
+        IntStream.Builder patches = IntStream.builder();
+        int rows = -1;
+        for (float[] pixels : pixelValues) {
+            float[][] input = new float[1][];
+            float[] output = tower.hiddenState(pixels, selected, (index, state) -> {
+                if (index == selected - 1) {
+                    input[0] = state;
+                }
+            });
+            ImageReduction.Reduced reduced = reduction.reduce(new ClipLayerView(tower.config(),
+                    towerWeights.layers().get(selected - 1), input[0], output));
+            rows = reduced.rows().length / visionHidden;
+            embeddings.add(project(reduced.rows(), rows));
+            Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
+        }
+        return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
+                decoder.config().hiddenSize()), patches.build().toArray());
     }
 
     private void requireVision() {

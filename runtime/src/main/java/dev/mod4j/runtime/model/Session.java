@@ -2,6 +2,7 @@ package dev.mod4j.runtime.model;
 
 import dev.mod4j.runtime.prompt.TokenRole;
 import dev.mod4j.runtime.prompt.PromptRows;
+import dev.mod4j.runtime.prompt.ReducedPrompt;
 import dev.mod4j.runtime.backend.LayerKvCache;
 
 import dev.mod4j.loaders.InvalidInputException;
@@ -49,6 +50,11 @@ public final class Session {
     private final RoutingTrace trace;
     private boolean tracing = true;
     private final Context context = new Context();
+    private final LlamaModel model;
+    private float[] finalNormWeight;
+    /** Roles of the prompt as given, when a tower-side reduction rebuilt it (the accounting's dense reference). */
+    private int[] pendingPromptRoles;
+    private int[] pendingPatches;
     private TokenSchedule schedule = new DenseSchedule();
     private int[] lastPrefillSequenceIndices = new int[0];
     private int length;
@@ -56,6 +62,7 @@ public final class Session {
 
     Session(LlamaModel model, int capacity) {
         this.config = model.config();
+        this.model = model;
         if (capacity < 1) {
             throw new IllegalArgumentException("session capacity must be positive, got " + capacity);
         }
@@ -182,8 +189,24 @@ public final class Session {
         return prefill(PromptRows.ofTokens(tokens), allLogits);
     }
 
-    /** As {@link #prefill(int[], float[])} for a prompt that may hold image feature rows. */
+    /**
+     * As {@link #prefill(int[], float[])} for a prompt that may hold image feature rows. A schedule that reduces
+     * images in the vision tower ({@link TokenSchedule#imageReduction()}) gets the prompt rebuilt with the reduced
+     * images first; the accounting still costs the dense reference on the prompt as given.
+     */
     public float[] prefill(PromptRows prompt, float[] allLogits) {
+        pendingPromptRoles = null;
+        pendingPatches = null;
+        if (length == 0 && schedule.imageReduction() != null && prompt.hasImages()) {
+            if (prompt.imageReducer() == null) {
+                throw new InvalidInputException("schedule " + schedule.spec(), "reduces images inside the vision"
+                        + " tower, but this prompt came without its model (build it with MultimodalModel.prompt)");
+            }
+            pendingPromptRoles = countRoles(prompt.roles(), prompt.length());
+            ReducedPrompt reduced = prompt.imageReducer().apply(schedule.imageReduction());
+            prompt = reduced.prompt();
+            pendingPatches = reduced.patchOfImageRow();
+        }
         int rows = prompt.length();
         checkFits(rows);
         stream.start(rows);
@@ -232,6 +255,17 @@ public final class Session {
         }
         context.phase = phase;
         context.rows = rows;
+        if (phase == Phase.PREFILL) {
+            if (tracing) {
+                trace.promptEntered(pendingPromptRoles != null ? pendingPromptRoles : countRoles(rowRole, rows));
+                trace.imagesReducedInTower(pendingPatches);
+            }
+            context.layer = -1;
+            int[] entering = schedule.beforeDecoder(context);
+            if (entering != null) {
+                compact(entering);
+            }
+        }
         for (int layer = 0; layer < caches.length; layer++) {
             context.layer = layer;
             context.tracedScores = null;
@@ -331,6 +365,14 @@ public final class Session {
         context.lastRecordIndex = trace.records().size() - 1;
     }
 
+    private static int[] countRoles(TokenRole[] roleOfRow, int rows) {
+        int[] byRole = new int[TokenRole.values().length];
+        for (int r = 0; r < rows; r++) {
+            byRole[roleOfRow[r].ordinal()]++;
+        }
+        return byRole;
+    }
+
     /** Keeps only the given current rows (ascending) in the residual stream. */
     private void compact(int[] survivors) {
         stream.keepRows(survivors, survivors.length);
@@ -352,6 +394,64 @@ public final class Session {
             throw new ContextLengthException("prompt", (length + rows) + " tokens do not fit this session's capacity of "
                     + capacity + " (model context " + config.maxPositionEmbeddings() + ")");
         }
+        // Mistral's sliding window: up to the window every key is attended, exactly what this session computes;
+        // beyond it the oldest keys would have to drop out, which is not implemented, so refuse by name.
+        if (config.slidingWindow() != null && length + rows > config.slidingWindow()) {
+            throw new ContextLengthException("sliding_window", (length + rows) + " positions exceed the decoder's"
+                    + " sliding attention window of " + config.slidingWindow() + " (Mistral); mod4j attends to the"
+                    + " whole sequence and does not implement the window, so it stops here");
+        }
+    }
+
+    private float[] finalNorm() {
+        if (finalNormWeight == null) {
+            finalNormWeight = model.backend().hostWeights().norm();
+        }
+        return finalNormWeight;
+    }
+
+    /** Rows {@code rows} of {@code host}, after an RMSNorm with {@code normWeight} if not null, divided by max(‖x‖, 1e-8). */
+    private float[][] unitRows(float[] host, int[] rows, float[] normWeight) {
+        float[][] out = new float[rows.length][hiddenSize];
+        for (int i = 0; i < rows.length; i++) {
+            float[] x = out[i];
+            System.arraycopy(host, rows[i] * hiddenSize, x, 0, hiddenSize);
+            if (normWeight != null) {
+                float squares = 0;
+                for (float v : x) {
+                    squares += v * v;
+                }
+                float inv = (float) (1 / Math.sqrt(squares / hiddenSize + config.rmsNormEps()));
+                for (int c = 0; c < hiddenSize; c++) {
+                    x[c] = x[c] * inv * normWeight[c];
+                }
+            }
+            double squares = 0;
+            for (float v : x) {
+                squares += (double) v * v;
+            }
+            float scale = (float) (1 / Math.max(Math.sqrt(squares), 1e-8));
+            for (int c = 0; c < hiddenSize; c++) {
+                x[c] *= scale;
+            }
+        }
+        return out;
+    }
+
+    private static float dot(float[] x, float[] y) {
+        // Four partial sums: independent chains the JIT can keep in flight.
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int n = x.length, c = 0;
+        for (; c + 3 < n; c += 4) {
+            s0 += x[c] * y[c];
+            s1 += x[c + 1] * y[c + 1];
+            s2 += x[c + 2] * y[c + 2];
+            s3 += x[c + 3] * y[c + 3];
+        }
+        for (; c < n; c++) {
+            s0 += x[c] * y[c];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** The schedule's view of the run. */
@@ -410,6 +510,48 @@ public final class Session {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
             }
             return Arrays.copyOf(stream.attentionFrom(queryRow, layer, rowPositions), rows);
+        }
+
+        @Override
+        public float[] keyL1Norms(int layer) {
+            LayerKvCache cache = caches[layer];
+            stream.copyCacheToHost(layer, cache);
+            float[] keys = cache.keys();
+            int kvDim = cache.kvDim();
+            float[] norms = new float[rows];
+            Arrays.fill(norms, Float.NaN);
+            for (int e = 0; e < cache.length(); e++) {
+                // Current rows are in ascending sequence order; an entry belongs to the row of its token.
+                int row = Arrays.binarySearch(rowSequenceIndex, 0, rows, cache.tokenIndex(e));
+                if (row >= 0) {
+                    float sum = 0;
+                    for (int c = e * kvDim, end = c + kvDim; c < end; c++) {
+                        sum += Math.abs(keys[c]);
+                    }
+                    norms[row] = sum;
+                }
+            }
+            return norms;
+        }
+
+        @Override
+        public float[] cosineSimilarities(int[] a, int[] b, boolean afterFinalNorm) {
+            float[] host = stream.hostRows();
+            float[] normWeight = afterFinalNorm ? finalNorm() : null;
+            float[][] unitA = unitRows(host, a, normWeight);
+            boolean square = Arrays.equals(a, b);
+            float[][] unitB = square ? unitA : unitRows(host, b, normWeight);
+            float[] out = new float[a.length * b.length];
+            for (int i = 0; i < a.length; i++) {
+                // A matrix of a set with itself (DivPrune) is symmetric: compute one triangle.
+                for (int j = square ? i : 0; j < b.length; j++) {
+                    out[i * b.length + j] = dot(unitA[i], unitB[j]);
+                    if (square) {
+                        out[j * b.length + i] = out[i * b.length + j];
+                    }
+                }
+            }
+            return out;
         }
 
         @Override

@@ -107,12 +107,32 @@ public final class PModSchedule implements TokenSchedule {
                     ScheduleKey.optional("beta", "TanhNorm offset", "[-10, 10]", "the checkpoint's, else 1"));
         }
 
+        /**
+         * p-MoD's anyres path routes the image rows its {@code mod_target_token_type} names: {@code vision_all} (the
+         * released LLaVA-NeXT setting, scripts/train/finetune_eval_7b_pmod_llava_next.sh) routes the base view and
+         * the high-resolution rows with their newlines, which is what this schedule ranks (every image row);
+         * {@code vision_hr} (the getattr default in its llava_arch.py, MCG-NJU/p-MoD 459f6df) would keep the base
+         * view dense, which is not implemented: refused by name.
+         */
+        private static void requireVisionAllOnAnyres(dev.mod4j.loaders.config.ModelConfig config) {
+            boolean anyres = config.multimodal() != null && "anyres".equals(config.multimodal().imageAspectRatio());
+            var type = config.extraFields().get("mod_target_token_type");
+            String target = type == null || type.isNull() ? "vision_hr" : type.asText();
+            if (anyres && !target.equals("vision_all")) {
+                throw new dev.mod4j.loaders.config.ConfigException(config.file() + ": mod_target_token_type", "'"
+                        + target + "'" + (type == null ? " (p-MoD's default when absent)" : "") + " on an anyres"
+                        + " model routes only the high-resolution rows; mod4j implements vision_all (p-MoD-LLaVA-NeXT's"
+                        + " setting)");
+            }
+        }
+
         @Override
         public TokenSchedule create(ScheduleArguments arguments) {
             int layers = arguments.layers();
             PModRouters routers = PModRouters.load(arguments.files());
             // Defaults from the checkpoint's config (mod_target_layers "shiftedcos_decay_0.85_0.15", mod_router_factor).
             PModConfig config = PModConfig.read(arguments.files().config());
+            requireVisionAllOnAnyres(arguments.files().config());
             double rmax = arguments.doubleValue("rmax", config.maxRatio(), 0, 1, false);
             double rmin = arguments.doubleValue("rmin", config.minRatio(), 0, 1, true);
             double mean = arguments.doubleValue("mean", config.routerFactor(), 0, 1, false);

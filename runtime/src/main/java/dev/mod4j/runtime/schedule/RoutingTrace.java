@@ -7,6 +7,8 @@ import java.util.List;
 /** Per-request record of every layer's decision, in execution order (prefill layers first, then each decode step). */
 public final class RoutingTrace {
     private final List<LayerRecord> records;
+    private int[] promptByRole;
+    private int[] towerPatchOfImageRow;
 
     public RoutingTrace() {
         this(0);
@@ -15,6 +17,32 @@ public final class RoutingTrace {
     /** A trace with room for {@code expectedRecords} records reserved up front (layers × forward passes). */
     public RoutingTrace(int expectedRecords) {
         this.records = new ArrayList<>(expectedRecords);
+    }
+
+    /**
+     * The prompt as it entered the decoder, before any reduction ahead of layer 0 (DivPrune): token count per
+     * {@link dev.mod4j.runtime.prompt.TokenRole} ordinal. The dense reference of the accounting is costed on it.
+     */
+    public void promptEntered(int[] byRole) {
+        promptByRole = byRole.clone();
+    }
+
+    /** What {@link #promptEntered} recorded in this request's prefill, or null. */
+    public int[] promptByRole() {
+        return promptByRole == null ? null : promptByRole.clone();
+    }
+
+    /**
+     * For a prompt whose images were reduced inside the vision tower (VisionZip), the tower patch each image row
+     * stands for (-1: the class token), in prompt order; null (the default) when the image rows are the patches.
+     */
+    public void imagesReducedInTower(int[] patchOfImageRow) {
+        towerPatchOfImageRow = patchOfImageRow == null ? null : patchOfImageRow.clone();
+    }
+
+    /** What {@link #imagesReducedInTower} recorded, or null. */
+    public int[] towerPatchOfImageRow() {
+        return towerPatchOfImageRow == null ? null : towerPatchOfImageRow.clone();
     }
 
     public void add(LayerRecord record) {
@@ -47,10 +75,14 @@ public final class RoutingTrace {
     public RoutingTrace copy() {
         RoutingTrace c = new RoutingTrace();
         c.records.addAll(records);
+        c.promptByRole = promptByRole;
+        c.towerPatchOfImageRow = towerPatchOfImageRow;
         return c;
     }
 
     public void clear() {
         records.clear();
+        promptByRole = null;
+        towerPatchOfImageRow = null;
     }
 }

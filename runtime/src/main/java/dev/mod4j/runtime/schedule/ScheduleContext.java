@@ -48,6 +48,21 @@ public interface ScheduleContext {
      */
     float[] attentionFrom(int queryRow, int layer, PositionRule positions);
 
+    /**
+     * The L1 norm of each current row's key in layer {@code layer}'s KV cache (rotated to its position, as stored;
+     * under grouped-query attention over the KV heads only, which scales every row alike), for the rows that layer
+     * processed in this pass; NaN for the others. DART ranks its pivot tokens by it, on the layer before the one it
+     * prunes at.
+     */
+    float[] keyL1Norms(int layer);
+
+    /**
+     * Cosine similarities between current rows: {@code out[i·b.length + j] = cos(x[a[i]], x[b[j]])}, on the hidden
+     * states as they are or after the model's final norm ({@code afterFinalNorm}, DART's duplication score). Each
+     * vector is divided by max(‖x‖, 1e-8) first, as torch's {@code cosine_similarity} does.
+     */
+    float[] cosineSimilarities(int[] a, int[] b, boolean afterFinalNorm);
+
     /** Records per-row scores of the current layer's decision in the routing trace (for scores computed after a layer). */
     void traceScores(float[] scorePerRow);
 }

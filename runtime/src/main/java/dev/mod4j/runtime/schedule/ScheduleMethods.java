@@ -22,7 +22,8 @@ public final class ScheduleMethods {
      * the services file.
      */
     public static final List<ScheduleMethod> BUILT_IN = List.of(new DenseSchedule.Method(), new FastVSchedule.Method(),
-            new PyramidDropSchedule.Method(), new GammaModSchedule.Method(), new PModSchedule.Method());
+            new PyramidDropSchedule.Method(), new GammaModSchedule.Method(), new PModSchedule.Method(),
+            new DivPruneSchedule.Method(), new DartSchedule.Method(), new VisionZipSchedule.Method());
 
     // A name must not contain the spec syntax's separators (':', ';', '=', ',').
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]*");
@@ -88,7 +89,7 @@ public final class ScheduleMethods {
         return List.copyOf(Registry.METHODS.keySet());
     }
 
-    /** Every method with its defaults, comma-separated: {@code dense,fastv,pdrop,gmod,pmod} and any of yours. */
+    /** Every method with its defaults, comma-separated: {@code dense,fastv,pdrop,gmod,pmod,divprune,dart,visionzip} and any of yours. */
     public static String allWithDefaults() {
         return String.join(",", names());
     }

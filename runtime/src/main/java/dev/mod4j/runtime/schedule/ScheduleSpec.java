@@ -97,7 +97,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
             return defaultValue;
         }
         try {
-            int x = Integer.parseInt(v);
+            int x = parseInteger(v);
             if (x < min || x > max) {
                 throw bad(key, v, "must be in " + min + ".." + max);
             }
@@ -113,7 +113,7 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
             return defaultValue;
         }
         try {
-            double x = Double.parseDouble(v);
+            double x = parseDecimal(v);
             if (!(minInclusive ? x >= min : x > min) || !(x <= max)) {
                 throw bad(key, v, "must be in " + (minInclusive ? "[" : "(") + min + ", " + max + "]");
             }
@@ -134,8 +134,8 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
             String p = part.trim();
             try {
                 int dash = p.indexOf('-', 1);
-                int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                int from = parseInteger(dash < 0 ? p : p.substring(0, dash).trim());
+                int to = dash < 0 ? from : parseInteger(p.substring(dash + 1).trim());
                 if (from > to) {
                     throw bad(key, v, "range '" + p + "' runs backwards");
                 }
@@ -161,12 +161,31 @@ public record ScheduleSpec(String method, Map<String, String> parameters) {
         double[] out = new double[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
-                out[i] = Double.parseDouble(parts[i].trim());
+                out[i] = parseDecimal(parts[i].trim());
             } catch (NumberFormatException e) {
                 throw bad(key, v, "'" + parts[i].trim() + "' is not a number");
             }
         }
         return out;
+    }
+
+    /** Decimal numbers as a user writes them (0.5, .5, 5e-1); not Java's 0.5d, 0x1p-1, NaN or Infinity. */
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+
+    /** ASCII decimal integers only (Integer.parseInt also takes other scripts' digits). */
+    private static int parseInteger(String text) {
+        if (!text.matches("[+-]?[0-9]+")) {
+            throw new NumberFormatException(text);
+        }
+        return Integer.parseInt(text);
+    }
+
+    private static double parseDecimal(String text) {
+        if (!DECIMAL.matcher(text).matches()) {
+            throw new NumberFormatException(text);
+        }
+        return Double.parseDouble(text);
     }
 
     public String stringValue(String key, String defaultValue) {

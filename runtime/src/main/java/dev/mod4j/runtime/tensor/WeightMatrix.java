@@ -17,6 +17,11 @@ import java.util.Objects;
  * 1 of rows 0..3, ...). A decode kernel reading 4 rows together then reads one sequential stream instead of 4,
  * which memory streams faster (see {@link #interleaveInPlace}). Read elements through {@link #offset}.
  *
+ * <p>{@link DType#Q8_0} weights (quantized at load, see {@link Q8_0}) hold llama.cpp's Q8_0 values, split in two:
+ * the int8 values row-major ({@code [out][in]}, one byte each, so that {@link #offset} is theirs), then the f16
+ * scales, one per 32 values ({@code [out][in / 32]}, at {@link #scaleOffset}). llama.cpp interleaves them as 34-byte
+ * blocks; apart, every row of values is a whole number of vectors.
+ *
  * <p>{@code data} is usually a read-only slice of a memory-mapped safetensors file, so it may sit at any
  * offset: only the element size's alignment (2 bytes for F16/BF16, 4 for F32) can be relied on, and the
  * layouts used here are the unaligned ones for that reason. Kernels read it from several threads, so it must
@@ -37,15 +42,20 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(data, "data of " + name);
         Objects.requireNonNull(dtype, "dtype of " + name);
-        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
-            throw new IllegalArgumentException(
-                    "weight matrix " + name + ": element type " + dtype + " is not supported (F32, F16 or BF16)");
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16 && dtype != DType.Q8_0) {
+            throw new IllegalArgumentException("weight matrix " + name + ": element type " + dtype
+                    + " is not supported (F32, F16, BF16 or Q8_0)");
         }
         if (outFeatures <= 0 || inFeatures <= 0) {
             throw new IllegalArgumentException(
                     "weight matrix " + name + ": shape [" + outFeatures + ", " + inFeatures + "] must be positive");
         }
-        long expected = (long) outFeatures * inFeatures * dtype.byteSize();
+        if (dtype == DType.Q8_0 && inFeatures % Q8_0.BLOCK != 0) {
+            throw new IllegalArgumentException("weight matrix " + name + ": Q8_0 needs inFeatures in blocks of "
+                    + Q8_0.BLOCK + ", got " + inFeatures);
+        }
+        long expected = (long) outFeatures * inFeatures * dtype.byteSize()
+                + (dtype == DType.Q8_0 ? (long) outFeatures * (inFeatures / Q8_0.BLOCK) * Short.BYTES : 0);
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("weight matrix " + name + ": " + data.byteSize()
                     + " bytes of data for shape [" + outFeatures + ", " + inFeatures + "] of " + dtype
@@ -70,7 +80,7 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
 
     /** Whether a matrix of this shape can be interleaved {@code chunkBytes} at a time. */
     public static boolean canInterleave(DType dtype, int outFeatures, int inFeatures, int chunkBytes) {
-        return chunkBytes > 0 && outFeatures % GROUP_ROWS == 0
+        return dtype != DType.Q8_0 && chunkBytes > 0 && outFeatures % GROUP_ROWS == 0
                 && (long) inFeatures * dtype.byteSize() % chunkBytes == 0;
     }
 
@@ -83,6 +93,11 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
         long group = (long) (row / GROUP_ROWS) * GROUP_ROWS * rowByteStride();
         return group + inRow / chunkBytes * GROUP_ROWS * chunkBytes + (long) (row % GROUP_ROWS) * chunkBytes
                 + inRow % chunkBytes;
+    }
+
+    /** The byte offset in {@code data} of a Q8_0 matrix's f16 scale of {@code [row][block]} (32 values a block). */
+    public long scaleOffset(int row, int block) {
+        return (long) outFeatures * inFeatures + ((long) row * (inFeatures / Q8_0.BLOCK) + block) * Short.BYTES;
     }
 
     /**
@@ -141,6 +156,8 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
             case F32 -> data.get(F32_LE, offset);
             case BF16 -> Float.intBitsToFloat((data.get(U16_LE, offset) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(data.get(U16_LE, offset));
+            case Q8_0 -> data.get(ValueLayout.JAVA_BYTE, offset)
+                    * Float.float16ToFloat(data.get(U16_LE, scaleOffset(row, col / Q8_0.BLOCK)));
             default -> throw new AssertionError(dtype);
         };
     }
@@ -152,12 +169,15 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
 
     /**
      * A matrix holding {@code values} (row-major, {@code out * in} of them) rounded to {@code dtype}:
-     * round-to-nearest-even for BF16 and F16, as PyTorch's {@code .to(dtype)} does.
+     * round-to-nearest-even for BF16 and F16, as PyTorch's {@code .to(dtype)} does; Q8_0 as llama.cpp quantizes.
      */
     public static WeightMatrix ofFloats(String name, float[] values, DType dtype, int out, int in, Arena arena) {
         if ((long) out * in != values.length) {
             throw new IllegalArgumentException("weight matrix " + name + ": " + values.length
                     + " values for shape [" + out + ", " + in + "]");
+        }
+        if (dtype == DType.Q8_0) {
+            return Q8_0.quantize(ofFloats(name, values, DType.F32, out, in, arena), arena);
         }
         MemorySegment data = arena.allocate((long) values.length * dtype.byteSize(), 64);
         for (int i = 0; i < values.length; i++) {

@@ -36,18 +36,41 @@ public final class ClipVisionTower {
      * first. Layers past the one asked for are not computed. {@code observer}, if not null, sees every hidden state.
      */
     public float[] hiddenState(float[] pixels, int hiddenStateIndex, BiConsumer<Integer, float[]> observer) {
+        checkPixels(pixels);
+        return encoder.hiddenState(pixels, layerIndex(hiddenStateIndex), observer);
+    }
+
+    /**
+     * {@link #hiddenState} of several images (the crops of a LLaVA-NeXT image) in one pass through the encoder, as
+     * [images · tokens × hidden], image after image; each image's rows are what {@link #hiddenState} returns for it.
+     */
+    public float[] hiddenStates(float[][] images, int hiddenStateIndex) {
+        int index = layerIndex(hiddenStateIndex);
+        if (images.length == 0) {
+            throw new InvalidInputException("pixel values", "no images");
+        }
+        for (float[] pixels : images) {
+            checkPixels(pixels);
+        }
+        return encoder.hiddenStates(images, index);
+    }
+
+    private int layerIndex(int hiddenStateIndex) {
         int layers = config.numHiddenLayers();
         int index = hiddenStateIndex < 0 ? layers + 1 + hiddenStateIndex : hiddenStateIndex;
         if (index < 0 || index > layers) {
             throw new InvalidInputException("vision_feature_layer", hiddenStateIndex + " is outside the tower's "
                     + (layers + 1) + " hidden states");
         }
+        return index;
+    }
+
+    private void checkPixels(float[] pixels) {
         int size = config.imageSize();
         int expected = config.numChannels() * size * size;
         if (pixels.length != expected) {
             throw new InvalidInputException("pixel values", "expected [" + config.numChannels() + ", " + size + ", "
                     + size + "] = " + expected + " floats, got " + pixels.length);
         }
-        return encoder.hiddenState(pixels, index, observer);
     }
 }

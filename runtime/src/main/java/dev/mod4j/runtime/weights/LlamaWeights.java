@@ -48,9 +48,42 @@ public record LlamaWeights(WeightMatrix embedTokens, List<DecoderLayerWeights> l
                     projection.apply("mlp.up_proj"),
                     projection.apply("mlp.down_proj")));
         }
+        warnOfUnusedLayers(files);
         float[] norm = ckpt.tensor(layout.finalNorm()).toFloatArray();
         WeightMatrix head = c.tieWordEmbeddings() ? embed : matrix(ckpt.tensor(layout.lmHead()));
         return new LlamaWeights(embed, List.copyOf(layers), norm, head);
+    }
+
+    /**
+     * Decoder layers the checkpoint holds beyond {@code num_hidden_layers} are not run: as transformers does, say so
+     * once (a warning naming them), since a truncated config is usually a mistake.
+     */
+    static void warnOfUnusedLayers(ModelFiles files) {
+        List<Integer> unused = unusedLayers(files);
+        if (!unused.isEmpty()) {
+            System.getLogger(LlamaWeights.class.getName()).log(System.Logger.Level.WARNING, files.config().file()
+                    + ": num_hidden_layers is " + files.config().text().numHiddenLayers() + " but the checkpoint also"
+                    + " holds layers " + unused + "; they are not used");
+        }
+    }
+
+    /** Layer indices at or beyond num_hidden_layers that have tensors in the checkpoint, ascending. */
+    public static List<Integer> unusedLayers(ModelFiles files) {
+        String prefix = files.layout().languagePrefix() + "layers.";
+        int count = files.config().text().numHiddenLayers();
+        java.util.TreeSet<Integer> unused = new java.util.TreeSet<>();
+        for (String name : files.language().tensorNames()) {
+            if (!name.startsWith(prefix)) {
+                continue;
+            }
+            int end = name.indexOf('.', prefix.length());
+            String index = name.substring(prefix.length(), end < 0 ? name.length() : end);
+            if (!index.isEmpty() && index.length() < 8 && index.chars().allMatch(Character::isDigit)
+                    && Integer.parseInt(index) >= count) {
+                unused.add(Integer.parseInt(index));
+            }
+        }
+        return List.copyOf(unused);
     }
 
     /** Whether the LM head is the embedding matrix itself ({@code tie_word_embeddings}). */

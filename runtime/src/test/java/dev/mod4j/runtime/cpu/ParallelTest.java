@@ -78,6 +78,11 @@ class ParallelTest {
             System.setProperty(Parallel.THREADS_PROPERTY, "zero");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Parallel::defaultThreads);
             assertTrue(e.getMessage().contains(Parallel.THREADS_PROPERTY), e.getMessage());
+            System.setProperty(Parallel.THREADS_PROPERTY, Integer.toString(Parallel.maxThreads() + 1));
+            e = assertThrows(IllegalArgumentException.class, Parallel::defaultThreads);
+            assertTrue(e.getMessage().contains("1.." + Parallel.maxThreads()), e.getMessage());
+            System.setProperty(Parallel.THREADS_PROPERTY, Integer.toString(Parallel.maxThreads()));
+            assertEquals(Parallel.maxThreads(), Parallel.defaultThreads());
             System.clearProperty(Parallel.THREADS_PROPERTY);
             assertEquals(Runtime.getRuntime().availableProcessors(), Parallel.defaultThreads());
         } finally {

@@ -75,6 +75,11 @@ class PromptFormatTest {
         Files.copy(withTemplate.resolve("chat_template.json"), original.resolve("chat_template.json"));
         Files.writeString(original.resolve("config.json"), "{\"mm_vision_tower\": \"openai/clip-vit-large-patch14-336\"}");
         assertEquals("vicuna_v1", PromptFormat.select(null, original, true).name());
+        // A Mistral-based original checkpoint (llava-v1.6-mistral-7b): LLaVA's cli.py picks conv_mistral_instruct.
+        Path mistral = Files.createDirectories(temp.resolve("original-mistral"));
+        Files.writeString(mistral.resolve("config.json"), "{\"mm_vision_tower\": \"openai/clip-vit-large-patch14-336\","
+                + " \"model_type\": \"llava_mistral\"}");
+        assertEquals("mistral_instruct", PromptFormat.select(null, mistral, true).name());
 
         InvalidInputException none = assertThrows(InvalidInputException.class,
                 () -> PromptFormat.select("chat", without, true));
@@ -82,7 +87,7 @@ class PromptFormatTest {
         assertTrue(none.problem().startsWith("'chat': " + without + " has no chat template"), none.problem());
         InvalidInputException unknown = assertThrows(InvalidInputException.class,
                 () -> PromptFormat.select("chatml", without, true));
-        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, plain])", unknown.problem());
+        assertEquals("unknown template 'chatml' (known: [chat, hf, vicuna_v1, mistral_instruct, plain])", unknown.problem());
     }
 
     @Test
@@ -119,6 +124,34 @@ class PromptFormatTest {
         assertArrayEquals(tokenizer.encode("<s>USER: Hi", false), once);
         assertEquals(BOS, once[0]);
         assertEquals(1, IntStream.of(once).filter(id -> id == BOS).count());
+    }
+
+    /**
+     * Ids from transformers itself (chat-template/generate_ids.py: LlavaProcessor.apply_chat_template with
+     * tokenize=True over the same llama-mini tokenizer), for both llava-hf templates, with image parts, none, and
+     * {@code <image>} typed in the prompt: one bos, {@code <image>} one token per image.
+     */
+    @Test
+    void chatTemplateIdsEqualTransformersProcessorApplyChatTemplate() throws IOException {
+        Tokenizer tokenizer = llamaMini();
+        JsonNode golden = new ObjectMapper().readTree(ChatTemplateGoldenTest.resource("ids_golden.json"));
+        int checked = 0;
+        for (JsonNode c : golden.get("cases")) {
+            String file = c.get("template").asText();
+            PromptFormat chat = PromptFormat.of(new ChatTemplate(ChatTemplateGoldenTest.resource(file), file,
+                    Map.of("bos_token", "<s>", "eos_token", "</s>", "unk_token", "<unk>")));
+            String prompt = c.get("prompt").asText();
+            int images = c.get("images").asInt();
+            String what = file + " / " + prompt;
+            assertEquals(c.get("rendered").asText(), chat.apply(prompt, images), what);
+            int[] expected = new int[c.get("input_ids").size()];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = c.get("input_ids").get(i).asInt();
+            }
+            assertArrayEquals(expected, chat.encode(tokenizer, prompt, images, IMAGE), what);
+            checked++;
+        }
+        assertEquals(8, checked);
     }
 
     private static ChatTemplate llava15() throws IOException {

@@ -25,6 +25,9 @@ final class FakeScheduleContext implements ScheduleContext {
     private final TokenRole[] roles;
     private final Map<Integer, float[]> attentionByLayer = new HashMap<>();
     private float[] logitOfRow;
+    private float[] keyNormOfRow;
+    private float[][] vectorOfRow;
+    final List<Integer> keyNormLayers = new ArrayList<>();
     final List<AttentionCall> attentionCalls = new ArrayList<>();
     final List<RowScoresCall> rowScoresCalls = new ArrayList<>();
     float[] traced;
@@ -117,6 +120,43 @@ final class FakeScheduleContext implements ScheduleContext {
             throw new AssertionError("the test gave no attention for layer " + layer);
         }
         return scores.clone();
+    }
+
+    /** What {@link #keyL1Norms} returns: one norm per current row. */
+    FakeScheduleContext keyNorms(float... perRow) {
+        keyNormOfRow = perRow;
+        return this;
+    }
+
+    /** Row vectors {@link #cosineSimilarities} compares (the final norm is taken as the identity). */
+    FakeScheduleContext vectors(float[]... perRow) {
+        vectorOfRow = perRow;
+        return this;
+    }
+
+    @Override
+    public float[] keyL1Norms(int layer) {
+        keyNormLayers.add(layer);
+        return keyNormOfRow.clone();
+    }
+
+    @Override
+    public float[] cosineSimilarities(int[] a, int[] b, boolean afterFinalNorm) {
+        float[] out = new float[a.length * b.length];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < b.length; j++) {
+                float[] x = vectorOfRow[a[i]];
+                float[] y = vectorOfRow[b[j]];
+                double dot = 0, xx = 0, yy = 0;
+                for (int c = 0; c < x.length; c++) {
+                    dot += x[c] * y[c];
+                    xx += x[c] * x[c];
+                    yy += y[c] * y[c];
+                }
+                out[i * b.length + j] = (float) (dot / Math.sqrt(xx) / Math.sqrt(yy));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -1,0 +1,166 @@
+package dev.mod4j.runtime.cpu;
+
+import dev.mod4j.runtime.tensor.Q8_0;
+import dev.mod4j.runtime.tensor.WeightMatrix;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * {@code out = in · Wᵀ} for a few activation rows (decode) with {@link dev.mod4j.loaders.safetensors.DType#Q8_0
+ * Q8_0} weights, and their widening to float for prefill's packed panels.
+ *
+ * <p>Decode: the int8 values stream from memory and are converted to float in registers (a sign-extending load
+ * and a conversion per VL values), then FMAs with the activations; 4 weight rows at a time, each block's sum
+ * multiplied by its scale: {@code out = Σ_blocks d_b · (Σ_j q_j · x_j)}, lane-wise, then a {@link LaneSums fixed-order
+ * lane sum}. Results depend on the shapes only, not on the thread count. llama.cpp instead quantizes the
+ * activations to int8 too and multiplies integers; here activations stay float.
+ *
+ * <p>Prefill: {@link #widen} gives {@code q · d} (exact in float: 8 by 11 significant bits), so a prompt's products
+ * are the F32 GEMM's on the dequantized weights.
+ */
+final class Q8_0DotProducts {
+    private static final VectorSpecies<Float> F = WeightVectors.F;
+    private static final int VL = WeightVectors.VL;
+    /** Bytes holding VL int8 values: one vector's worth once converted. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * Byte.SIZE));
+    private static final ValueLayout.OfShort U16_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK = Q8_0.BLOCK;
+    private static final int ROWS = 4;
+    private static final int ITEMS_PER_THREAD = 4;
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[ROWS * VL]);
+
+    private Q8_0DotProducts() {
+    }
+
+    static void multiply(float[] out, int outOffset, float[] in, int inOffset, int rows, WeightMatrix w,
+                         boolean accumulate, Parallel parallel) {
+        int n = w.outFeatures();
+        int block = Math.max(ROWS, roundUp(ceilDiv(n, parallel.threads() * ITEMS_PER_THREAD), ROWS));
+        parallel.forEach(ceilDiv(n, block), item -> {
+            int from = item * block;
+            int to = Math.min(n, from + block);
+            float[] lanes = LANES.get();
+            for (int r = 0; r < rows; r++) {
+                int x = inOffset + r * w.inFeatures();
+                int o = outOffset + r * n;
+                int row = from;
+                for (; row + ROWS <= to; row += ROWS) {
+                    dot4(out, o + row, in, x, w, row, accumulate, lanes);
+                }
+                for (; row < to; row++) {
+                    dot1(out, o + row, in, x, w, row, accumulate, lanes);
+                }
+            }
+        });
+    }
+
+    /** out[at + j] (+)= W[row + j] · x for j < 4. */
+    private static void dot4(float[] out, int at, float[] x, int xAt, WeightMatrix w, int row, boolean accumulate,
+                             float[] lanes) {
+        MemorySegment data = w.data();
+        int k = w.inFeatures();
+        long q0 = w.offset(row, 0);
+        long q1 = w.offset(row + 1, 0);
+        long q2 = w.offset(row + 2, 0);
+        long q3 = w.offset(row + 3, 0);
+        long s0 = w.scaleOffset(row, 0);
+        long s1 = w.scaleOffset(row + 1, 0);
+        long s2 = w.scaleOffset(row + 2, 0);
+        long s3 = w.scaleOffset(row + 3, 0);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int c = 0; c < k; c += BLOCK, s0 += 2, s1 += 2, s2 += 2, s3 += 2) {
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector b2 = FloatVector.zero(F);
+            FloatVector b3 = FloatVector.zero(F);
+            for (int v = 0; v < BLOCK; v += VL) {
+                FloatVector xv = FloatVector.fromArray(F, x, xAt + c + v);
+                b0 = values(data, q0 + c + v).fma(xv, b0);
+                b1 = values(data, q1 + c + v).fma(xv, b1);
+                b2 = values(data, q2 + c + v).fma(xv, b2);
+                b3 = values(data, q3 + c + v).fma(xv, b3);
+            }
+            a0 = b0.fma(FloatVector.broadcast(F, scale(data, s0)), a0);
+            a1 = b1.fma(FloatVector.broadcast(F, scale(data, s1)), a1);
+            a2 = b2.fma(FloatVector.broadcast(F, scale(data, s2)), a2);
+            a3 = b3.fma(FloatVector.broadcast(F, scale(data, s3)), a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, VL);
+        a2.intoArray(lanes, 2 * VL);
+        a3.intoArray(lanes, 3 * VL);
+        for (int j = 0; j < ROWS; j++) {
+            float sum = LaneSums.sum(lanes, j * VL);
+            out[at + j] = accumulate ? out[at + j] + sum : sum;
+        }
+    }
+
+    /** out[at] (+)= W[row] · x, with {@link #dot4}'s arithmetic. */
+    private static void dot1(float[] out, int at, float[] x, int xAt, WeightMatrix w, int row, boolean accumulate,
+                             float[] lanes) {
+        MemorySegment data = w.data();
+        int k = w.inFeatures();
+        long q = w.offset(row, 0);
+        long s = w.scaleOffset(row, 0);
+        FloatVector a = FloatVector.zero(F);
+        for (int c = 0; c < k; c += BLOCK, s += 2) {
+            FloatVector b = FloatVector.zero(F);
+            for (int v = 0; v < BLOCK; v += VL) {
+                b = values(data, q + c + v).fma(FloatVector.fromArray(F, x, xAt + c + v), b);
+            }
+            a = b.fma(FloatVector.broadcast(F, scale(data, s)), a);
+        }
+        a.intoArray(lanes, 0);
+        float sum = LaneSums.sum(lanes, 0);
+        out[at] = accumulate ? out[at] + sum : sum;
+    }
+
+    /** VL int8 values at {@code offset}, as floats. */
+    private static FloatVector values(MemorySegment data, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float scale(MemorySegment data, long offset) {
+        return Float.float16ToFloat(data.get(U16_LE, offset));
+    }
+
+    /** {@code W[row][c0 .. c0 + count)} as floats ({@code q · d}) into {@code dst[at ..]}. */
+    static void widen(WeightMatrix w, int row, int c0, int count, float[] dst, int at) {
+        MemorySegment data = w.data();
+        long q = w.offset(row, 0);
+        int c = c0;
+        int end = c0 + count;
+        for (; c < end && c % BLOCK != 0; c++) {
+            dst[at + c - c0] = w.get(row, c);
+        }
+        for (; c + BLOCK <= end; c += BLOCK) {
+            float d = scale(data, w.scaleOffset(row, c / BLOCK));
+            for (int v = 0; v < BLOCK; v += VL) {
+                values(data, q + c + v).mul(d).intoArray(dst, at + c - c0 + v);
+            }
+        }
+        for (; c < end; c++) {
+            dst[at + c - c0] = w.get(row, c);
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
+    }
+}

@@ -1,0 +1,187 @@
+package dev.mod4j.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.mod4j.server.ServeFixture.get;
+import static dev.mod4j.server.ServeFixture.post;
+import static dev.mod4j.server.ServeFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Serving for real: a full queue answers 429 with Retry-After, a client that leaves stops its generation and frees
+ * its session, a request past its timeout gets 504, and a graceful stop (in process, and SIGTERM to {@code mod4j
+ * serve}) lets running answers finish and exits 0.
+ */
+class ServingTest {
+    /** A text-only streaming request long enough to still be running while the test acts. */
+    static ObjectNode longStream(int maxTokens) {
+        ObjectNode req = request("Tell me a long story", false, maxTokens);
+        req.put("stream", true);
+        return req;
+    }
+
+    /** Opens a streaming request and returns its body once the first event has arrived (generation has begun). */
+    static BufferedReader openStream(ChatServer server, ObjectNode req) throws Exception {
+        HttpResponse<InputStream> r = ServeFixture.HTTP.send(HttpRequest.newBuilder(ServeFixture.uri(server,
+                        "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        BufferedReader body = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        String first = body.readLine();
+        assertTrue(first.startsWith("data:"), first);
+        return body;
+    }
+
+    static double metric(ChatServer server, String line) throws Exception {
+        for (String l : get(server, "/metrics").body().split("\n")) {
+            if (l.startsWith(line + " ")) {
+                return Double.parseDouble(l.substring(line.length() + 1));
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfterAndTheNextRequestIsServed() throws Exception {
+        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withParallel(1, 0))) {
+            try (BufferedReader running = openStream(server, longStream(150))) {
+                ServeFixture.Response refused = post(server, "/v1/chat/completions", request("Hi", false, 3).toString());
+                assertEquals(429, refused.status(), refused.body());
+                long retryAfter = Long.parseLong(refused.raw().headers().firstValue("retry-after").orElseThrow());
+                assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
+                assertEquals("queue_full", refused.json().get("error").get("code").asText());
+                assertEquals("rate_limit_error", refused.json().get("error").get("type").asText());
+                String last = null;
+                for (String line = running.readLine(); line != null; line = running.readLine()) {
+                    last = line.isEmpty() ? last : line;
+                }
+                assertEquals("data:[DONE]", last.replace(" ", ""));
+            }
+            assertEquals(200, post(server, "/v1/chat/completions", request("Hi", false, 3).toString()).status());
+            assertEquals(1, metric(server, "mod4j_requests_total{outcome=\"http_429\"}"));
+        }
+    }
+
+    @Test
+    void aClientThatLeavesStopsItsGenerationAndFreesItsSession() throws Exception {
+        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withParallel(1, 4))) {
+            BufferedReader stream = openStream(server, longStream(200));
+            stream.close();
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (metric(server, "mod4j_requests_total{outcome=\"client_gone\"}") < 1 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, metric(server, "mod4j_requests_total{outcome=\"client_gone\"}"));
+            assertTrue(metric(server, "mod4j_completion_tokens_total") < 200,
+                    "generation stopped early: " + metric(server, "mod4j_completion_tokens_total") + " tokens");
+            assertEquals(0, metric(server, "mod4j_requests_running"));
+            ServeFixture.Response next = post(server, "/v1/chat/completions", request("Hi", false, 3).toString());
+            assertEquals(200, next.status(), next.body());
+        }
+    }
+
+    @Test
+    void aRequestPastItsTimeoutGets504() throws Exception {
+        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withLimits(64 << 20, 20 << 20,
+                Duration.ofMillis(1)))) {
+            ServeFixture.Response r = post(server, "/v1/chat/completions", request("Hi", false, 50).toString());
+            assertEquals(504, r.status(), r.body());
+            assertEquals("timeout", r.json().get("error").get("code").asText());
+        }
+    }
+
+    @Test
+    void gracefulShutdownLetsARunningAnswerFinishAndRefusesNewOnes() throws Exception {
+        ChatServer server = ServeFixture.start(ServeFixture.settings());
+        java.net.URI health = ServeFixture.uri(server, "/health");
+        BufferedReader running = openStream(server, longStream(200));
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.shutdown(Duration.ofSeconds(60)));
+        // While the answer runs, the server refuses new work with 503; once it has finished, the server may already
+        // have stopped listening (how long the answer takes depends on the machine), which refuses too.
+        try {
+            HttpResponse<String> status = getHealth(health);
+            while (status.statusCode() == 200 && !stopping.isDone()) {
+                status = getHealth(health);
+            }
+            if (status.statusCode() == 503) {
+                assertEquals("shutting_down", ServeFixture.JSON.readTree(status.body()).get("status").asText());
+                HttpResponse<String> refused = ServeFixture.HTTP.send(HttpRequest.newBuilder(health.resolve(
+                        "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(request("Hi", false, 3)
+                        .toString())).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, refused.statusCode());
+            }
+        } catch (java.net.ConnectException stoppedListening) {
+            // the answer had finished and the server stopped before the test asked: a refusal as well
+        }
+        List<String> rest = new ArrayList<>();
+        for (String line = running.readLine(); line != null; line = running.readLine()) {
+            rest.add(line);
+        }
+        assertTrue(rest.contains("data: [DONE]"), "the running answer finished: " + rest.getLast());
+        stopping.get(60, TimeUnit.SECONDS);
+        assertThrows(java.net.ConnectException.class, () -> getHealth(health), "stopped listening");
+    }
+
+    /** GET on a URI fixed before the stop (a stopped server has no port to ask for). */
+    static HttpResponse<String> getHealth(java.net.URI health) throws Exception {
+        return ServeFixture.HTTP.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code mod4j serve} as its own process: serves, and SIGTERM stops it with exit status 0. */
+    @Test
+    void serveCommandStopsOnSigtermWithStatusZero() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-javaagent") && !a.startsWith("-agentlib")).forEach(command::add);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.mod4j.cli.Mod4j", "serve",
+                "--model", ServeFixture.modelDirectory().toString(), "--port", "0", "--shutdown-grace", "20"));
+        Path err = Files.createTempFile("serve", ".err");
+        Path out = Files.createTempFile("serve", ".out");
+        Process process = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
+        try {
+            long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (Files.readString(out).isEmpty() && process.isAlive() && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            String banner = Files.readString(out).strip();
+            Matcher port = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/v1").matcher(String.valueOf(banner));
+            assertTrue(port.find(), banner + " / " + Files.readString(err));
+            JsonNode models = ServeFixture.JSON.readTree(ServeFixture.HTTP.send(HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("p-mod-tiny", models.get("data").get(0).get("id").asText());
+            process.destroy(); // SIGTERM
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "stopped");
+            assertEquals(0, process.exitValue(), Files.readString(err));
+            assertEquals(banner + "\nmod4j serve: stopped", Files.readString(out).strip());
+            assertEquals("", Files.readString(err).replace("WARNING: Using incubator modules: jdk.incubator.vector",
+                    "").strip(), "nothing on stderr");
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(err);
+            Files.deleteIfExists(out);
+        }
+    }
+}
