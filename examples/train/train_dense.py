@@ -23,8 +23,10 @@ import tiny_llava as tl
 IGNORE = -100
 
 
-def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6):
-    """One training sample; with probability caption_share its first turn asks for the grid's caption."""
+def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6,
+                 axis_share=0.0):
+    """One training sample; with probability caption_share its first turn asks for the grid's caption; each later
+    turn is, with probability axis_share, a question on a single row or column (shapes_vqa.make_axis_question)."""
     scene, q, a, _ = sv.sample(split, index, min_objects, max_objects)
     if rng.random() < caption_share:
         q, a = sv.CAPTION_REQUEST, sv.caption(scene)
@@ -33,7 +35,10 @@ def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=
     ans = tok.answer_ids(a) + [tl.EOS]
     ids, labels = ids + ans, labels + ans
     for _ in range(max_turns - 1):
-        qa = sv.make_question(rng, scene, rng.choice(sv.QUESTION_TYPES))
+        if rng.random() < axis_share:
+            qa = sv.make_axis_question(rng, scene)
+        else:
+            qa = sv.make_question(rng, scene, rng.choice(sv.QUESTION_TYPES))
         if qa is None:
             continue
         turn = tok.turn_ids(qa[0])
@@ -43,11 +48,12 @@ def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=
     return scene, ids, labels
 
 
-def batch(tok, split, indices, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6):
+def batch(tok, split, indices, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6,
+          axis_share=0.0):
     scenes, seqs, labs = [], [], []
     for i in indices:
         scene, ids, labels = conversation(tok, split, i, rng, image_tokens, max_turns, caption_share, min_objects,
-                                             max_objects)
+                                          max_objects, axis_share)
         scenes.append(scene)
         seqs.append(ids)
         labs.append(labels)
@@ -95,10 +101,11 @@ def first_token_accuracy(model, tok, split, count, forward=None):
 
 def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook=None, forward=None,
           extra_loss=None, val_every=100, on_val=None, warmup=100, caption_share=0.0,
-          min_objects=3, schedule="rsqrt", val_count=250, curriculum=()):
+          min_objects=3, schedule="rsqrt", val_count=250, curriculum=(), axis_share=0.0, axis_until=0):
     """`curriculum`: (steps, max_objects) stages, e.g. ((150, 2), (300, 4)): scenes of at most 2 objects for the
     first 150 steps, then at most 4 until step 300, then the task's 6 — what an object looks like is learnt on
-    scenes where the place hardly matters, then where it is."""
+    scenes where the place hardly matters, then where it is. `axis_share`: the share of later turns asking about a
+    single row or column until step `axis_until` (0: the whole run)."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
@@ -123,7 +130,8 @@ def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook
             step_hook(step, steps)
         max_objects = next((m for until, m in curriculum if step < until), 6)
         ids, labels, pixels = batch(tok, "train", range(index, index + batch_size), rng, model.s.image_tokens,
-                                    max_turns, caption_share, min(min_objects, max_objects), max_objects)
+                                    max_turns, caption_share, min(min_objects, max_objects), max_objects,
+                                    axis_share if not axis_until or step < axis_until else 0.0)
         index += batch_size
         rows, target = targets(labels)
         loss = F.cross_entropy(forward(ids, pixels, rows), target)
@@ -153,18 +161,29 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--width", type=int, default=64)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--kv-heads", type=int, default=2)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--schedule", choices=["rsqrt", "cosine"], default="rsqrt")
     p.add_argument("--val-every", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--curriculum", default="", help="stages STEPS:MAX_OBJECTS,..., e.g. 150:2,300:4")
+    p.add_argument("--axis-share", type=float, default=0.0,
+                   help="share of later turns asking about a single row or column (a curriculum on the place)")
+    p.add_argument("--axis-until", type=int, default=0, help="last step with axis questions (0: all)")
+    p.add_argument("--vit-positions", choices=["normal", "sincos"], default="normal",
+                   help="initial ViT position embeddings: N(0, 0.02) as CLIP, or 2-D sine-cosine as MAE")
+    p.add_argument("--sincos-scale", type=float, default=0.3)
     a = p.parse_args()
     curriculum = [tuple(map(int, stage.split(":"))) for stage in a.curriculum.split(",") if stage]
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234)
     tok = tl.task_tokenizer()
-    model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers, d=a.width, mlp=a.width * 5 // 2,
+    model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers, d=a.width, heads=a.heads,
+                                  kv_heads=a.kv_heads, mlp=a.width * 5 // 2,
                                   vd=a.width, vmlp=a.width * 2))
+    if a.vit_positions == "sincos":
+        tl.init_sincos_positions(model, a.sincos_scale)
     print("parameters", sum(p.numel() for p in model.parameters()), flush=True)
 
     def save(step, accuracy, seconds):
@@ -173,15 +192,19 @@ def main():
         with open(os.path.join(a.out, "training.json"), "w") as f:
             json.dump({"script": "examples/train/train_dense.py", "steps": a.steps, "steps_done": step + 1,
                        "batch": a.batch, "lr": a.lr, "warmup": a.warmup, "schedule": a.schedule,
-                       "width": a.width, "layers": a.layers, "seed": a.seed, "curriculum": a.curriculum,
+                       "width": a.width, "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
+                       "seed": a.seed, "curriculum": a.curriculum,
                        "caption_share": a.caption_share,
+                       "axis_share": a.axis_share, "axis_until": a.axis_until, "vit_positions": a.vit_positions,
+                       "sincos_scale": a.sincos_scale,
                        "min_objects": a.min_objects, "threads": a.threads, "train_seconds": round(seconds),
                        "val_first_token_accuracy": round(accuracy, 4), "torch": torch.__version__}, f, indent=2)
             f.write("\n")
 
     seconds = train(model, tok, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), on_val=save,
                     caption_share=a.caption_share, min_objects=a.min_objects, warmup=a.warmup,
-                    schedule=a.schedule, val_every=a.val_every, seed=a.seed, curriculum=curriculum)
+                    schedule=a.schedule, val_every=a.val_every, seed=a.seed, curriculum=curriculum,
+                    axis_share=a.axis_share, axis_until=a.axis_until)
     print(f"trained in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 
