@@ -30,6 +30,27 @@ public final class DemoAssets {
         return DemoModel.ensure(cacheRoot);
     }
 
+    /**
+     * The trained demo model under the default cache: a miniature LLaVA-1.5 (llava-hf layout) trained on the Shapes
+     * VQA toy task (examples/train), copied there from the jar first if needed. Its answers are real.
+     */
+    public static Path trainedModel() {
+        return ShapesDemoModel.ensure(DemoModel.defaultCacheRoot());
+    }
+
+    /** The trained demo model's directory under {@code cacheRoot}, copied there first if needed. */
+    public static Path trainedModel(Path cacheRoot) {
+        return ShapesDemoModel.ensure(cacheRoot);
+    }
+
+    /**
+     * The slice of the Shapes VQA test split that comes with {@link #trainedModel}: a LLaVA-format question file
+     * (question_id, image, text, answer, type) with its images beside it, for {@code mod4j eval}.
+     */
+    public static Path trainedModelQuestions(Path trainedModel) {
+        return trainedModel.resolve(ShapesDemoModel.QUESTIONS);
+    }
+
     /** The default cache root: {@code $MOD4J_CACHE}, else {@code ~/.cache/mod4j}. */
     public static Path cacheRoot() {
         return DemoModel.defaultCacheRoot();

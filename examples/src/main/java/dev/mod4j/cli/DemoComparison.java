@@ -1,8 +1,10 @@
 package dev.mod4j.cli;
 
 import dev.mod4j.api.Comparison;
-import dev.mod4j.api.DemoAssets;
+import dev.mod4j.api.ImageInput;
 import dev.mod4j.api.Llava;
+import dev.mod4j.eval.AnswerGrader;
+import dev.mod4j.eval.EvalQuestion;
 import dev.mod4j.report.ComparisonReport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.compare.ScheduleRun;
@@ -12,16 +14,16 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
-/** The demo's main act: the bundled image and question under every schedule, printed and written as a report. */
+/**
+ * The demo's acts on the trained model: one test question under every schedule, printed and written as a report,
+ * then the bundled slice of the test split under the same schedules, with accuracy and agreement with dense.
+ */
 final class DemoComparison {
-    static final String UNTRAINED = "The demo model has random, untrained weights: its answers are noise, and what its"
-            + " routers and attention keep says nothing about the methods' quality. It shows the machinery (which"
-            + " tokens each layer processes, what that costs) offline, on a model small enough for any machine.";
-
     /**
-     * What the demo compares: every registered method as it shows on an untrained model
-     * ({@code dense,fastv,pdrop,gmod:skip=0.5,pmod} and any of yours). p-MoD runs when the demo model has its routers.
+     * What the demo compares: every registered method as it shows in the demo ({@code dense,fastv,pdrop,gmod:skip=0.5,
+     * pmod} and any of yours); γ-MoD and p-MoD are reported as skipped when the checkpoint has no routers for them.
      */
     static final String SCHEDULES = ScheduleMethods.allForDemo();
 
@@ -29,52 +31,49 @@ final class DemoComparison {
     }
 
     /**
-     * Adds p-MoD, run on the demo model's p-MoD twin ({@link PModDemoModel}: the same weights, p-MoD's routers instead
-     * of γ-MoD's, which cannot share one checkpoint), to a comparison that had to skip it.
+     * Runs the comparison on the first of {@code questions}, prints the table, the answers and the slice's accuracy
+     * per schedule to {@code out}, writes the report; returns the page.
      */
-    static Comparison withPModTwin(Comparison comparison, Path model, int maxNewTokens) {
-        Path twin = PModDemoModel.ensure(model);
-        try (Llava pmod = Llava.open(twin)) {
-            Comparison run = pmod.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
-                    .compare(List.of(pmod.schedule("pmod")));
-            List<ScheduleRun> runs = new ArrayList<>(comparison.runs());
-            runs.add(run.reference());
-            List<String> texts = new ArrayList<>(comparison.texts());
-            texts.add(run.texts().getFirst());
-            List<String> skipped = comparison.skipped().stream().filter(s -> !s.startsWith("pmod")).toList();
-            return new Comparison(comparison.model(), comparison.question(), comparison.picture(), comparison.prompt(),
-                    comparison.shape(), runs, texts, skipped);
-        }
-    }
-
-    /** Runs the comparison on {@code model}, prints the table to {@code out}, writes the report; returns the page. */
-    static Path run(PrintWriter out, Path model, Path reportDir, int maxNewTokens) {
+    static Path run(PrintWriter out, Path model, Path questionsFile, Path reportDir, int maxNewTokens) {
+        List<EvalQuestion> questions = EvalQuestion.read(questionsFile);
+        Path images = questionsFile.toAbsolutePath().getParent();
+        EvalQuestion first = questions.getFirst();
         try (Llava llava = Llava.open(model)) {
-            out.println("question: " + DemoAssets.QUESTION + "  (image: the bundled demo-image.png, preprocessed to "
-                    + llava.model().visionConfig().imageSize() + " px)");
+            ImageInput image = ImageInput.of(images.resolve(first.image()));
+            out.println("question: " + first.text() + "  (image: " + first.image() + ", "
+                    + llava.model().visionConfig().imageSize() + " px; expected answer: "
+                    + String.join(" or ", first.groundTruth()) + ")");
             List<String> skipped = new ArrayList<>();
             // The comparison warms every schedule up before timing it (on a model this small, the first run of each
             // code path is mostly JIT compilation), then reports the median of its repeats.
-            Comparison comparison = llava.request(DemoAssets.image(), DemoAssets.QUESTION).maxNewTokens(maxNewTokens)
+            Comparison comparison = llava.request(image, first.text()).maxNewTokens(maxNewTokens)
                     .compare(llava.schedules(SCHEDULES, skipped), skipped);
-            String twinNote = null;
-            if (skipped.stream().anyMatch(s -> s.startsWith("pmod"))) {
-                comparison = withPModTwin(comparison, model, maxNewTokens);
-                twinNote = "pmod ran on " + model.getFileName() + "-pmod, the same weights with p-MoD's routers in"
-                        + " place of γ-MoD's (one checkpoint cannot hold both).";
-            }
             CompareCommand.printTable(out, comparison.runs(), llava.tokenizer(), comparison.prompt(),
                     comparison.skipped(), FlopsConvention.EXACT, comparison.shape());
-            if (twinNote != null) {
-                out.println(twinNote);
+            out.println();
+            out.println("answers:");
+            for (int i = 0; i < comparison.runs().size(); i++) {
+                String text = comparison.texts().get(i);
+                boolean right = AnswerGrader.grade(first.groundTruth(), text).orElse(false);
+                out.printf("  %-34s %-10s %s%n", CompareCommand.shorten(comparison.runs().get(i).spec(), 34),
+                        text, right ? "right" : "wrong");
             }
-            ComparisonReport report = ComparisonReport.of(comparison)
-                    .title("mod4j demo: token schedules on an untrained model")
-                    .note(UNTRAINED);
-            if (twinNote != null) {
-                report.note(twinNote);
-            }
-            return report
+            out.println();
+            List<String> specs = comparison.runs().stream().map(ScheduleRun::spec).toList();
+            out.println("the first " + questions.size() + " questions of the test split under each schedule:");
+            List<DemoAccuracy> accuracy = DemoAccuracy.measure(llava, questions, images, specs, maxNewTokens);
+            DemoAccuracy.print(out, accuracy);
+            String table = accuracy.stream().map(DemoAccuracy::line).collect(Collectors.joining("\n"));
+            return ComparisonReport.of(comparison)
+                    .title("mod4j demo: token schedules on a small LLaVA trained on a toy task")
+                    .note("The model is a miniature LLaVA-1.5 trained offline on Shapes VQA, a synthetic toy task"
+                            + " (coloured shapes and digits on a 4×4 grid; questions about colour, shape, digit, count"
+                            + " and relative position), by examples/train in the repository. Its answers are real, on"
+                            + " this toy task only.")
+                    .note("Expected answer: " + String.join(" or ", first.groundTruth()) + ".")
+                    .note("The first " + questions.size() + " questions of the test split under each schedule"
+                            + " (accuracy, agreement with dense, prefill multiply-adds and KV-cache bytes relative"
+                            + " to dense):\n" + table)
                     .note("For a real comparison, download a checkpoint yourself (mod4j never downloads), e.g."
                             + " llava-hf/llava-1.5-7b-hf, or the released γ-MoD / p-MoD checkpoints for their routers,"
                             + " and run: bin/mod4j compare --model DIR --image PHOTO.jpg --prompt \"...\" --report DIR")

@@ -1,5 +1,7 @@
 package dev.mod4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.report.DemoFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,15 +64,23 @@ class ReportCliTest {
     }
 
     @Test
-    void demoPrintsTheComparisonWritesTheReportAndSaysTheModelIsUntrained() throws Exception {
+    void demoRunsTheTrainedModelPrintsAnswersAndAccuracyAndWritesTheReport() throws Exception {
         Path report = tmp.resolve("demo-report");
         CliRun run = CliRun.of("demo", "--cache-dir", DemoFixture.cacheRoot().toString(), "--report-dir",
-                report.toString(), "--max-new-tokens", "3");
+                report.toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertMentions(run.out(), "RANDOM, UNTRAINED weights", "dense", "fastv:k=2;r=0.5", "pdrop:", "gmod:",
-                "pmod:decay=", "pmod ran on demo-llava-v2-pmod", "report: file:", "index.html", "UNTRAINED",
-                "llava-hf/llava-1.5-7b-hf", "p-MoD", "--model");
+        assertMentions(run.out(), "TRAINED on Shapes VQA, a toy task", "PyTorch's test accuracy", "expected answer: ",
+                "dense", "fastv:k=2;r=0.5", "pdrop:", "answers:", "questions of the test split under each schedule",
+                "accuracy", "agrees w/ dense", "report: file:", "index.html", "llava-hf/llava-1.5-7b-hf", "--model");
+        // The demo asks the first test question; PyTorch's own answer to it is in the trained model's golden file.
+        JsonNode first = new ObjectMapper().readTree(ReportCliTest.class.getResource(
+                "/golden/shapes-llava/golden.json")).get("samples").get(0);
+        String dense = run.out().lines().filter(l -> l.startsWith("  dense ")).findFirst().orElseThrow();
+        String[] words = dense.trim().split("\\s+");
+        assertEquals(first.get("greedy_text").asText(), words[1], dense);
+        assertEquals(first.get("greedy_text").asText().equals(first.get("answer").asText()) ? "right" : "wrong",
+                words[2], dense);
         assertTrue(Files.isRegularFile(report.resolve("index.html")));
-        assertTrue(Files.readString(report.resolve("index.html")).contains("untrained"));
+        assertTrue(Files.readString(report.resolve("index.html")).contains("toy task"));
     }
 }
