@@ -168,7 +168,7 @@ final class InspectCommand implements Callable<Integer> {
 
     private static String routers(List<Integer> gamma, List<Integer> pmod) {
         if (gamma.isEmpty() && pmod.isEmpty()) {
-            return "none (dense, FastV and PyramidDrop schedules only)";
+            return "none (the training-free schedules only: γ-MoD and p-MoD need routers)";
         }
         StringBuilder sb = new StringBuilder();
         if (!gamma.isEmpty()) {
