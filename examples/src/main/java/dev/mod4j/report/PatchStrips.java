@@ -114,11 +114,7 @@ public final class PatchStrips {
         BufferedImage source = scaled(picture, panel);
         int width = layers.size() * panel + (layers.size() - 1) * GAP;
         BufferedImage out = new BufferedImage(width, panel + CAPTION, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setFont(CAPTION_FONT);
+        Graphics2D g = captionCanvas(out);
         FontMetrics metrics = g.getFontMetrics();
         for (int i = 0; i < layers.size(); i++) {
             int layer = layers.get(i);
@@ -169,5 +165,15 @@ public final class PatchStrips {
         g.drawImage(picture.toBufferedImage(), 0, 0, size, size, null);
         g.dispose();
         return out;
+    }
+
+    /** A white picture with antialiased caption text in the strips' caption font, for drawing panels on. */
+    static Graphics2D captionCanvas(BufferedImage out) {
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.setFont(CAPTION_FONT);
+        return g;
     }
 }

@@ -9,7 +9,6 @@ import dev.mod4j.runtime.llava.PreprocessedImage;
 import dev.mod4j.runtime.schedule.LayerRecord;
 
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -31,7 +30,6 @@ public final class TiledPatchStrips {
     private static final int GAP = 6;
     private static final int PANEL_GAP = 14;
     private static final int CAPTION = 22;
-    private static final Font CAPTION_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     static final Color NEWLINE_KEPT = new Color(0x33, 0x66, 0xcc);
     static final Color NEWLINE_SKIPPED = new Color(0xdd, 0xdd, 0xdd);
     static final Color UNPADDED_DARK = new Color(0x3a, 0x3a, 0x3a);
@@ -164,11 +162,7 @@ public final class TiledPatchStrips {
                 geo.gridCell() * layout.gridHeight());
         int width = layers.size() * geo.panelWidth() + (layers.size() - 1) * PANEL_GAP;
         BufferedImage out = new BufferedImage(width, geo.panelHeight() + CAPTION, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, out.getWidth(), out.getHeight());
-        g.setFont(CAPTION_FONT);
+        Graphics2D g = PatchStrips.captionCanvas(out);
         FontMetrics metrics = g.getFontMetrics();
         for (int i = 0; i < layers.size(); i++) {
             int x0 = i * (geo.panelWidth() + PANEL_GAP);
