@@ -56,7 +56,8 @@ public final class AttentionRank {
         int headDim = c.headDim();
         int[] positions = new int[n];
         Arrays.setAll(positions, r -> r);
-        float[][] qk = AttentionProbabilities.queriesAndKeys(c, w, model.rope(), hidden, n, 0, positions);
+        float[][] qk = AttentionProbabilities.queriesAndKeys(c, w, model.rope(), hidden, n, 0, positions,
+                Parallel.common());
         int[] ranks = new int[c.numAttentionHeads()];
         Parallel.common().forEach(c.numAttentionHeads(), h -> {
             int kvOffset = (h / c.queryGroupSize()) * headDim;

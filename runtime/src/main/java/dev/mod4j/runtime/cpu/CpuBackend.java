@@ -220,6 +220,11 @@ public final class CpuBackend implements Backend {
         return rope;
     }
 
+    /** The threads this backend's kernels run on (also the schedules' attention ranking, {@link CpuResidualStream}). */
+    Parallel parallel() {
+        return parallel;
+    }
+
     CpuWorkspace newWorkspace(int maxRows) {
         return new CpuWorkspace(config, maxRows);
     }

@@ -129,13 +129,13 @@ final class CpuResidualStream implements ResidualStream {
     @Override
     public float[] attentionFrom(int queryRow, int layer, int[] positions) {
         return AttentionProbabilities.headMean(config, backend.weights().layers().get(layer), backend.rope(),
-                hidden, queryRow, positions);
+                hidden, queryRow, positions, backend.parallel());
     }
 
     @Override
     public float[] attentionFrom(int[] queryRows, int layer, int[] positions) {
         return AttentionProbabilities.headMeanRows(config, backend.weights().layers().get(layer), backend.rope(),
-                hidden, queryRows, positions);
+                hidden, queryRows, positions, backend.parallel());
     }
 
     @Override
