@@ -13,23 +13,29 @@ public final class PatchColumns {
 
     /** {@code pixels} ([channels, size, size]) as [patches × channels·patch·patch]. */
     public static float[] of(ClipVisionConfig config, float[] pixels) {
-        int p = config.patchSize();
-        int grid = config.patchesPerSide();
-        int size = config.imageSize();
-        int channels = config.numChannels();
-        int patchLength = channels * p * p;
-        float[] columns = new float[grid * grid * patchLength];
-        for (int py = 0; py < grid; py++) {
-            for (int px = 0; px < grid; px++) {
-                int base = (py * grid + px) * patchLength;
+        return of(pixels, config.numChannels(), config.imageSize(), config.imageSize(), config.patchSize());
+    }
+
+    /**
+     * Non-overlapping k×k patches of an image [channels, height, width] as rows [(height/k)·(width/k),
+     * channels·k·k] (also the stem of a convolutional tower: ConvNeXt's k = 4).
+     */
+    public static float[] of(float[] image, int channels, int height, int width, int k) {
+        int gh = height / k;
+        int gw = width / k;
+        int length = channels * k * k;
+        float[] rows = new float[Math.multiplyExact(gh * gw, length)];
+        for (int py = 0; py < gh; py++) {
+            for (int px = 0; px < gw; px++) {
+                int base = (py * gw + px) * length;
                 for (int c = 0; c < channels; c++) {
-                    for (int ky = 0; ky < p; ky++) {
-                        System.arraycopy(pixels, (c * size + py * p + ky) * size + px * p, columns,
-                                base + (c * p + ky) * p, p);
+                    for (int ky = 0; ky < k; ky++) {
+                        System.arraycopy(image, (c * height + py * k + ky) * width + px * k, rows,
+                                base + (c * k + ky) * k, k);
                     }
                 }
             }
         }
-        return columns;
+        return rows;
     }
 }

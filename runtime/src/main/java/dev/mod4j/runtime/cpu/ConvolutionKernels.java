@@ -1,40 +1,23 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.runtime.backend.PatchColumns;
+
 /**
  * Convolutions on feature maps held channels-last ([height·width, channels], one row per position, as the matrix
  * kernels take rows). A convolution whose stride equals its kernel is a matrix product over gathered patches
- * ({@link #patchesOfImage}, {@link #patchesOfMap}: im2col without overlap); a depthwise convolution is computed
- * directly ({@link #depthwise}), tap by tap over contiguous channels.
+ * ({@link PatchColumns#of(float[], int, int, int, int)} for images, {@link #patchesOfMap} for maps: im2col
+ * without overlap); a depthwise convolution is computed directly ({@link #depthwise}), tap by tap over contiguous
+ * channels.
  */
 public final class ConvolutionKernels {
     private ConvolutionKernels() {
     }
 
     /**
-     * Non-overlapping k×k patches of an image [channels, height, width] as rows [(h/k)·(w/k), channels·k·k], each
-     * in PyTorch's kernel order (channel, row, column), so that a kernel [out, channels, k, k] read as a matrix
-     * [out, channels·k·k] multiplies them into the convolution.
+     * Non-overlapping k×k patches of a channels-last map [height·width, channels] as rows [(height/k)·(width/k),
+     * channels·k·k] in PyTorch's kernel order (channel, row, column), as {@link PatchColumns#of(float[], int, int,
+     * int, int)} takes them from an image.
      */
-    public static float[] patchesOfImage(float[] image, int channels, int height, int width, int k) {
-        int gh = height / k;
-        int gw = width / k;
-        int length = channels * k * k;
-        float[] rows = new float[Math.multiplyExact(gh * gw, length)];
-        for (int py = 0; py < gh; py++) {
-            for (int px = 0; px < gw; px++) {
-                int base = (py * gw + px) * length;
-                for (int c = 0; c < channels; c++) {
-                    for (int ky = 0; ky < k; ky++) {
-                        System.arraycopy(image, (c * height + py * k + ky) * width + px * k, rows,
-                                base + (c * k + ky) * k, k);
-                    }
-                }
-            }
-        }
-        return rows;
-    }
-
-    /** As {@link #patchesOfImage}, from a channels-last map [height·width, channels]. */
     public static float[] patchesOfMap(float[] map, int channels, int height, int width, int k) {
         int gh = height / k;
         int gw = width / k;

@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 
 import java.util.function.BiConsumer;
@@ -37,7 +38,7 @@ public final class CpuConvNextEncoder {
         int side = size / patch;
         int positions = side * side;
         float[] x = new float[Math.multiplyExact(positions, weights.stem().outFeatures())];
-        float[] columns = ConvolutionKernels.patchesOfImage(pixels, 3, size, size, patch);
+        float[] columns = PatchColumns.of(pixels, 3, size, size, patch);
         MatmulKernel.multiply(x, 0, columns, 0, positions, weights.stem(), parallel);
         int channels = weights.stem().outFeatures();
         addBias(x, positions, weights.stemBias());
