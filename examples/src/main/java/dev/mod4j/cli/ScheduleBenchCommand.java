@@ -74,7 +74,8 @@ final class ScheduleBenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "BF16", paramLabel = "DTYPE")
     String dtype;
 
-    @Option(names = "--repeats", defaultValue = "2", paramLabel = "N", description = "Timed prefills per schedule (best kept).")
+    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N",
+            description = "Rounds: each schedule timed once per round, order rotated. Default: ${DEFAULT-VALUE}.")
     int repeats;
 
     @Option(names = "--threads", paramLabel = "N")
@@ -106,46 +107,79 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             ModelShape shape = ModelShape.of(config);
             out.printf("mod4j bench-schedules: %d layers of the LLaVA-1.5-7B shape, %s weights, prompt %d rows (%d image),"
                     + " %d threads%n", layers, weights, prompt.length(), imageTokens, Parallel.common().threads());
-            out.printf("%-44s %12s %11s %12s %12s %10s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
-                    "time/FLOPs", "img/layer");
+            out.printf("%-44s %12s %11s %12s %12s %10s %s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
+                    "time/FLOPs", "img/layer", "time ratio range");
             Session session = model.newSession(prompt.length());
             session.prefill(prompt, null); // JIT warm-up, not timed
-            double denseMillis = 0;
-            double denseMacs = 0;
-            for (Map.Entry<String, TokenSchedule> e : schedules.entrySet()) {
-                double best = Double.MAX_VALUE;
-                ScheduleRun run = null;
-                // VisionZip's rows come out of the tower: here its decoder runs a prompt of that many image rows.
-                PromptRows input = e.getKey().startsWith("visionzip") ? prompt(config.hiddenSize(),
-                        Integer.parseInt(e.getKey().replaceAll(".*rows=(\\d+).*", "$1"))) : prompt;
-                for (int i = 0; i < Math.max(1, repeats); i++) {
+            // Rounds: every schedule once per round, the order rotated each round so no schedule is always first;
+            // a schedule's time ratio is the median over rounds of its time over dense's time in the same round, so
+            // the machine's drift between rounds cancels (same-run ratios).
+            List<String> names = new ArrayList<>(schedules.keySet());
+            int rounds = Math.max(1, repeats);
+            Map<String, double[]> millis = new LinkedHashMap<>();
+            Map<String, ScheduleRun> runs = new HashMap<>();
+            names.forEach(n -> millis.put(n, new double[rounds]));
+            for (int round = 0; round < rounds; round++) {
+                for (int j = 0; j < names.size(); j++) {
+                    String name = names.get((j + round) % names.size());
+                    PromptRows input = input(name, prompt, config);
                     session.reset();
-                    session.schedule(schedules(config).get(e.getKey()));
+                    session.schedule(schedules(config).get(name));
                     long t0 = System.nanoTime();
                     session.prefill(input, null);
                     long elapsed = System.nanoTime() - t0;
-                    best = Math.min(best, elapsed / 1e6);
-                    run = new ScheduleRun(e.getKey(), new GenerationResult(new int[0], new int[0], false, elapsed, 0),
+                    millis.get(name)[round] = elapsed / 1e6;
+                    runs.put(name, new ScheduleRun(name, new GenerationResult(new int[0], new int[0], false, elapsed, 0),
                             session.trace().copy(), session.trace().prefillMacs(), session.trace().totalMacs(),
-                            session.kvCacheEntries(), session.kvCacheBytes());
+                            session.kvCacheEntries(), session.kvCacheBytes()));
                 }
-                if (denseMillis == 0) {
-                    denseMillis = best;
-                    denseMacs = run.prefillFlops(FlopsConvention.EXACT, shape).denseTotal();
+            }
+            double[] dense = millis.get(names.getFirst());
+            double denseMacs = runs.get(names.getFirst()).prefillFlops(FlopsConvention.EXACT, shape).denseTotal();
+            for (String name : names) {
+                ScheduleRun run = runs.get(name);
+                double[] ms = millis.get(name);
+                double[] ratios = new double[rounds];
+                for (int i = 0; i < rounds; i++) {
+                    ratios[i] = ms[i] / dense[i];
                 }
-                double timeRatio = best / denseMillis;
-                double flopsRatio = input == prompt ? run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense()
+                double timeRatio = median(ratios);
+                double flopsRatio = input(name, prompt, config) == prompt
+                        ? run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense()
                         : (double) run.prefillMacs() / denseMacs;
                 double imageRowsPerLayer = run.trace().prefill().stream()
                         .mapToInt(r -> r.processed(dev.mod4j.runtime.prompt.TokenRole.IMAGE)).average().orElse(0);
-                out.printf("%-44s %12.0f %10.1f%% %11.1f%% %12.3f %10.1f%n", e.getKey(), best, 100 * timeRatio,
-                        100 * flopsRatio, timeRatio / flopsRatio, imageRowsPerLayer);
+                out.printf("%-44s %12.0f %10.1f%% %11.1f%% %12.3f %10.1f %s%n", name, median(ms), 100 * timeRatio,
+                        100 * flopsRatio, timeRatio / flopsRatio, imageRowsPerLayer, spread(ratios));
                 out.flush();
             }
-            out.println("FLOPs ratio: exact multiply-adds of the prefill (layers + LM head) relative to dense;"
-                    + " img/layer: image rows processed per layer, averaged over the stack's layers.");
+            out.println("prefill ms: median over " + rounds + " rounds (order rotated each round); time ratio: median"
+                    + " of the per-round ratios to dense, [min–max] beside; FLOPs ratio: exact multiply-adds of the"
+                    + " prefill (layers + LM head) relative to dense; img/layer: image rows processed per layer,"
+                    + " averaged over the stack's layers.");
         }
         return 0;
+    }
+
+    /** VisionZip's rows come out of the tower: here its decoder runs a prompt of that many image rows. */
+    private PromptRows input(String name, PromptRows prompt, LlamaConfig config) {
+        return name.startsWith("visionzip")
+                ? prompt(config.hiddenSize(), Integer.parseInt(name.replaceAll(".*rows=(\\d+).*", "$1"))) : prompt;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String spread(double[] ratios) {
+        if (ratios.length < 2) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT, "[%.1f–%.1f%%]", 100 * Arrays.stream(ratios).min().orElse(0),
+                100 * Arrays.stream(ratios).max().orElse(0));
     }
 
     private PromptRows prompt(int hidden) {
