@@ -2,6 +2,8 @@ package dev.mod4j.loaders.safetensors;
 
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.SmallFiles;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -88,6 +90,13 @@ public final class FileBytes {
         }
     }
 
+    private static final long COPY_CHUNK_BYTES = 64L << 20;
+
+    /** Whole mebibytes in {@code bytes}, rounded up (the progress unit of a copy). */
+    private static long mebibytes(long bytes) {
+        return (bytes + (1L << 20) - 1) >> 20;
+    }
+
     private static void closeIfOpen(Arena arena) {
         if (arena.scope().isAlive()) {
             arena.close();
@@ -101,15 +110,20 @@ public final class FileBytes {
      */
     public static MemorySegment copy(FileChannel channel, long size, Arena arena, String name) throws IOException {
         MemorySegment target = HugePageMemory.allocate(arena, size);
-        for (long at = 0; at < size; ) {
-            ByteBuffer chunk = target.asSlice(at, Math.min(size - at, 1L << 30)).asByteBuffer();
-            while (chunk.hasRemaining()) {
-                if (channel.read(chunk, at + chunk.position()) < 0) {
-                    throw new CheckpointFormatException(name, "file shrank to " + (at + chunk.position())
-                            + " bytes while being read (expected " + size + ")");
+        String file = Path.of(name).getFileName().toString();
+        try (ProgressTask progress = ProgressListener.current().start("load " + file + " (MiB)", mebibytes(size))) {
+            // Chunks of 64 MiB: few enough reads, and a progress step every fraction of a second.
+            for (long at = 0; at < size; ) {
+                ByteBuffer chunk = target.asSlice(at, Math.min(size - at, COPY_CHUNK_BYTES)).asByteBuffer();
+                while (chunk.hasRemaining()) {
+                    if (channel.read(chunk, at + chunk.position()) < 0) {
+                        throw new CheckpointFormatException(name, "file shrank to " + (at + chunk.position())
+                                + " bytes while being read (expected " + size + ")");
+                    }
                 }
+                progress.advance(mebibytes(at + chunk.capacity()) - mebibytes(at));
+                at += chunk.capacity();
             }
-            at += chunk.capacity();
         }
         return target;
     }

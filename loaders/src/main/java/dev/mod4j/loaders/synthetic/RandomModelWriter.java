@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.loaders.safetensors.SafetensorsWriter;
 import dev.mod4j.loaders.safetensors.SafetensorsWriter.TensorData;
 import dev.mod4j.loaders.safetensors.ShardedCheckpointWriter;
@@ -29,6 +31,9 @@ public final class RandomModelWriter {
 
     private final RandomModelSpec spec;
     private final SplittableRandom random;
+    /** Random tensors to draw (the unit of progress: drawing their values is most of the writing). */
+    private long randomTensors;
+    private ProgressTask progress = ProgressTask.NONE;
 
     private RandomModelWriter(RandomModelSpec spec) {
         this.spec = spec;
@@ -51,6 +56,7 @@ public final class RandomModelWriter {
                 addVisionTower(separate ? tower : language, layout);
                 addProjector(language, layout);
             }
+            progress = ProgressListener.current().start("write random model (tensors)", randomTensors);
             writeTensors(directory, language);
             Files.writeString(directory.resolve("config.json"), config().toPrettyString());
             if (!tower.isEmpty()) {
@@ -61,6 +67,8 @@ public final class RandomModelWriter {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model to " + directory, e);
+        } finally {
+            progress.close();
         }
     }
 
@@ -168,7 +176,12 @@ public final class RandomModelWriter {
         // tensor's floats are in memory at a time (a TinyLlama-sized checkpoint does not fit the heap at once).
         SplittableRandom own = random.split();
         int count = Math.toIntExact(n);
-        return TensorData.lazyFloats(name, spec.dtype(), shape, () -> gaussian(own, count, scale));
+        randomTensors++;
+        return TensorData.lazyFloats(name, spec.dtype(), shape, () -> {
+            float[] values = gaussian(own, count, scale);
+            progress.advance(1);
+            return values;
+        });
     }
 
     /** Norm weights near 1, so activations keep a sensible scale. */

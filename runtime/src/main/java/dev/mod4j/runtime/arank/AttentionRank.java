@@ -1,6 +1,8 @@
 package dev.mod4j.runtime.arank;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.runtime.cpu.AttentionProbabilities;
 import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.cpu.VectorKernels;
@@ -34,6 +36,7 @@ public final class AttentionRank {
     /** The rank of every head's attention map, [layer][head], for one prompt. */
     public static int[][] headRanks(LlamaModel model, PromptRows prompt) {
         int[][] ranks = new int[model.config().numHiddenLayers()][];
+        ProgressTask progress = ProgressListener.current().start("arank (layers)", ranks.length);
         TokenSchedule probe = new TokenSchedule() {
             @Override
             public String spec() {
@@ -43,10 +46,13 @@ public final class AttentionRank {
             @Override
             public LayerPlan plan(int layer, ScheduleContext context) {
                 ranks[layer] = layerRank(model, layer, context.hidden(), context.rows());
+                progress.advance(1);
                 return LayerPlan.DENSE;
             }
         };
-        model.newSession(prompt.length()).schedule(probe).prefill(prompt, null);
+        try (progress) {
+            model.newSession(prompt.length()).schedule(probe).prefill(prompt, null);
+        }
         return ranks;
     }
 

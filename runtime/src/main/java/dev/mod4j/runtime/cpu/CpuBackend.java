@@ -1,6 +1,8 @@
 package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.runtime.backend.Backend;
 import dev.mod4j.runtime.backend.ResidualStream;
 import dev.mod4j.loaders.safetensors.DType;
@@ -99,12 +101,16 @@ public final class CpuBackend implements Backend {
         UnaryOperator<Linear> linear = l -> l.withWeight(prepare.apply(l.weight()));
         WeightMatrix embed = views.tiedEmbeddings() ? prepare.apply(views.embedTokens()) : views.embedTokens();
         List<DecoderLayerWeights> layers = new ArrayList<>();
+        ProgressTask progress = ProgressListener.current().start(quantized != null
+                ? "quantize weights to " + quantized + " (layers)" : "prepare weights (layers)", views.layers().size());
         for (DecoderLayerWeights l : views.layers()) {
             layers.add(new DecoderLayerWeights(l.index(), l.inputLayernorm(), linear.apply(l.qProj()),
                     linear.apply(l.kProj()), linear.apply(l.vProj()), linear.apply(l.oProj()),
                     l.postAttentionLayernorm(), linear.apply(l.gateProj()), linear.apply(l.upProj()),
                     linear.apply(l.downProj())));
+            progress.advance(1);
         }
+        progress.close();
         WeightMatrix head = views.tiedEmbeddings() ? embed : prepare.apply(views.lmHead());
         return new LlamaWeights(embed, List.copyOf(layers), views.norm(), head);
     }

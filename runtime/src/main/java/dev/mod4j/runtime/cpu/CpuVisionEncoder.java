@@ -2,6 +2,8 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
@@ -87,6 +89,7 @@ public final class CpuVisionEncoder implements VisionEncoder {
         float[] proj = new float[rows * h];
         float[] mlp = new float[Math.multiplyExact(rows, config.intermediateSize())];
         ImageAttention attention = new ImageAttention(images, tokens, heads, h / heads);
+        ProgressTask progress = ProgressListener.current().start("vision tower (layers)", to - from);
         for (int layer = from; layer < to; layer++) {
             ClipLayerWeights w = weights.layers().get(layer);
             layerNorm(normed, x, w.layerNorm1Weight(), w.layerNorm1Bias(), rows);
@@ -103,7 +106,9 @@ public final class CpuVisionEncoder implements VisionEncoder {
             if (observer != null) {
                 observer.accept(layer + 1, x.clone());
             }
+            progress.advance(1);
         }
+        progress.close();
     }
 
     /** Class token + patch embeddings + position embeddings of one image, [tokens × hidden] at {@code x[at]}. */
