@@ -3,6 +3,8 @@ package dev.mod4j.cli;
 import dev.mod4j.loaders.FileLimit;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.SmallFiles;
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.runtime.accounting.GammaModLayerMode;
 import dev.mod4j.runtime.arank.AttentionRank;
 import dev.mod4j.runtime.llava.MultimodalModel;
@@ -116,10 +118,13 @@ final class ArankCommand implements Callable<Integer> {
             List<PromptRows> prompts = samples != null ? samplePrompts(model) : List.of(singlePrompt(model));
             int layers = model.decoder().config().numHiddenLayers();
             double[] arank = new double[layers];
-            for (PromptRows prompt : prompts) {
-                double[] one = AttentionRank.of(model.decoder(), prompt);
-                for (int l = 0; l < layers; l++) {
-                    arank[l] += one[l] / prompts.size();
+            try (ProgressTask progress = ProgressListener.current().start("arank (samples)", prompts.size())) {
+                for (PromptRows prompt : prompts) {
+                    double[] one = AttentionRank.of(model.decoder(), prompt);
+                    for (int l = 0; l < layers; l++) {
+                        arank[l] += one[l] / prompts.size();
+                    }
+                    progress.advance(1);
                 }
             }
             int shortest = prompts.stream().mapToInt(PromptRows::length).min().orElse(0);

@@ -1,8 +1,11 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.eval.StandardErrorTerminal;
+import dev.mod4j.eval.TerminalProgress;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.progress.ProgressListener;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.synthetic.ModelCache;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
@@ -40,6 +43,8 @@ final class BenchModelWriter {
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        // The child's standard error is a pipe to this JVM: it draws its progress on this one's terminal, if any.
+        command.add("-D" + StandardErrorTerminal.TERMINAL_PROPERTY + "=" + StandardErrorTerminal.device());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchModelWriter.class.getName(),
                 root.toString(), shape, dtype.name()));
         try {
@@ -78,10 +83,9 @@ final class BenchModelWriter {
         LlamaConfig config = BenchCommand.shapeConfig(args[1]);
         DType dtype = DType.valueOf(args[2]);
         String name = name(args[1], dtype);
-        ModelCache.ensure(root, name, staging -> {
-            System.err.println("mod4j bench: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
-            RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
-                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f), staging);
-        });
+        ScopedValue.where(ProgressListener.CURRENT, TerminalProgress.forStandardError(null)).run(() ->
+                ModelCache.ensure(root, name, staging -> RandomModelWriter.write(new RandomModelSpec(config, null,
+                        CheckpointLayout.LLAMA, dtype, RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 17, 0.02f),
+                        staging)));
     }
 }

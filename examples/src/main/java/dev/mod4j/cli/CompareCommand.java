@@ -1,5 +1,7 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.progress.ProgressListener;
+import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.loaders.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,7 +11,6 @@ import dev.mod4j.report.ComparisonTable;
 import dev.mod4j.report.TraceExport;
 import dev.mod4j.runtime.accounting.FlopsConvention;
 import dev.mod4j.runtime.accounting.ModelShape;
-import dev.mod4j.eval.ProgressBar;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
 import dev.mod4j.runtime.generate.SamplingOptions;
@@ -125,13 +126,12 @@ final class CompareCommand implements Callable<Integer> {
             }
             FlopsConvention convention = convention(flops);
             // On a terminal, a bar over the timed runs (the warm-up runs come first, at 0); nothing when piped.
-            ProgressBar bar = ProgressBar.forTerminal(spec.commandLine().getErr(), "compare",
-                    (long) list.size() * repeats);
+            ProgressTask bar = ProgressListener.current().start("compare", (long) list.size() * repeats);
             List<ScheduleRun> runs = ScheduleComparison.run(model.decoder(), prompt,
                     list.stream().map(s -> ScheduleComparison.fresh(s, model.decoder().files())).toList(),
                     new ScheduleComparison.Settings(maxNewTokens, SamplingOptions.GREEDY, repeats), null,
-                    (done, total) -> bar.step());
-            bar.finish();
+                    (done, total) -> bar.advance(1));
+            bar.close();
             ModelShape shape = ModelShape.of(model.decoder().config());
             Tokenizer tokenizer = modelOptions.tokenizerIfPresent();
             if (json) {
@@ -152,7 +152,10 @@ final class CompareCommand implements Callable<Integer> {
             if (reportDir != null) {
                 Path page = CompareReports.write(reportDir, model, modelOptions, images, prompt, runs, tokenizer, skipped,
                         convention);
-                spec.commandLine().getErr().println("report: " + page.toAbsolutePath());
+                if (!json) {
+                    // With the table, as the demo prints it (stderr stays empty on success; --json keeps stdout JSON).
+                    out.println("report: " + page.toAbsolutePath());
+                }
             }
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.progress.ProgressListener;
 import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.Llava;
 import dev.mod4j.eval.EvalEngine;
@@ -10,6 +11,7 @@ import dev.mod4j.eval.Evaluation;
 import dev.mod4j.eval.MmbenchPrompt;
 import dev.mod4j.eval.QuestionFiles;
 import dev.mod4j.eval.ProgressBar;
+import dev.mod4j.eval.StandardErrorTerminal;
 import dev.mod4j.eval.score.BenchmarkScorer;
 import dev.mod4j.eval.score.BenchmarkScorers;
 import dev.mod4j.loaders.InvalidInputException;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /** {@code mod4j eval}: a question set in LLaVA's evaluation format, answered under several schedules, resumable. */
@@ -188,8 +191,13 @@ final class EvalCommand implements Callable<Integer> {
             }
             Evaluation evaluation = new Evaluation(llava, list, images, schedules, job.answerPaths(), id,
                     maxNewTokens, sampling);
-            Evaluation.RunSummary summary = remote != null ? remote.run(job, evaluation, engineOptions, out, err)
-                    : evaluation.run((label, total) -> new ProgressBar(err, label, total, bars));
+            // The terminal bin/mod4j names when there is one (its standard error is filtered line by line).
+            PrintWriter barOut = Objects.requireNonNullElse(StandardErrorTerminal.writer(err), err);
+            EvalEngine engineRun = remote;
+            // Eval's own bars only: the vision tower's inside them would redraw the same line.
+            Evaluation.RunSummary summary = ScopedValue.where(ProgressListener.CURRENT, ProgressListener.NONE).call(() ->
+                    engineRun != null ? engineRun.run(job, evaluation, engineOptions, out, err)
+                            : evaluation.run((label, total) -> new ProgressBar(barOut, label, total, bars)));
             out.printf("eval: %d questions × %d schedules; %d answers written now, %d were there from an earlier run%n",
                     list.size(), evaluation.schedules().size(), summary.written(), summary.alreadyAnswered());
             List<EvalResult> table = evaluation.table(scorer, annotations);

@@ -1,8 +1,10 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.eval.TerminalProgress;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
+import dev.mod4j.loaders.progress.ProgressListener;
 import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.synthetic.ModelCache;
 import dev.mod4j.loaders.synthetic.RandomModelSpec;
@@ -58,11 +60,9 @@ final class LlavaBenchModelWriter {
         DType dtype = DType.valueOf(args[2]);
         RandomModelSpec spec = spec(args[1], dtype);
         String name = name(args[1], dtype);
-        Path dir = ModelCache.ensure(root, name, staging -> {
-            System.err.println("mod4j: writing a random " + dtype + " LLaVA (" + args[1] + ") to " + root.resolve(name)
-                    + " (once) ...");
-            RandomModelWriter.write(spec, staging);
-        });
+        // A progress bar while writing, on the terminal that the script names (its standard error is filtered).
+        Path dir = ScopedValue.where(ProgressListener.CURRENT, TerminalProgress.forStandardError(null)).call(() ->
+                ModelCache.ensure(root, name, staging -> RandomModelWriter.write(spec, staging)));
         System.out.println(dir);
     }
 }

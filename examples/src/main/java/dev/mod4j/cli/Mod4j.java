@@ -1,6 +1,8 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.eval.TerminalProgress;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.progress.ProgressListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +37,9 @@ public final class Mod4j {
 
     /** Runs the CLI with the given streams and returns the exit code (used by tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        // Long work (loading, the vision tower, arank, writing a model) draws progress on a terminal, never in a pipe.
+        return ScopedValue.where(ProgressListener.CURRENT, TerminalProgress.forStandardError(err))
+                .call(() -> commandLine(out, err).execute(args));
     }
 
     /** The command line with mod4j's error handling (one line, exit 2 for bad options and input), not yet run. */

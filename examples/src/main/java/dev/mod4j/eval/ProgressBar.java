@@ -1,18 +1,20 @@
 package dev.mod4j.eval;
 
+import dev.mod4j.loaders.progress.ProgressTask;
+
 import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ({@code \r}) on a terminal. Off (prints nothing) when
- * the stream is not a terminal, so logs and pipes stay clean; use {@link #forTerminal} to decide.
+ * the stream is not a terminal, so logs and pipes stay clean; {@link StandardErrorTerminal} decides that.
  * <p>
  * Kept rather than me.tongfei:progressbar: that library asks JLine 3 for the terminal (a dependency several times this
  * class's size, which can itself warn on stderr when no system terminal is found) and decides interactivity from the
  * JVM's console (standard input and output), while mod4j draws on standard error and must stay silent exactly when
  * that is piped (its output is often piped while the bar is watched).
  */
-public final class ProgressBar {
+public final class ProgressBar implements ProgressTask {
     /** Makes a bar for a task of {@code total} steps. */
     @FunctionalInterface
     public interface Factory {
@@ -28,60 +30,80 @@ public final class ProgressBar {
     private final long total;
     private final boolean enabled;
     private final long startNanos = System.nanoTime();
+    /** The bar first draws this long after the start, so that work done in a blink leaves no line behind. */
+    private final long quietNanos;
+    private boolean drawn;
     private long done;
     private long lastDrawNanos;
 
+    /** A bar that draws at once (when enabled). */
     public ProgressBar(PrintWriter out, String label, long total, boolean enabled) {
+        this(out, label, total, enabled, Duration.ZERO);
+    }
+
+    /** A bar that draws (when enabled) once {@code quietFor} has passed and the work is not yet done. */
+    public ProgressBar(PrintWriter out, String label, long total, boolean enabled, Duration quietFor) {
         this.out = out;
         this.label = label;
         this.total = total;
         this.enabled = enabled && total > 0;
-        if (this.enabled) {
-            out.print("\r" + line(0, total, 0));
-            out.flush();
+        this.quietNanos = quietFor.toNanos();
+        if (this.enabled && quietNanos == 0) {
+            draw(0, 0);
         }
     }
 
     /** A bar on {@code out} (standard error) that draws only when standard error is a terminal. */
     public static ProgressBar forTerminal(PrintWriter out, String label, long total) {
-        return new ProgressBar(out, label, total, isTerminal());
+        PrintWriter terminal = StandardErrorTerminal.writer(out);
+        return new ProgressBar(terminal, label, total, terminal != null);
     }
 
-    /**
-     * True when standard error is a terminal. On Linux that is read off {@code /proc/self/fd/2}; elsewhere the JDK's
-     * {@code Console.isTerminal()} (standard input and output) stands in for it.
-     */
+    /** True when standard error is a terminal ({@link StandardErrorTerminal#isTerminal()}). */
     public static boolean isTerminal() {
-        java.nio.file.Path fd = java.nio.file.Path.of("/proc/self/fd/2");
-        if (java.nio.file.Files.isSymbolicLink(fd)) {
-            try {
-                String target = java.nio.file.Files.readSymbolicLink(fd).toString();
-                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
-            } catch (java.io.IOException | SecurityException e) {
-                return false;
-            }
-        }
-        java.io.Console console = System.console();
-        return console != null && console.isTerminal();
+        return StandardErrorTerminal.isTerminal();
     }
 
     /** One more item done; redraws at most ten times a second (and always at the end). */
     public void step() {
-        done++;
+        advance(1);
+    }
+
+    @Override
+    public void advance(long units) {
+        done += units;
+        if (!enabled) {
+            return;
+        }
         long now = System.nanoTime();
-        if (enabled && (now - lastDrawNanos > 100_000_000L || done == total)) {
+        long elapsed = now - startNanos;
+        boolean due = drawn ? now - lastDrawNanos > 100_000_000L || done >= total : elapsed >= quietNanos;
+        if (due) {
+            draw(Math.min(done, total), elapsed);
             lastDrawNanos = now;
-            out.print("\r" + line(done, total, now - startNanos));
+        }
+    }
+
+    private void draw(long count, long elapsedNanos) {
+        out.print("\r" + line(count, total, elapsedNanos));
+        out.flush();
+        drawn = true;
+    }
+
+    /** Ends the bar's line (nothing when it never drew). */
+    public void finish() {
+        if (enabled && drawn) {
+            if (done < total) {
+                draw(done, System.nanoTime() - startNanos);
+            }
+            out.println();
             out.flush();
         }
     }
 
-    /** Ends the bar's line. */
-    public void finish() {
-        if (enabled) {
-            out.println();
-            out.flush();
-        }
+    @Override
+    public void close() {
+        finish();
     }
 
     /** "label [#######.............]  12/40  30%  2.1/s  ETA 0:13". */
