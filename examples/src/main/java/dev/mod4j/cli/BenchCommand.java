@@ -24,7 +24,10 @@ import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -43,8 +46,9 @@ final class BenchCommand implements Callable<Integer> {
     Mod4j.CommonOptions common;
 
     @Option(names = "--shape", defaultValue = "tinyllama", paramLabel = "NAME",
-            description = "tinyllama (hidden 2048, 22 layers, 32/4 heads, ffn 5632, vocab 32000) or llava7b-4layers"
-                    + " (LLaVA-1.5-7B's decoder shape with 4 of its 32 layers). Default: ${DEFAULT-VALUE}.")
+            description = "tinyllama (hidden 2048, 22 layers, 32/4 heads, ffn 5632, vocab 32000), llava7b-4layers"
+                    + " (LLaVA-1.5-7B's decoder shape with 4 of its 32 layers) or tiny (hidden 64, 2 layers: a smoke"
+                    + " test of the command). Default: ${DEFAULT-VALUE}.")
     String shape;
 
     @Option(names = "--dtypes", split = ",", defaultValue = "F32,BF16", paramLabel = "LIST",
@@ -72,14 +76,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the random models are written.")
     Path cacheDir;
 
+    @Option(names = "--json", description = "Print the results as JSON (docs/schemas/bench.schema.json).")
+    boolean json;
+
     static LlamaConfig shapeConfig(String name) {
         return switch (name) {
             case "tinyllama" -> new LlamaConfig(32000, 2048, 5632, 22, 32, 4, 64, "silu", 2048, 1e-5, 10000.0, null,
                     false, 1, List.of(2), null, false, false, "float32");
             case "llava7b-4layers" -> new LlamaConfig(32000, 4096, 11008, 4, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
                     null, false, 1, List.of(2), null, false, false, "float16");
+            case "tiny" -> new LlamaConfig(512, 64, 176, 2, 4, 2, 16, "silu", 2048, 1e-5, 10000.0, null, false, 1,
+                    List.of(2), null, false, false, "float32");
             default -> throw new InvalidInputException("--shape", "unknown shape '" + name
-                    + "' (known: tinyllama, llava7b-4layers)");
+                    + "' (known: tinyllama, llava7b-4layers, tiny)");
         };
     }
 
@@ -91,10 +100,17 @@ final class BenchCommand implements Callable<Integer> {
             Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         Path root = cacheDir != null ? cacheDir : ModelCache.defaultRoot();
-        out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
-                decodeTokens, Parallel.common().threads());
-        out.printf("%-6s %-5s %14s %14s %11s %11s %9s %11s %12s %12s%n", "dtype", "load", "prefill tok/s",
-                "decode tok/s", "decode GB/s", "read GB/s", "of read", "weights GB", "peak RSS GB", "RSS bound GB");
+        if (decodeTokens < 3) {
+            throw new InvalidInputException("--decode-tokens", "must be at least 3 (2 untimed steps, then the timed"
+                    + " ones), got " + decodeTokens);
+        }
+        if (!json) {
+            out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
+                    decodeTokens, Parallel.common().threads());
+            out.printf("%-6s %-5s %14s %14s %11s %11s %9s %11s %12s %12s%n", "dtype", "load", "prefill tok/s",
+                    "decode tok/s", "decode GB/s", "read GB/s", "of read", "weights GB", "peak RSS GB", "RSS bound GB");
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
         for (String dtypeName : dtypes) {
             DType dtype = DType.fromName(dtypeName).orElseThrow(() ->
                     new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
@@ -121,13 +137,40 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     // The issue-9 target: weights touched + KV cache + 300 MB (all weights are touched by a pass).
                     long boundBytes = weightBytes + session.kvCacheBytes() + (300L << 20);
+                    OptionalLong peak = PeakResidentMemory.peakBytes();
+                    if (json) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("dtype", dtype.name());
+                        row.put("load", load);
+                        row.put("prefill_tokens_per_s", result[0]);
+                        row.put("decode_tokens_per_s", result[1]);
+                        row.put("decode_read_bytes_per_s", decodeBandwidth);
+                        row.put("memory_read_bytes_per_s", readBandwidth);
+                        row.put("decode_read_share_of_memory_read", decodeBandwidth / readBandwidth);
+                        row.put("decode_read_bytes", decodeBytes);
+                        row.put("weight_bytes", weightBytes);
+                        row.put("peak_rss_bytes", peak.isPresent() ? peak.getAsLong() : null);
+                        row.put("rss_bound_bytes", boundBytes);
+                        rows.add(row);
+                        continue;
+                    }
                     out.printf("%-6s %-5s %14.1f %14.2f %11.1f %11.1f %8.0f%% %11.2f %12s %12.2f%n", dtype, load,
                             result[0], result[1], decodeBandwidth / 1e9, readBandwidth / 1e9,
-                            100 * decodeBandwidth / readBandwidth, weightBytes / 1e9,
-                            gigabytes(PeakResidentMemory.peakBytes()), boundBytes / 1e9);
+                            100 * decodeBandwidth / readBandwidth, weightBytes / 1e9, gigabytes(peak),
+                            boundBytes / 1e9);
                     out.flush();
                 }
             }
+        }
+        if (json) {
+            Map<String, Object> document = new LinkedHashMap<>();
+            document.put("shape", shape);
+            document.put("prompt_tokens", promptTokens);
+            document.put("decode_tokens", decodeTokens);
+            document.put("repeats", repeats);
+            document.put("threads", Parallel.common().threads());
+            document.put("runs", rows);
+            JsonOutput.print(out, document);
         }
         return 0;
     }
@@ -148,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         return reads;
     }
 
-    private static String gigabytes(java.util.OptionalLong bytes) {
+    private static String gigabytes(OptionalLong bytes) {
         return bytes.isPresent() ? String.format("%.2f", bytes.getAsLong() / 1e9) : "-";
     }
 

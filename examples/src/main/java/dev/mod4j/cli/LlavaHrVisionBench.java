@@ -16,7 +16,9 @@ import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static dev.mod4j.cli.VisionBenchCommand.matrix;
@@ -84,7 +86,7 @@ final class LlavaHrVisionBench {
                 new CpuConvNextEncoder(slow, Parallel.common()), fusion, Parallel.common());
     }
 
-    void run(PrintWriter out, int repeats) {
+    void run(PrintWriter out, int repeats, boolean json) {
         int size = CONFIG.inputImageSize();
         float[] pixels = new float[3 * size * size];
         SplittableRandom random = new SplittableRandom(7);
@@ -110,6 +112,24 @@ final class LlavaHrVisionBench {
         double fastFlops = 2 * fastMacs();
         double slow = median(slowMillis);
         double total = median(totalMillis);
+        if (json) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("arch", "llava-hr");
+            root.put("image_px", size);
+            root.put("image_tokens", encoder.featureRows());
+            root.put("threads", Parallel.common().threads());
+            root.put("repeats", repeats);
+            root.put("slow_ms", slow);
+            root.put("slow_macs", (long) slowMacs(size));
+            root.put("fast_ms", total - slow);
+            root.put("fast_macs", (long) fastMacs());
+            root.put("tower_ms", total);
+            root.put("tower_ms_min", min(totalMillis));
+            root.put("tower_ms_max", max(totalMillis));
+            root.put("tower_gflops_per_s", (slowFlops + fastFlops) / total / 1e6);
+            JsonOutput.print(out, root);
+            return;
+        }
         out.printf("LLaVA-HR-7B multipath tower (random weights), %d px image -> %d image tokens, %d threads;"
                         + " medians of %d rounds:%n", size, encoder.featureRows(), Parallel.common().threads(),
                 repeats);

@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.layout.ModelFiles;
@@ -91,24 +92,40 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                     + " its released per-layer counts, averaging N over 32 layers, and PyramidDrop the same counts.")
     int[] retained = new int[0];
 
+    @Option(names = "--shape", defaultValue = "llava7b", paramLabel = "NAME",
+            description = "llava7b (LLaVA-1.5-7B's layers: hidden 4096, MLP 11008, 32 heads) or tiny (hidden 64, MLP"
+                    + " 176, 4 heads: a smoke test of the command). Default: ${DEFAULT-VALUE}.")
+    String shapeName;
+
+    @Option(names = "--json", description = "Print the results as JSON (docs/schemas/bench-schedules.schema.json).")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (threads != null) {
             Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
-        LlamaConfig config = new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
-                null, false, 1, List.of(2), null, false, false, "bfloat16");
+        LlamaConfig config = switch (shapeName) {
+            case "llava7b" -> new LlamaConfig(32000, 4096, 11008, layers, 32, 32, 128, "silu", 4096, 1e-5, 10000.0,
+                    null, false, 1, List.of(2), null, false, false, "bfloat16");
+            case "tiny" -> new LlamaConfig(32000, 64, 176, layers, 4, 4, 16, "silu", 4096, 1e-5, 10000.0,
+                    null, false, 1, List.of(2), null, false, false, "bfloat16");
+            default -> throw new InvalidInputException("--shape", "expected llava7b or tiny, got '" + shapeName + "'");
+        };
         DType weights = DType.fromHeaderName(dtype.toUpperCase()).orElseThrow();
         Path dir = ensureModel(cacheDir != null ? cacheDir : ModelCache.defaultRoot(), config, weights);
         try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, LoadMode.COPY), CpuBackend::of)) {
             PromptRows prompt = prompt(config.hiddenSize());
             Map<String, TokenSchedule> schedules = schedules(config);
             ModelShape shape = ModelShape.of(config);
-            out.printf("mod4j bench-schedules: %d layers of the LLaVA-1.5-7B shape, %s weights, prompt %d rows (%d image),"
-                    + " %d threads%n", layers, weights, prompt.length(), imageTokens, Parallel.common().threads());
-            out.printf("%-44s %12s %11s %12s %12s %10s %s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
-                    "time/FLOPs", "img/layer", "time ratio range");
+            if (!json) {
+                out.printf("mod4j bench-schedules: %d layers of the %s shape, %s weights, prompt %d rows (%d image),"
+                        + " %d threads%n", layers, shapeName.equals("tiny") ? "tiny" : "LLaVA-1.5-7B", weights,
+                        prompt.length(), imageTokens, Parallel.common().threads());
+                out.printf("%-44s %12s %11s %12s %12s %10s %s%n", "schedule", "prefill ms", "time ratio", "FLOPs ratio",
+                        "time/FLOPs", "img/layer", "time ratio range");
+            }
             Session session = model.newSession(prompt.length());
             session.prefill(prompt, null); // JIT warm-up, not timed
             // Rounds: every schedule once per round, the order rotated each round so no schedule is always first;
@@ -134,6 +151,7 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                             session.kvCacheEntries(), session.kvCacheBytes()));
                 }
             }
+            List<Map<String, Object>> rows = new ArrayList<>();
             double[] dense = millis.get(names.getFirst());
             double denseMacs = runs.get(names.getFirst()).prefillFlops(FlopsConvention.EXACT, shape).denseTotal();
             for (String name : names) {
@@ -149,9 +167,38 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                         : (double) run.prefillMacs() / denseMacs;
                 double imageRowsPerLayer = run.trace().prefill().stream()
                         .mapToInt(r -> r.processed(dev.mod4j.runtime.prompt.TokenRole.IMAGE)).average().orElse(0);
+                if (json) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("schedule", name);
+                    row.put("prefill_ms", median(ms));
+                    row.put("prefill_ms_min", Arrays.stream(ms).min().orElseThrow());
+                    row.put("prefill_ms_max", Arrays.stream(ms).max().orElseThrow());
+                    row.put("time_ratio_to_dense", timeRatio);
+                    row.put("time_ratio_to_dense_min", Arrays.stream(ratios).min().orElseThrow());
+                    row.put("time_ratio_to_dense_max", Arrays.stream(ratios).max().orElseThrow());
+                    row.put("prefill_macs", run.prefillMacs());
+                    row.put("prefill_macs_ratio_to_dense", flopsRatio);
+                    row.put("time_ratio_over_macs_ratio", timeRatio / flopsRatio);
+                    row.put("image_rows_per_layer", imageRowsPerLayer);
+                    rows.add(row);
+                    continue;
+                }
                 out.printf("%-44s %12.0f %10.1f%% %11.1f%% %12.3f %10.1f %s%n", name, median(ms), 100 * timeRatio,
                         100 * flopsRatio, timeRatio / flopsRatio, imageRowsPerLayer, spread(ratios));
                 out.flush();
+            }
+            if (json) {
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("shape", shapeName);
+                root.put("layers", layers);
+                root.put("dtype", weights.name());
+                root.put("prompt_rows", prompt.length());
+                root.put("image_tokens", imageTokens);
+                root.put("threads", Parallel.common().threads());
+                root.put("rounds", rounds);
+                root.put("schedules", rows);
+                JsonOutput.print(out, root);
+                return 0;
             }
             out.println("prefill ms: median over " + rounds + " rounds (order rotated each round); time ratio: median"
                     + " of the per-round ratios to dense, [min–max] beside; FLOPs ratio: exact multiply-adds of the"
@@ -261,13 +308,10 @@ final class ScheduleBenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static Path ensureModel(Path root, LlamaConfig config, DType dtype) {
-        String name = "bench-llava7b-" + config.numHiddenLayers() + "layers-" + dtype.name().toLowerCase();
-        return ModelCache.ensure(root, name, staging -> {
-            System.err.println("mod4j bench-schedules: writing a random " + dtype + " model to " + root.resolve(name) + " (once) ...");
-            RandomModelWriter.write(new RandomModelSpec(config, null, CheckpointLayout.LLAMA, dtype,
-                    RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 23, 0.02f), staging);
-        });
+    private Path ensureModel(Path root, LlamaConfig config, DType dtype) {
+        String name = "bench-" + shapeName + "-" + config.numHiddenLayers() + "layers-" + dtype.name().toLowerCase();
+        return ModelCache.ensure(root, name, staging -> RandomModelWriter.write(new RandomModelSpec(config, null,
+                CheckpointLayout.LLAMA, dtype, RandomModelSpec.Routers.NONE, List.of(), 4L << 30, 23, 0.02f), staging));
     }
 
 }

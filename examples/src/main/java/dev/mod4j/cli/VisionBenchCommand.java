@@ -22,7 +22,9 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -61,6 +63,14 @@ final class VisionBenchCommand implements Callable<Integer> {
                     + " ConvNeXt-L on 1024 px beside CLIP-L/14 on 448 px, MR-adapters, fusion; 1024 image tokens).")
     String arch;
 
+    @Option(names = "--layers", paramLabel = "N",
+            description = "Encoder layers of CLIP ViT-L/14-336 to build (default: its 24; LLaVA runs all but the last;"
+                    + " 2 is a quick smoke test). llava-1.5 only.")
+    Integer layers;
+
+    @Option(names = "--json", description = "Print the results as JSON (docs/schemas/bench-vision.schema.json).")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -71,12 +81,23 @@ final class VisionBenchCommand implements Callable<Integer> {
             Parallel.setCommonThreads(ModelOptions.checkThreads(threads));
         }
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
+        if (layers != null) {
+            if (layers < 2 || layers > c.numHiddenLayers()) {
+                throw new InvalidInputException("--layers", "must be in [2, " + c.numHiddenLayers() + "], got "
+                        + layers);
+            }
+            c = new ClipVisionConfig(c.hiddenSize(), c.intermediateSize(), layers, c.numAttentionHeads(),
+                    c.numChannels(), c.imageSize(), c.patchSize(), c.hiddenAct(), c.layerNormEps(), c.projectionDim());
+        }
         DType type = DType.fromHeaderName(dtype.toUpperCase(java.util.Locale.ROOT))
                 .orElseThrow(() -> new InvalidInputException("--dtype", "unknown dtype '" + dtype + "'"));
         SplittableRandom random = new SplittableRandom(3);
         if (arch.equals("llava-hr")) {
+            if (layers != null) {
+                throw new InvalidInputException("--layers", "applies to --arch llava-1.5 only");
+            }
             try (Arena arena = Arena.ofShared()) {
-                new LlavaHrVisionBench(type, arena, random).run(out, repeats);
+                new LlavaHrVisionBench(type, arena, random).run(out, repeats, json);
             }
             return 0;
         }
@@ -129,6 +150,29 @@ final class VisionBenchCommand implements Callable<Integer> {
             double patchMacs = (double) crops * c.patchCount() * patch * h;
             double towerGflops = 2 * (gemmMacs + attentionMacs + patchMacs) / median(towerMillis) / 1e6;
             double gemmGflops = 2 * gemmMacs / median(gemmMillis) / 1e6;
+            if (json) {
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("arch", arch);
+                root.put("dtype", type.name());
+                root.put("crops", crops);
+                root.put("tokens_per_crop", tokens);
+                root.put("layers_run", usedLayers);
+                root.put("threads", Parallel.common().threads());
+                root.put("repeats", repeats);
+                root.put("tower_ms", median(towerMillis));
+                root.put("tower_ms_min", min(towerMillis));
+                root.put("tower_ms_max", max(towerMillis));
+                root.put("tower_macs", (long) (gemmMacs + attentionMacs + patchMacs));
+                root.put("tower_gflops_per_s", towerGflops);
+                root.put("gemm_ms", median(gemmMillis));
+                root.put("gemm_ms_min", min(gemmMillis));
+                root.put("gemm_ms_max", max(gemmMillis));
+                root.put("gemm_macs", (long) gemmMacs);
+                root.put("gemm_gflops_per_s", gemmGflops);
+                root.put("tower_to_gemm_gflops_ratio", towerGflops / gemmGflops);
+                JsonOutput.print(out, root);
+                return 0;
+            }
             out.printf("CLIP ViT-L/14-336 tower, %s weights, %d crop%s x %d tokens in one pass, layers up to the -2"
                             + " hidden state (%d of %d), %d threads; medians of %d alternating rounds:%n", type, crops,
                     crops == 1 ? "" : "s", tokens, usedLayers, c.numHiddenLayers(), Parallel.common().threads(),

@@ -64,6 +64,49 @@ class JsonOutputSchemasTest {
         }
     }
 
+    /** The bench commands on their smallest settings: the random models are written to a temporary cache. */
+    @Test
+    void benchJsonValidatesOnTheTinyShape() throws Exception {
+        CliRun run = CliRun.of("bench", "--shape", "tiny", "--dtypes", "Q8_0", "--load", "copy",
+                "--prompt-tokens", "8", "--decode-tokens", "4", "--repeats", "1", "--cache-dir",
+                tmp.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.err());
+        JsonNode bench = JSON.readTree(run.out());
+        JsonSchemas.assertValid("bench", bench);
+        assertSnakeCase(bench);
+        assertEquals(1, bench.get("runs").size(), bench.toString());
+        assertEquals("Q8_0", bench.get("runs").get(0).get("dtype").asText());
+    }
+
+    @Test
+    void benchSchedulesJsonValidatesOnTheTinyShape() throws Exception {
+        CliRun run = CliRun.of("bench-schedules", "--shape", "tiny", "--layers", "4", "--image-tokens", "16",
+                "--repeats", "2", "--cache-dir", tmp.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.err());
+        JsonNode bench = JSON.readTree(run.out());
+        JsonSchemas.assertValid("bench-schedules", bench);
+        assertSnakeCase(bench);
+        JsonNode dense = bench.get("schedules").get(0);
+        assertEquals("dense", dense.get("schedule").asText());
+        assertEquals(1.0, dense.get("time_ratio_to_dense").asDouble(), 1e-12, "dense against itself, each round");
+        assertEquals(1.0, dense.get("prefill_macs_ratio_to_dense").asDouble(), 1e-12);
+        assertEquals(2, bench.get("rounds").asInt());
+    }
+
+    @Test
+    void benchVisionJsonValidatesOnTwoLayersOfTheTower() throws Exception {
+        CliRun run = CliRun.of("bench-vision", "--layers", "2", "--repeats", "1", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.err());
+        JsonNode bench = JSON.readTree(run.out());
+        JsonSchemas.assertValid("bench-vision", bench);
+        assertSnakeCase(bench);
+        assertEquals(1, bench.get("layers_run").asInt(), "LLaVA's hidden state -2: all layers but the last");
+        assertEquals(577, bench.get("tokens_per_crop").asInt());
+    }
+
     @Test
     void theSchemasRejectTheOldCamelCaseKeysAndAMissingUnit() throws Exception {
         CliRun run = CliRun.of("inspect", "--model", CliTest.golden("llama-tied-rope-f32").toString(), "--json");
@@ -90,7 +133,7 @@ class JsonOutputSchemasTest {
     void everySchemaIsValidJsonOfDraft2020_12() throws Exception {
         try (Stream<Path> files = Files.list(JsonSchemas.FOLDER)) {
             List<Path> schemas = files.filter(f -> f.toString().endsWith(".schema.json")).toList();
-            assertEquals(4, schemas.size(), schemas.toString());
+            assertEquals(7, schemas.size(), schemas.toString());
             for (Path schema : schemas) {
                 JsonNode node = JSON.readTree(schema.toFile());
                 assertEquals("https://json-schema.org/draft/2020-12/schema", node.get("$schema").asText(), schema.toString());

@@ -1,6 +1,7 @@
 package dev.mod4j.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,24 @@ class QuietOutputTest {
         assertEquals(Mod4j.EXIT_BAD_INPUT, bad.exitCode());
         assertEquals(1, bad.err().lines().count(), bad.err());
         assertTrue(bad.err().matches("(?s).*did you mean .*--temperature.*"), bad.err());
+    }
+
+    /**
+     * A piped run that writes its random model the first time and copies it into memory: no progress and nothing
+     * else on stderr (the README's promise), the table on stdout.
+     */
+    @Test
+    void aPipedRunPrintsNoProgressAndNothingOnStderr(@TempDir Path cache) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(root.resolve("examples/target/mod4j-examples-0.1.0-SNAPSHOT.jar")),
+                "the examples jar is built");
+        // bench writes its model in a child JVM, whose standard error passes through this one's (bench-schedules,
+        // which writes its own in-process, is checked in JsonOutputSchemasTest: one JVM start here is enough).
+        Result bench = run(root, "bench", "--shape", "tiny", "--dtypes", "BF16", "--load", "copy", "--prompt-tokens",
+                "8", "--decode-tokens", "4", "--repeats", "1", "--cache-dir", cache.toString());
+        assertEquals(0, bench.exitCode(), bench.err());
+        assertEquals("", bench.err());
+        assertTrue(bench.out().contains("BF16   copy"), bench.out());
     }
 
     private record Result(int exitCode, String out, String err) {
