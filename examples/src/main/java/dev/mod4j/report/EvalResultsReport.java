@@ -29,7 +29,7 @@ import java.util.TreeMap;
 /**
  * A run's results table (benchmark × schedule → score, mean prefill ms, FLOPs ratio, KV bytes) as
  * {@code results.csv}, {@code results.json} and {@code results.html}, the page with a score-vs-FLOPs chart per
- * benchmark ({@code results-BENCHMARK.png}).
+ * benchmark ({@code results-BENCHMARK.svg}, with {@code results-BENCHMARK.png} beside it as the page's fallback).
  */
 public final class EvalResultsReport {
     public static final List<String> CSV_HEADERS = List.of("benchmark", "schedule", "metric", "score", "answered",
@@ -48,9 +48,12 @@ public final class EvalResultsReport {
             rows.forEach(r -> byBenchmark.computeIfAbsent(r.benchmark(), k -> new ArrayList<>()).add(r));
             Map<String, String> charts = new LinkedHashMap<>();
             byBenchmark.forEach((benchmark, list) -> {
-                String png = "results-" + benchmark.replaceAll("[^A-Za-z0-9.\\-]", "_") + ".png";
-                ReportCharts.writePng(scoreVsFlops(benchmark, list), folder.resolve(png), 560, 360);
-                charts.put(benchmark, png);
+                // SVG on the page (sharp in print), the PNG beside it its fallback, as in compare's report.
+                String name = "results-" + benchmark.replaceAll("[^A-Za-z0-9.\\-]", "_");
+                JFreeChart chart = scoreVsFlops(benchmark, list);
+                ReportCharts.writeSvg(chart, folder.resolve(name + ".svg"), 560, 360);
+                ReportCharts.writePng(chart, folder.resolve(name + ".png"), 560, 360);
+                charts.put(benchmark, name + ".svg");
             });
             Path html = folder.resolve("results.html");
             Files.writeString(html, html(title, rows, charts));
@@ -160,7 +163,8 @@ public final class EvalResultsReport {
                             : ComparisonTable.bytes(Math.round(r.meanKvCacheBytes()))).append("</td></tr>\n");
         }
         h.append("</table></div></section>\n<section><h2>Score against compute</h2><div class=\"charts\">\n");
-        charts.forEach((benchmark, png) -> h.append("<img src=\"").append(ReportPage.esc(png)).append("\" alt=\"")
+        charts.forEach((benchmark, svg) -> h.append("<img src=\"").append(ReportPage.esc(svg)).append("\"")
+                .append(ReportPage.pngFallback(svg)).append(" alt=\"")
                 .append(ReportPage.esc(benchmark)).append(" score against prefill FLOPs\">\n"));
         h.append("</div></section>\n</main></body></html>\n");
         return h.toString();

@@ -125,7 +125,7 @@ final class ReportPage {
     }
 
     /** An SVG chart's onerror: show the PNG written beside it instead. */
-    private static String pngFallback(String chart) {
+    static String pngFallback(String chart) {
         return chart.endsWith(".svg") ? " onerror=\"this.onerror=null;this.src='"
                 + esc(chart.substring(0, chart.length() - 4)) + ".png'\"" : "";
     }

@@ -215,7 +215,12 @@ class EvalCliTest {
                 < results.get(0).get("mean_kv_cache_bytes").asDouble(), results.toString());
         assertTrue(results.get(0).get("mean_prefill_ms").asDouble() > 0);
         String html = Files.readString(out.resolve("results.html"));
-        assertTrue(html.contains("results-pope.png") && Files.size(out.resolve("results-pope.png")) > 1000);
+        // The score chart as SVG (text kept as text), the PNG beside it the page's fallback.
+        assertTrue(html.contains("<img src=\"results-pope.svg\"") && html.contains("this.src='results-pope.png'"), html);
+        String svg = Files.readString(out.resolve("results-pope.svg"));
+        assertTrue(svg.startsWith("<svg") || svg.startsWith("<?xml"), svg.substring(0, Math.min(80, svg.length())));
+        assertTrue(svg.contains("pope"), "the chart's title is SVG text");
+        assertTrue(Files.size(out.resolve("results-pope.png")) > 1000);
         assertMentions(run.out(), "4 answers written now", "f1", "results.csv");
     }
 
