@@ -86,7 +86,8 @@ final class ForwardCommand implements Callable<Integer> {
                             .write(dumpDir.resolve("projector_output.npy"));
                 }
             }
-            spec.commandLine().getErr().printf("forward: %d positions -> %s%n", prompt.length(),
+            // On stdout, what the command made: stderr stays empty on success.
+            spec.commandLine().getOut().printf("forward: %d positions -> %s%n", prompt.length(),
                     logitsOut != null ? logitsOut : dumpDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

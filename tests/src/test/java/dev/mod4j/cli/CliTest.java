@@ -36,6 +36,8 @@ class CliTest {
         CliRun forward = CliRun.of("forward", "--model", model.toString(), "--input-ids", ids(g.get("input_ids")),
                 "--logits-out", logits.toString());
         assertEquals(0, forward.exitCode(), forward.err());
+        assertEquals("", forward.err(), "nothing on stderr on success");
+        assertTrue(forward.out().startsWith("forward: "), forward.out());
         float[] expected = NpyArray.read(model.resolve("logits.npy")).data();
         float[] actual = NpyArray.read(logits).data();
         assertEquals(expected.length, actual.length);

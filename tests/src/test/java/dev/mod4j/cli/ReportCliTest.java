@@ -29,7 +29,8 @@ class ReportCliTest {
                 "--pixel-values", model.resolve("pixel_values.npy").toString(), "--schedules",
                 "dense,fastv,pdrop:layers=2,4;ratios=0.5,0.25", "--max-new-tokens", "4", "--report", report.toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertMentions(run.err(), "report: ", "index.html");
+        assertMentions(run.out(), "report: ", "index.html");
+        assertEquals("", run.err(), "nothing on stderr on success");
         String html = Files.readString(report.resolve("index.html"));
         Matcher rows = Pattern.compile("<tr><td class=\"spec\">(.*?)</tr>", Pattern.DOTALL).matcher(html);
         int checked = 0;
