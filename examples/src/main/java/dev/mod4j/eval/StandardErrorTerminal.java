@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Whether the user watches standard error on a terminal, and where progress is drawn if so. {@code bin/mod4j} pipes
@@ -77,7 +78,8 @@ public final class StandardErrorTerminal {
         if (scriptTerminal == null) {
             try {
                 scriptTerminal = new PrintWriter(new OutputStreamWriter(
-                        Files.newOutputStream(Path.of(property)), StandardCharsets.UTF_8), true);
+                        Files.newOutputStream(Path.of(property), StandardOpenOption.WRITE), StandardCharsets.UTF_8),
+                        true); // WRITE alone: the device must exist, nothing is created or truncated
             } catch (IOException | RuntimeException e) {
                 return null; // no progress rather than a failed command
             }
