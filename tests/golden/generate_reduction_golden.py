@@ -70,6 +70,7 @@ class Reduction:
     ratio: float = 0.098                 # DivPrune: SUBSET_RATIO
     dominant: int = 54                   # VisionZip
     contextual: int = 10
+    next_retain: bool = False            # DART on LLaVA-NeXT: keep is retain_token_num_for_llava_next
     wrong: str = ""                      # plausible mistakes (sensitivity)
 
 
@@ -99,6 +100,9 @@ def dart_retained(r: Reduction, last_layer_state: torch.Tensor, any_states: torc
     MAX_NUM_TRUNCTION = r.keep
     pivot_image_token, pivot_text_token = r.pivot_image, r.pivot_text
     TOKEN_TOPK = math.ceil(MAX_NUM_TRUNCTION // (pivot_image_token + pivot_text_token))
+    if r.next_retain:                    # the config.text_length (LLaVA-1.6) branch
+        retain_token_num_for_llava_next = min(r.keep, image_token_length - pivot_image_token)
+        TOKEN_TOPK = int(retain_token_num_for_llava_next // (pivot_image_token + pivot_text_token))
     any_states = any_states.permute(0, 2, 1, 3).reshape(any_states.shape[0], any_states.shape[2], -1)
     k_states_image_token = any_states[0][image_token_start_index:image_token_start_index + image_token_length, :]
     k_states_query_token = any_states[0][image_token_start_index + image_token_length:, :]
@@ -194,8 +198,9 @@ def clip_layer_visionzip(x: torch.Tensor, w, i: int, vcfg) -> tuple:
     return x, attn_weights, raw_key_states.mean(1)
 
 
-def visionzip_features(pv: torch.Tensor, w, vcfg, r: Reduction, gaps: list) -> torch.Tensor:
-    """hidden_states_save [dominant + contextual, h] for one image (batch 1)."""
+def visionzip_features(pv: torch.Tensor, w, vcfg, r: Reduction, gaps: list, with_indices: bool = False):
+    """hidden_states_save [dominant + contextual, h] for one image (batch 1); with_indices: also all_indices[0]
+    (the class token's 0, then the top-k patch indices + 1 in top-k order)."""
     x = gl.clip_embeddings(pv, w, vcfg)
     x = gl.layer_norm(x, w[gl.V + "pre_layrnorm.weight"], w[gl.V + "pre_layrnorm.bias"], vcfg.layer_norm_eps)
     hidden, attentions, metric = [x], [], None
@@ -248,6 +253,8 @@ def visionzip_features(pv: torch.Tensor, w, vcfg, r: Reduction, gaps: list) -> t
     if r.wrong == "mean_with_target":
         contextual_tokens = (target_hidden + aggregated_hidden * counts) / (counts + 1)
     hidden_states_save = torch.cat([dominant_tokens, contextual_tokens], dim=1)
+    if with_indices:
+        return hidden_states_save[0], all_indices[0]
     return hidden_states_save[0]
 
 

@@ -22,7 +22,10 @@ import java.util.List;
  * not process greyed out, the cells {@code unpad_image} cut away (never in the prompt) hatched, and the
  * {@code image_newline} row after each grid row as a mark right of the grid (blue: processed, pale: not). Image row i
  * of the prompt is where {@link AnyresPacking#sourceRows} says: base patch s (s &lt; p²), tile c−1's patch s mod p²
- * (s = c·p² + …), or a newline.
+ * (s = c·p² + …), or a newline. A run whose images were reduced in the tower (VisionZip) is drawn from the patch its
+ * trace records for each of its image rows ({@code RoutingTrace#towerPatchOfImageRow}, the same crop numbering; a
+ * class-token row is not drawn): the cells it dropped are greyed, and nothing is hatched, since its packing
+ * (VisionZip's {@code restore_image_features_sorted}) does not unpad.
  */
 public final class TiledPatchStrips {
     private static final int BASE_PX = 112;
@@ -34,6 +37,8 @@ public final class TiledPatchStrips {
     static final Color NEWLINE_SKIPPED = new Color(0xdd, 0xdd, 0xdd);
     static final Color UNPADDED_DARK = new Color(0x3a, 0x3a, 0x3a);
     static final Color UNPADDED_LIGHT = new Color(0x6a, 0x6a, 0x6a);
+    /** In a reduced run's source rows: a class-token row, drawn nowhere. */
+    private static final int CLASS_TOKEN = -2;
 
     private TiledPatchStrips() {
     }
@@ -68,6 +73,15 @@ public final class TiledPatchStrips {
                     model.anyresPacking().sourceRows(image, model.rowsPerImage()));
         }
 
+        /** This layout with the image rows of a prompt reduced in the tower: the patch each row stands for. */
+        Layout reducedInTower(int[] patchOfImageRow) {
+            int[] rows = new int[patchOfImageRow.length];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = patchOfImageRow[i] < 0 ? CLASS_TOKEN : patchOfImageRow[i];
+            }
+            return new Layout(base, tiles, gridRows, gridColumns, patchesPerSide, imageStart, rows);
+        }
+
         int gridHeight() {
             return gridRows * patchesPerSide;
         }
@@ -93,7 +107,9 @@ public final class TiledPatchStrips {
                 base[i] = -1;
                 grid[i] = -1;
                 newline[i] = -1;
-                if (s == AnyresPacking.NEWLINE) {
+                if (s == CLASS_TOKEN) {
+                    continue;
+                } else if (s == AnyresPacking.NEWLINE) {
                     newline[i] = lastRow;
                 } else if (s < perCrop) {
                     base[i] = s;
@@ -107,6 +123,13 @@ public final class TiledPatchStrips {
                 }
             }
             return new Cells(base, grid, newline, inWindow);
+        }
+
+        /** These cells with every grid cell in the prompt's window (a packing that does not unpad). */
+        Cells unpadded() {
+            boolean[] all = new boolean[inWindow.length];
+            java.util.Arrays.fill(all, true);
+            return new Cells(basePatch, gridCell, newlineRow, all);
         }
     }
 
@@ -154,7 +177,12 @@ public final class TiledPatchStrips {
 
     /** Panels side by side, one per layer, each captioned "layer L · processed/image rows". */
     public static BufferedImage strip(Layout layout, ScheduleRun run, List<Integer> layers) {
-        Cells cells = Cells.of(layout);
+        int denseRows = layout.sourceRows().length;
+        int[] reduced = run.trace().towerPatchOfImageRow();
+        if (reduced != null) {
+            layout = layout.reducedInTower(reduced);
+        }
+        Cells cells = reduced == null ? Cells.of(layout) : Cells.of(layout).unpadded();
         Geometry geo = Geometry.of(layout);
         int p = layout.patchesPerSide();
         BufferedImage base = PatchStrips.scaled(layout.base(), geo.baseCell() * p);
@@ -177,7 +205,7 @@ public final class TiledPatchStrips {
                             geo.gridCell());
                 }
             }
-            String caption = "layer " + layers.get(i) + " · " + done.rows() + "/" + layout.sourceRows().length;
+            String caption = "layer " + layers.get(i) + " · " + done.rows() + "/" + denseRows;
             g.setColor(new Color(0x33, 0x33, 0x33));
             g.drawString(caption, x0 + (geo.panelWidth() - metrics.stringWidth(caption)) / 2, geo.panelHeight() + 16);
         }

@@ -120,6 +120,50 @@ class TiledPatchStripsTest {
         }
     }
 
+    /**
+     * VisionZip on the same image (visionzip:dominant=8;contextual=2, 5 crops × 10 rows): the cells drawn as kept
+     * are the patches its golden (generate_next_reduction_golden.py, written from the released code) lists for the
+     * image rows, every other base patch and grid cell is greyed, and none is hatched (its packing does not unpad).
+     */
+    @Test
+    void aVisionZipRunIsDrawnFromThePatchesItsRowsStandFor() throws Exception {
+        Path root = Path.of(TiledPatchStripsTest.class.getResource("/golden/next/summary.json").toURI()).getParent();
+        JsonNode golden = new ObjectMapper().readTree(root.resolve("reductions/visionzip.json").toFile());
+        int[] ids = StreamSupport.stream(golden.get("input_ids").spliterator(), false).mapToInt(JsonNode::asInt)
+                .toArray();
+        Set<Integer> keptSources = new HashSet<>();
+        golden.get("patch_of_image_row").forEach(n -> keptSources.add(n.asInt()));
+        try (Llava llava = Llava.open(root.resolve("llava-next-original"))) {
+            MultimodalModel model = llava.model();
+            PreprocessedImage image = model.preprocessImage(ImageDecoder.decode(root.resolve("images/photo-200x150.png")));
+            PromptRows prompt = model.promptWithImages(ids, List.of(image));
+            Session session = model.decoder().newSession(prompt.length());
+            session.schedule(llava.schedule(golden.get("spec").asText())).tracing(true);
+            session.prefill(prompt, null);
+            ScheduleRun run = new ScheduleRun("visionzip", new GenerationResult(new int[0], new int[0], false, 0, 0),
+                    session.trace().copy(), session.trace().prefillMacs(), session.trace().totalMacs(),
+                    session.kvCacheEntries(), session.kvCacheBytes());
+            TiledPatchStrips.Layout layout = TiledPatchStrips.Layout.of(model, image, prompt.imageStart());
+            TiledPatchStrips.Geometry geo = TiledPatchStrips.Geometry.of(layout);
+            BufferedImage input = TiledPatchStrips.input(layout);
+            BufferedImage strip = TiledPatchStrips.strip(layout, run, List.of(0));
+            int cell = geo.baseCell();
+            for (int s = 0; s < P * P; s++) {
+                assertCell(strip, input, 0, (s % P) * cell + cell / 2, (s / P) * cell + cell / 2,
+                        keptSources.contains(s), cell, "base patch " + s);
+            }
+            for (int y = 0; y < 2 * P; y++) {
+                for (int x = 0; x < 2 * P; x++) {
+                    int tile = 1 + (y / P) * 2 + x / P;
+                    int source = tile * P * P + (y % P) * P + x % P;
+                    assertCell(strip, input, 0, geo.gridX() + x * geo.gridCell() + geo.gridCell() / 2,
+                            y * geo.gridCell() + geo.gridCell() / 2, keptSources.contains(source), geo.gridCell(),
+                            "grid cell " + y + "," + x);
+                }
+            }
+        }
+    }
+
     /** A kept cell shows the picture as is; a skipped one its grey (PatchStrips' formula) instead. */
     private static void assertCell(BufferedImage strip, BufferedImage input, int x0, int cx, int cy, boolean kept,
                                    int cell, String what) {

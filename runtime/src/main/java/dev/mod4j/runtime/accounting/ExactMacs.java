@@ -22,6 +22,27 @@ public final class ExactMacs {
                 counts.selectionOverheadMacs()).total();
     }
 
+    /**
+     * The attention ranking a schedule runs to choose rows (FastV, PyramidDrop, SparseVLM: the softmax attention of
+     * some query rows over the rows before them, recomputed from a layer's input as
+     * {@code cpu/AttentionProbabilities} does): {@code k_proj} over every key row ({@code keyRows · d · KV·d_h}),
+     * {@code q_proj} over the query rows it projects ({@code queryRows · d · H·d_h}) and one {@code d_h}-dot product
+     * per head per visible key ({@code visibleKeys · H·d_h}). The norm, RoPE and softmax are element-wise and not
+     * counted, as in {@link ExactLayerMacs}. No values are read: the probabilities are the result.
+     *
+     * @param keyRows     rows whose keys are projected (the last query row + 1)
+     * @param queryRows   rows whose queries are projected
+     * @param visibleKeys the sum over the query rows of the keys each one scores
+     */
+    public static long attentionRankingMacs(ModelShape shape, long keyRows, long queryRows, long visibleKeys) {
+        if (keyRows < 0 || queryRows < 0 || visibleKeys < 0) {
+            throw new IllegalArgumentException("key rows " + keyRows + ", query rows " + queryRows
+                    + " and visible keys " + visibleKeys + " must be non-negative");
+        }
+        long d = shape.hidden();
+        return keyRows * d * shape.kvWidth() + queryRows * d * shape.queryWidth() + visibleKeys * shape.queryWidth();
+    }
+
     /** The LM head: {@code rows · d · vocab}; generation needs logits for the last row only. */
     public static long lmHeadMacs(ModelShape shape, long logitRows) {
         if (logitRows < 0) {

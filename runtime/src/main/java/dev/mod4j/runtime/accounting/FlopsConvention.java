@@ -71,6 +71,9 @@ public enum FlopsConvention {
      * and SwiGLU, attention over the keys each row actually saw (causal, earlier passes' cache included), the
      * schedule's selection overhead, and the LM head for the rows that produced logits. It also stands in for
      * p-MoD's numbers, which were measured with the DeepSpeed FLOPs profiler and have no formula (p-MoD issue #6).
+     * Unlike the papers' formulas it counts the attention ranking FastV, PyramidDrop and SparseVLM run to choose
+     * rows ({@link ExactMacs#attentionRankingMacs}, docs/methods.md §2.3): the papers state the cost of the
+     * layers, this convention what the engine runs, so its ratio is the one to set against measured time.
      */
     EXACT(Unit.MACS) {
         @Override

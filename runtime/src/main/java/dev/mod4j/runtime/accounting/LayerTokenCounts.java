@@ -37,9 +37,15 @@ public record LayerTokenCounts(int layer, TokensByRole processed, int kvEntriesA
      * all four methods, since a layer's kept tokens attend causally to that layer's kept tokens only.
      */
     public static LayerTokenCounts causal(int layer, TokensByRole processed, int kvEntriesAfter) {
+        return causal(layer, processed, kvEntriesAfter, 0);
+    }
+
+    /** {@link #causal(int, TokensByRole, int)} with what the schedule spent choosing tokens at this layer. */
+    public static LayerTokenCounts causal(int layer, TokensByRole processed, int kvEntriesAfter,
+                                          long selectionOverheadMacs) {
         int rows = processed.total();
         return new LayerTokenCounts(layer, processed, kvEntriesAfter,
-                ExactMacs.causalVisibleKeys(kvEntriesAfter - rows, rows), 0);
+                ExactMacs.causalVisibleKeys(kvEntriesAfter - rows, rows), selectionOverheadMacs);
     }
 
     /** Rows processed, whatever their role. */

@@ -87,6 +87,25 @@ public final class ScheduleComparison {
         });
     }
 
+    /**
+     * The longest prompt a schedule will prefill: a reduction in the vision tower (VisionZip) rebuilds the prompt,
+     * which on a tiled (LLaVA-NeXT) image of a small tower can be longer than the packed one (every crop keeps
+     * dominant + contextual rows, and no unpadding), so its length is found by building it once.
+     */
+    private static int longestPrompt(PromptRows prompt, List<? extends Supplier<TokenSchedule>> schedules) {
+        int longest = prompt.length();
+        if (!prompt.hasImages() || prompt.imageReducer() == null) {
+            return longest;
+        }
+        for (Supplier<TokenSchedule> schedule : schedules) {
+            var reduction = schedule.get().imageReduction();
+            if (reduction != null) {
+                longest = Math.max(longest, prompt.imageReducer().apply(reduction).prompt().length());
+            }
+        }
+        return longest;
+    }
+
     /** How far a comparison is: {@code done} of the {@code total} timed runs (schedules × repeats) have finished. */
     @FunctionalInterface
     public interface Progress {
@@ -97,8 +116,10 @@ public final class ScheduleComparison {
     public static List<ScheduleRun> run(LlamaModel decoder, PromptRows prompt,
                                         List<? extends Supplier<TokenSchedule>> schedules, Settings settings,
                                         Supplier<? extends TokenStream> streamed, Progress progress) {
-        int capacity = Math.min(decoder.config().maxPositionEmbeddings(), prompt.length() + settings.maxNewTokens());
+        int longest = longestPrompt(prompt, schedules);
+        int capacity = Math.min(decoder.config().maxPositionEmbeddings(), longest + settings.maxNewTokens());
         Session session = decoder.newSession(capacity);
+        int maxNewTokens = capacity - longest;
         // On a small model one round is a few milliseconds, too little for the JIT to finish compiling the token
         // loop, so the first timed schedule would still pay for it: warm up for a minimum time as well (a real
         // checkpoint's single round takes far longer than that).
@@ -106,7 +127,7 @@ public final class ScheduleComparison {
         for (int round = 0; round == 0 || round < MAX_WARM_UP_ROUNDS
                 && System.nanoTime() - warmUpStart < MIN_WARM_UP_NANOS; round++) {
             for (Supplier<TokenSchedule> schedule : schedules) {
-                generate(session, prompt, schedule.get(), capacity, decoder, settings, null);
+                generate(session, prompt, schedule.get(), maxNewTokens, decoder, settings, null);
             }
         }
         List<ScheduleRun> kept = new ArrayList<>();
@@ -115,7 +136,7 @@ public final class ScheduleComparison {
             for (int i = 0; i < schedules.size(); i++) {
                 TokenSchedule schedule = schedules.get(i).get();
                 TokenStream stream = round == 0 && streamed != null ? streamed.get() : null;
-                GenerationResult result = generate(session, prompt, schedule, capacity, decoder, settings, stream);
+                GenerationResult result = generate(session, prompt, schedule, maxNewTokens, decoder, settings, stream);
                 if (round == 0) {
                     kept.add(new ScheduleRun(schedule.spec(), result, session.trace().copy(),
                             session.trace().prefillMacs(), session.trace().totalMacs(), session.kvCacheEntries(),
@@ -155,11 +176,11 @@ public final class ScheduleComparison {
         };
     }
 
-    private static GenerationResult generate(Session session, PromptRows prompt, TokenSchedule schedule, int capacity,
+    private static GenerationResult generate(Session session, PromptRows prompt, TokenSchedule schedule, int maxNewTokens,
                                               LlamaModel decoder, Settings settings, TokenStream stream) {
         session.reset();
         session.schedule(schedule);
-        GenerationResult result = Generator.generate(session, prompt, capacity - prompt.length(),
+        GenerationResult result = Generator.generate(session, prompt, maxNewTokens,
                 decoder.config().eosTokenIds(), settings.sampling(), stream == null ? token -> {
                 } : stream);
         if (stream != null) {

@@ -53,7 +53,7 @@ public record ScheduleRun(String spec, GenerationResult generation, RoutingTrace
             TokensByRole input = first.phase() == dev.mod4j.runtime.schedule.Phase.PREFILL
                     ? roles(promptRoles(first)) : new TokensByRole(0, 0, 0, first.rowsIn());
             List<LayerTokenCounts> counts = layers.stream().map(r -> LayerTokenCounts.causal(r.layer(),
-                    roles(r.processedByRole()), r.kvEntries())).toList();
+                    roles(r.processedByRole()), r.kvEntries(), r.rankingMacs())).toList();
             passes.add(new ForwardPass(input, counts, 1));
         }
         return passes;

@@ -402,25 +402,17 @@ public final class MultimodalModel implements AutoCloseable {
         List<float[]> embeddings = images.stream().map(this::imageEmbeddings).toList();
         int[] rows = images.stream().mapToInt(this::imageRows).toArray();
         return PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
-                decoder.config().hiddenSize()).withImageReducer(r -> reducedPrompt(inputIds, singleCrops(images), r));
-    }
-
-    /** The pixel values of images that are one crop each; an image reduction of tiled (anyres) images is refused. */
-    private static List<float[]> singleCrops(List<PreprocessedImage> images) {
-        for (PreprocessedImage image : images) {
-            if (image.isTiled()) {
-                throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip)"
-                        + " is not implemented for LLaVA-NeXT (anyres) images");
-            }
-        }
-        return images.stream().map(image -> image.crop(0)).toList();
+                decoder.config().hiddenSize()).withImageReducer(r -> reducedPrompt(inputIds, images, r));
     }
 
     /**
      * The prompt with each image reduced inside the tower by {@code reduction} (VisionZip): the rows it makes from
-     * the layer whose output is selected, projected, in place of the image (docs/methods.md §13).
+     * the layer whose output is selected, projected, in place of the image (docs/methods.md §13). A LLaVA-NeXT image's crops
+     * (base and tiles) are each reduced, and the reduction arranges them ({@link ImageReduction#arrangeTiles}) in
+     * place of the usual packing. The trace's patch of each image row is then {@code crop · p² + patch}, as
+     * {@link AnyresPacking#sourceRows} numbers crop rows, or -1 for a class token.
      */
-    public ReducedPrompt reducedPrompt(int[] inputIds, List<float[]> pixelValues, ImageReduction reduction) {
+    public ReducedPrompt reducedPrompt(int[] inputIds, List<PreprocessedImage> images, ImageReduction reduction) {
         requireVision();
         if (highResolution != null) {
             throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip) is"
@@ -434,24 +426,65 @@ public final class MultimodalModel implements AutoCloseable {
                     + " reduction needs an encoder layer's output");
         }
         int visionHidden = tower.config().hiddenSize();
+        int hidden = decoder.config().hiddenSize();
+        int perCrop = tower.tokens() - 1;
         List<float[]> embeddings = new ArrayList<>();
+        int[] rowsPerImage = new int[images.size()];
         IntStream.Builder patches = IntStream.builder();
-        int rows = -1;
-        for (float[] pixels : pixelValues) {
-            float[][] input = new float[1][];
-            float[] output = tower.hiddenState(pixels, selected, (index, state) -> {
-                if (index == selected - 1) {
-                    input[0] = state;
+        for (int i = 0; i < images.size(); i++) {
+            PreprocessedImage image = images.get(i);
+            if (anyres == null && image.isTiled()) {
+                throw new InvalidInputException("image", "has " + image.crops() + " crops, but this model takes"
+                        + " one crop per image (it is not an anyres model)");
+            }
+            List<ImageReduction.Reduced> crops = new ArrayList<>();
+            for (int c = 0; c < image.crops(); c++) {
+                float[][] input = new float[1][];
+                float[] output = tower.hiddenState(image.crop(c), selected, (index, state) -> {
+                    if (index == selected - 1) {
+                        input[0] = state;
+                    }
+                });
+                crops.add(reduction.reduce(new ClipLayerView(tower.config(), towerWeights.layers().get(selected - 1),
+                        input[0], output)));
+            }
+            if (anyres == null) {
+                ImageReduction.Reduced reduced = crops.getFirst();
+                rowsPerImage[i] = reduced.rows().length / visionHidden;
+                embeddings.add(project(reduced.rows(), rowsPerImage[i]));
+                Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
+                continue;
+            }
+            int total = crops.stream().mapToInt(r -> r.patchOfRow().length).sum();
+            float[] towerRows = new float[Math.multiplyExact(total, visionHidden)];
+            int[] patchOfTowerRow = new int[total];
+            int o = 0;
+            for (int c = 0; c < crops.size(); c++) {
+                ImageReduction.Reduced reduced = crops.get(c);
+                System.arraycopy(reduced.rows(), 0, towerRows, o * visionHidden, reduced.rows().length);
+                for (int patch : reduced.patchOfRow()) {
+                    patchOfTowerRow[o++] = patch < 0 ? -1 : c * perCrop + patch;
                 }
-            });
-            ImageReduction.Reduced reduced = reduction.reduce(new ClipLayerView(tower.config(),
-                    towerWeights.layers().get(selected - 1), input[0], output));
-            rows = reduced.rows().length / visionHidden;
-            embeddings.add(project(reduced.rows(), rows));
-            Arrays.stream(reduced.patchOfRow()).forEach(patches::add);
+            }
+            float[] projected = project(towerRows, total);
+            int[] arrangement = reduction.arrangeTiles(crops, new ImageReduction.TileGrid(image.gridRows(),
+                    image.gridColumns(), tower.config().patchesPerSide(),
+                    anyres.packing().settings().patchMergeType()));
+            float[] packed = new float[Math.multiplyExact(arrangement.length, hidden)];
+            for (int r = 0; r < arrangement.length; r++) {
+                if (arrangement[r] == ImageReduction.NEWLINE) {
+                    System.arraycopy(anyres.newline(), 0, packed, r * hidden, hidden);
+                    patches.add(-1);
+                } else {
+                    System.arraycopy(projected, arrangement[r] * hidden, packed, r * hidden, hidden);
+                    patches.add(patchOfTowerRow[arrangement[r]]);
+                }
+            }
+            rowsPerImage[i] = arrangement.length;
+            embeddings.add(packed);
         }
-        return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rows,
-                decoder.config().hiddenSize()), patches.build().toArray());
+        return new ReducedPrompt(PromptRows.merge(inputIds, multimodal.imageTokenIndex(), embeddings, rowsPerImage,
+                hidden), patches.build().toArray());
     }
 
     private void requireVision() {

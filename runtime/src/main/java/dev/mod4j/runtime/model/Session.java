@@ -270,6 +270,7 @@ public final class Session {
         for (int layer = 0; layer < caches.length; layer++) {
             context.layer = layer;
             context.tracedScores = null;
+            context.rankingMacs = 0;
             LayerPlan plan = schedule.plan(layer, context);
             long macs = execute(layer, plan, context.rows);
             if (tracing) {
@@ -281,6 +282,13 @@ public final class Session {
                 merge(survivors, merged);
             } else if (survivors != null) {
                 compact(survivors);
+            }
+            if (tracing && context.rankingMacs > 0) {
+                // Ranking done in plan() or survivors(): charged to this layer's record.
+                LayerRecord last = trace.records().get(context.lastRecordIndex);
+                trace.replaceLast(new LayerRecord(last.layer(), last.phase(), last.step(), last.rowsIn(),
+                        last.processed(), last.processedByRole(), last.gates(), last.scoredSequenceIndices(),
+                        last.scores(), last.kvEntries(), last.macs(), context.rankingMacs));
             }
         }
         int alive = context.rows;
@@ -365,7 +373,7 @@ public final class Session {
         float[] scores = plan.scores();
         int[] scored = scores == null ? null : Arrays.copyOf(rowSequenceIndex, rows);
         trace.add(new LayerRecord(layer, phase, step, rows, processedSeq, byRole, plan.mlpGate(), scored, scores,
-                caches[layer].length(), macs));
+                caches[layer].length(), macs, 0));
         context.lastRecordIndex = trace.records().size() - 1;
     }
 
@@ -510,6 +518,8 @@ public final class Session {
         int layer;
         float[] tracedScores;
         int lastRecordIndex = -1;
+        /** Multiply-adds of the attention ranking the schedule asked for at the current layer. */
+        long rankingMacs;
 
         @Override
         public Phase phase() {
@@ -558,6 +568,7 @@ public final class Session {
             for (int r = 0; r <= queryRow; r++) {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
             }
+            rankingMacs += ExactMacs.attentionRankingMacs(shape, queryRow + 1, 1, queryRow + 1);
             return Arrays.copyOf(stream.attentionFrom(queryRow, layer, rowPositions), rows);
         }
 
@@ -567,6 +578,14 @@ public final class Session {
             int[] rowPositions = new int[width];
             for (int r = 0; r < width; r++) {
                 rowPositions[r] = rule == PositionRule.ORIGINAL ? rowSequenceIndex[r] : r;
+            }
+            if (queryRows.length > 0) {
+                // Keys up to the last query; queries projected from the first query row on (AttentionProbabilities).
+                long visible = 0;
+                for (int q : queryRows) {
+                    visible += q + 1;
+                }
+                rankingMacs += ExactMacs.attentionRankingMacs(shape, width, width - queryRows[0], visible);
             }
             float[] byQuery = stream.attentionFrom(queryRows, layer, rowPositions);
             float[] out = new float[queryRows.length * rows];
@@ -626,7 +645,7 @@ public final class Session {
             LayerRecord last = trace.records().get(lastRecordIndex);
             trace.replaceLast(new LayerRecord(last.layer(), last.phase(), last.step(), last.rowsIn(), last.processed(),
                     last.processedByRole(), last.gates(), Arrays.copyOf(rowSequenceIndex, rows), scorePerRow.clone(),
-                    last.kvEntries(), last.macs()));
+                    last.kvEntries(), last.macs(), last.rankingMacs()));
         }
     }
 }

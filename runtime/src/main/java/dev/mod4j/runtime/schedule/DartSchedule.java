@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.schedule;
 
+import dev.mod4j.loaders.config.AnyresSettings;
 import dev.mod4j.runtime.prompt.TokenRole;
 
 import java.util.Arrays;
@@ -24,12 +25,21 @@ import java.util.stream.IntStream;
  * numbering (HF's positions from the unpruned attention mask), so every layer uses {@link PositionRule#ORIGINAL}.
  * The image rows kept are the image pivots plus {@code (pivots) · (keep // pivots)} picks: 4 + 128 = 132 for the
  * released {@code max_num_trunction=128}.
+ *
+ * <p>LLaVA-NeXT (the released LLaVA-1.6 path, {@code '1.6' in model_name} in {@code llava/eval/model_vqa_loader.py}
+ * and {@code config.text_length} in {@code modeling_llama_self.py}): the image span is every row that is not text,
+ * {@code image_token_length = seq_len − text_length}, so the whole packed block, base view and
+ * {@code image_newline} rows included; the picks are {@code min(retain_token_num_for_llava_next,
+ * image_token_length − pivot_image_token) // (pivots)} per pivot, with {@code retain_token_num_for_llava_next = 320}
+ * by default (the paper's LLaVA-NeXT rows keep 320 tokens). Here {@code keep} is that retain count on an anyres model
+ * (default 320) and {@code max_num_trunction} on others (default 128).
  */
 public final class DartSchedule implements TokenSchedule {
     private final int k;
     private final int keep;
     private final int imagePivots;
     private final int textPivots;
+    private final boolean capAtImageRows;
     private final ScheduleSpec spec;
 
     /**
@@ -39,15 +49,21 @@ public final class DartSchedule implements TokenSchedule {
      * @param textPivots  pivots among the rows after the image ({@code pivot_text_token})
      */
     public DartSchedule(int k, int keep, int imagePivots, int textPivots) {
-        this(k, keep, imagePivots, textPivots, ScheduleSpec.of("dart").with("layer", k).with("keep", keep)
+        this(k, keep, imagePivots, textPivots, false, ScheduleSpec.of("dart").with("layer", k).with("keep", keep)
                 .with("pivots", new int[]{imagePivots, textPivots}));
     }
 
-    private DartSchedule(int k, int keep, int imagePivots, int textPivots, ScheduleSpec spec) {
+    /**
+     * @param capAtImageRows the LLaVA-NeXT rule: picks at most {@code image rows − imagePivots} in all
+     *                       ({@code min(retain_token_num_for_llava_next, image_token_length − pivot_image_token)})
+     */
+    private DartSchedule(int k, int keep, int imagePivots, int textPivots, boolean capAtImageRows,
+                         ScheduleSpec spec) {
         this.k = k;
         this.keep = keep;
         this.imagePivots = imagePivots;
         this.textPivots = textPivots;
+        this.capAtImageRows = capAtImageRows;
         this.spec = spec;
     }
 
@@ -92,7 +108,8 @@ public final class DartSchedule implements TokenSchedule {
             kept[r] = true;
             candidate[r] = false;
         }
-        int perPivot = keep / (imagePivots + textPivots);
+        int picks = capAtImageRows ? Math.max(0, Math.min(keep, images.length - imagePivots)) : keep;
+        int perPivot = picks / (imagePivots + textPivots);
         for (int sequenceIndex : order) {
             int p = indexOf(pivotIndices, sequenceIndex);
             int[] candidates = Arrays.stream(images).filter(r -> candidate[r]).toArray();
@@ -150,8 +167,9 @@ public final class DartSchedule implements TokenSchedule {
         public List<ScheduleKey> keys() {
             return List.of(ScheduleKey.of("layer", "prune before this 0-based layer (after layer K, 1-based)",
                             "1..L-1", "2, or L-1 if smaller"),
-                    ScheduleKey.of("keep", "image tokens picked by duplication (max_num_trunction); the image"
-                            + " pivots are kept besides", "0..", "128"),
+                    ScheduleKey.of("keep", "image tokens picked by duplication (max_num_trunction; on LLaVA-NeXT"
+                            + " retain_token_num_for_llava_next, at most the image rows less the image pivots); the"
+                            + " image pivots are kept besides", "0..", "128, on LLaVA-NeXT 320"),
                     ScheduleKey.of("pivots", "pivot tokens: image,text (by key L1 norm)", "0.., at least one",
                             "4,4"));
         }
@@ -166,12 +184,13 @@ public final class DartSchedule implements TokenSchedule {
         public TokenSchedule create(ScheduleArguments arguments) {
             int layers = arguments.layers();
             int k = arguments.intValue("layer", Math.min(2, layers - 1), 1, layers - 1);
-            int keep = arguments.intValue("keep", 128, 0, Integer.MAX_VALUE);
+            boolean anyres = AnyresSettings.of(arguments.files().config(), null) != null;
+            int keep = arguments.intValue("keep", anyres ? 320 : 128, 0, Integer.MAX_VALUE);
             int[] pivots = arguments.intList("pivots", new int[]{4, 4}, 0, Integer.MAX_VALUE);
             if (pivots.length != 2 || pivots[0] + pivots[1] < 1) {
                 throw arguments.bad("pivots", Arrays.toString(pivots), "must be two counts, image,text, not both 0");
             }
-            return new DartSchedule(k, keep, pivots[0], pivots[1], arguments.canonical());
+            return new DartSchedule(k, keep, pivots[0], pivots[1], anyres, arguments.canonical());
         }
     }
 }

@@ -17,9 +17,17 @@ import dev.mod4j.runtime.prompt.TokenRole;
  * @param scores               the method's per-token scores for this layer (router probability, weight, attention), or null
  * @param kvEntries            the layer's KV-cache length after the pass
  * @param macs                 multiply-adds the layer performed (projections, attention, MLP), exactly
+ * @param rankingMacs          multiply-adds the schedule spent at this layer ranking rows by attention (FastV,
+ *                             PyramidDrop, SparseVLM; {@link dev.mod4j.runtime.accounting.ExactMacs#attentionRankingMacs})
  */
 public record LayerRecord(int layer, Phase phase, int step, int rowsIn, int[] processed, int[] processedByRole,
-                          float[] gates, int[] scoredSequenceIndices, float[] scores, int kvEntries, long macs) {
+                          float[] gates, int[] scoredSequenceIndices, float[] scores, int kvEntries, long macs,
+                          long rankingMacs) {
+
+    /** Everything the layer cost: its own multiply-adds and the schedule's ranking. */
+    public long totalMacs() {
+        return macs + rankingMacs;
+    }
 
     public int processedCount() {
         return processed.length;

@@ -62,13 +62,14 @@ public final class RoutingTrace {
         return records.stream().filter(r -> r.phase() == Phase.PREFILL).toList();
     }
 
-    /** Total multiply-adds of the decoder layers over the whole request. */
+    /** Total multiply-adds of the decoder layers over the whole request, the schedule's attention ranking included. */
     public long totalMacs() {
-        return records.stream().mapToLong(LayerRecord::macs).sum();
+        return records.stream().mapToLong(LayerRecord::totalMacs).sum();
     }
 
+    /** The prefill's multiply-adds, the schedule's attention ranking included ({@link LayerRecord#totalMacs}). */
     public long prefillMacs() {
-        return prefill().stream().mapToLong(LayerRecord::macs).sum();
+        return prefill().stream().mapToLong(LayerRecord::totalMacs).sum();
     }
 
     /** An independent copy (a session's trace is reset by its next request). */

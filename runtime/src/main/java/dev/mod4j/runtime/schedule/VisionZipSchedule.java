@@ -3,6 +3,8 @@ package dev.mod4j.runtime.schedule;
 import dev.mod4j.runtime.vision.ClipLayerView;
 import dev.mod4j.runtime.vision.ImageReduction;
 
+import dev.mod4j.loaders.InvalidInputException;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,6 +23,11 @@ import java.util.List;
  *
  * The rows go through the projector and take the image's place in the prompt, which is numbered as usual: the
  * decoder runs every layer densely on the shorter prompt.
+ *
+ * <p>LLaVA-NeXT (anyres): every crop, base and tiles, is reduced on its own as above (the released forward runs the
+ * batch of crops through the same code), and the crops' rows are packed as {@code visionzip/llava_arch.py}'s
+ * {@code prepare_inputs_labels_for_multimodal_visionzip} and {@code restore_image_features_sorted} pack them
+ * ({@link #arrangeTiles}): no {@code unpad_image} and no {@code image_newline} for the tiles.
  */
 public final class VisionZipSchedule implements TokenSchedule, ImageReduction {
     private final int dominant;
@@ -147,6 +154,83 @@ public final class VisionZipSchedule implements TokenSchedule, ImageReduction {
             out++;
         }
         return new Reduced(rows, patchOfRow);
+    }
+
+    /**
+     * A tiled image's rows as VisionZip's {@code prepare_inputs_labels_for_multimodal_visionzip} (3151f6d,
+     * {@code visionzip/llava_arch.py}) packs them under {@code spatial_unpad}: the base crop's rows as reduced
+     * (class token and dominant rows in token order, then its contextual rows); then
+     * {@code restore_image_features_sorted}: the tiles' dominant patches (class tokens aside) scattered back onto
+     * the tile grid and read row-major over the whole grid ({@code grid_with_newline[mask_all]}; despite the name
+     * no newline is added, and there is no unpadding), then the tiles' class-token rows in tile order, then their
+     * contextual rows, tile after tile. The released code hard-codes 24×24 patches per crop (CLIP-336); here p×p.
+     * {@code flat} is {@code flatten(0, 1)}: the crops' rows one after another. A lone crop under
+     * {@code spatial_unpad} gets {@code image_newline} after its rows, as there. Plain {@code spatial} is refused:
+     * the released code calls a 5-dimensional {@code permute} on the reduced 3-dimensional features, which fails.
+     */
+    @Override
+    public int[] arrangeTiles(List<Reduced> crops, TileGrid grid) {
+        int[] offsets = new int[crops.size() + 1];
+        for (int c = 0; c < crops.size(); c++) {
+            offsets[c + 1] = offsets[c] + crops.get(c).patchOfRow().length;
+        }
+        String merge = grid.patchMergeType();
+        if (merge.equals("flat")) {
+            return java.util.stream.IntStream.range(0, offsets[crops.size()]).toArray();
+        }
+        if (!merge.startsWith("spatial")) {
+            throw new InvalidInputException("mm_patch_merge_type", "'" + merge + "' is not one VisionZip packs"
+                    + " (flat, spatial_unpad)");
+        }
+        boolean unpad = merge.contains("unpad");
+        if (crops.size() == 1) {
+            int[] out = java.util.stream.IntStream.range(0, offsets[1] + (unpad ? 1 : 0)).toArray();
+            if (unpad) {
+                out[offsets[1]] = NEWLINE;
+            }
+            return out;
+        }
+        if (!unpad) {
+            throw new InvalidInputException("mm_patch_merge_type", "'" + merge + "': VisionZip's released code"
+                    + " (visionzip/llava_arch.py) packs tiled images only for spatial_unpad (its 'spatial' branch"
+                    + " permutes 5 dimensions of the reduced 3-dimensional features and fails)");
+        }
+        int p = grid.patchesPerSide();
+        int gridWidth = grid.gridColumns() * p;
+        int gridHeight = grid.gridRows() * p;
+        // rowOfCell[tile][patch]: the tile's dominant row for that patch (the class token and contextual rows aside).
+        int[][] rowOfCell = new int[crops.size()][p * p];
+        int[] dominantRows = new int[crops.size()];
+        for (int c = 1; c < crops.size(); c++) {
+            Arrays.fill(rowOfCell[c], -1);
+            int[] patchOfRow = crops.get(c).patchOfRow();
+            dominantRows[c] = Math.min(dominant, patchOfRow.length);
+            for (int r = 1; r < dominantRows[c]; r++) {
+                rowOfCell[c][patchOfRow[r]] = offsets[c] + r;
+            }
+        }
+        java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
+        for (int r = offsets[0]; r < offsets[1]; r++) {
+            out.add(r);
+        }
+        for (int y = 0; y < gridHeight; y++) {
+            for (int x = 0; x < gridWidth; x++) {
+                int tile = 1 + (y / p) * grid.gridColumns() + x / p;
+                int row = rowOfCell[tile][(y % p) * p + x % p];
+                if (row >= 0) {
+                    out.add(row);
+                }
+            }
+        }
+        for (int c = 1; c < crops.size(); c++) {
+            out.add(offsets[c]);
+        }
+        for (int c = 1; c < crops.size(); c++) {
+            for (int r = offsets[c] + dominantRows[c]; r < offsets[c + 1]; r++) {
+                out.add(r);
+            }
+        }
+        return out.build().toArray();
     }
 
     /** {@code visionzip:dominant=54;contextual=10}. */

@@ -82,4 +82,18 @@ class ExactMacsTest {
         assertEquals(32, exact.layerCost(TINY, withRouter) - exact.layerCost(TINY, plain));
         assertEquals(gammaMod.layerCost(TINY, plain), gammaMod.layerCost(TINY, withRouter));
     }
+
+    @Test
+    void attentionRankingCountsKeyAndQueryProjectionsAndOneDotPerHeadPerVisibleKey() {
+        // TINY: d = 4, H·d_h = 4, KV·d_h = 2. Three key rows, queries for the last two (they see 2 + 3 keys):
+        // k_proj 3·4·2 = 24, q_proj 2·4·4 = 32, scores (2 + 3)·4 = 20: 76.
+        assertEquals(76, ExactMacs.attentionRankingMacs(TINY, 3, 2, 5));
+        // PyramidDrop's ranking at the 7B shape over a 640-row prompt, one query (the last row) seeing all 640:
+        // 640·4096·4096 (k) + 4096·4096 (q) + 640·4096 (scores) = 10 756 816 896: about 8% of a dense 7B layer
+        // (k_proj is d² of the 4d² + 3dm per row), which no paper formula counts.
+        assertEquals(10_756_816_896L, ExactMacs.attentionRankingMacs(ModelShape.VICUNA_7B, 640, 1, 640));
+        long denseLayer = ExactMacs.layerMacs(ModelShape.VICUNA_7B, 640, ExactMacs.causalVisibleKeys(0, 640));
+        double share = 10_756_816_896.0 / denseLayer;
+        assertTrue(share > 0.08 && share < 0.085, "share " + share);
+    }
 }
