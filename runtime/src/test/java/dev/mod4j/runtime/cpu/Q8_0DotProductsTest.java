@@ -19,7 +19,9 @@ class Q8_0DotProductsTest {
             "1, 7, 32",      // one block, outputs past the groups of 4
             "1, 64, 320",
             "3, 37, 96",     // a few rows (decode kernel)
+            "3, 40, 96",     // the same, rows in whole groups: interleaved
             "6, 70, 320",    // prefill: packed panels
+            "6, 72, 544",    // the same, rows in whole groups: interleaved
             "13, 130, 544",  // prefill: k blocks and edge panels
     })
     void productsAreThoseOfTheDequantizedWeights(int rows, int out, int in) {
