@@ -19,8 +19,10 @@ import java.nio.ByteOrder;
  * <p>Decode: the int8 values stream from memory and are converted to float in registers (a sign-extending load
  * and a conversion per VL values), then FMAs with the activations; 4 weight rows at a time, each block's sum
  * multiplied by its scale: {@code out = Σ_blocks d_b · (Σ_j q_j · x_j)}, lane-wise, then a {@link LaneSums fixed-order
- * lane sum}. Results depend on the shapes only, not on the thread count. llama.cpp instead quantizes the
- * activations to int8 too and multiplies integers; here activations stay float.
+ * lane sum}. Results depend on the shapes only, not on the thread count or the layout (row-major, or interleaved a
+ * block at a time, which reads a group of 4 rows as two streams). llama.cpp instead quantizes the activations to
+ * int8 too and multiplies integers; here activations stay float (int16 products emulated with the Vector API, which
+ * has no {@code vpmaddwd}, were slower: see the README's Q8_0 paragraph).
  *
  * <p>Prefill: {@link #widen} gives {@code q · d} (exact in float: 8 by 11 significant bits), so a prompt's products
  * are the F32 GEMM's on the dequantized weights.

@@ -50,6 +50,9 @@ class Q8_0DotProductsTest {
             MatmulKernel.multiply(actual, 0, x, 0, rows, q, three);
             MatmulKernel.multiply(oneThread, 0, x, 0, rows, q, one);
             assertArrayEquals(actual, oneThread, "bit for bit whatever the thread count");
+            float[] rowMajor = new float[rows * out];
+            MatmulKernel.multiply(rowMajor, 0, x, 0, rows, q.rowMajor(arena), three);
+            assertArrayEquals(actual, rowMajor, "bit for bit whatever the layout (interleaved: " + q.interleaved() + ")");
             if (rows >= MatmulKernel.PACKING_MIN_ROWS) {
                 assertArrayEquals(expected, actual, "prefill multiplies the dequantized weights, packed as F32");
             } else {
