@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.runtime.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -229,8 +230,9 @@ final class PackedPanelGemm {
      * stride ran at about a nanosecond per element, as long as the 600-row multiply it feeds.
      */
     static void packBlock(WeightMatrix w, int col0, int cols, int k0, int kc, float[] packed, float[] rowScratch) {
-        // An interleaved matrix's tiles are read a group at a time where the block starts and ends on chunks.
-        int perChunk = w.interleaved() ? w.chunkBytes() / w.dtype().byteSize() : 0;
+        // An interleaved matrix's tiles are read a group at a time where the block starts and ends on chunks (Q8_0's
+        // blocks, with their scales, are widened row by row).
+        int perChunk = w.interleaved() && w.dtype() != DType.Q8_0 ? w.chunkBytes() / w.dtype().byteSize() : 0;
         boolean groupTiles = TileTranspose.AVAILABLE && perChunk > 0 && perChunk % TRANSPOSE == 0
                 && k0 % perChunk == 0 && kc % perChunk == 0;
         for (int p = 0, j0 = 0; j0 < cols; p++, j0 += PANEL_WIDTH) {

@@ -19,8 +19,10 @@ import java.nio.ByteOrder;
  * <p>Decode: the int8 values stream from memory and are converted to float in registers (a sign-extending load
  * and a conversion per VL values), then FMAs with the activations; 4 weight rows at a time, each block's sum
  * multiplied by its scale: {@code out = Σ_blocks d_b · (Σ_j q_j · x_j)}, lane-wise, then a {@link LaneSums fixed-order
- * lane sum}. Results depend on the shapes only, not on the thread count. llama.cpp instead quantizes the
- * activations to int8 too and multiplies integers; here activations stay float.
+ * lane sum}. Results depend on the shapes only, not on the thread count or the layout (row-major, or interleaved a
+ * block at a time, which reads a group of 4 rows as two streams). llama.cpp instead quantizes the activations to
+ * int8 too and multiplies integers; here activations stay float (int16 products emulated with the Vector API, which
+ * has no {@code vpmaddwd}, were slower: see the README's Q8_0 paragraph).
  *
  * <p>Prefill: {@link #widen} gives {@code q · d} (exact in float: 8 by 11 significant bits), so a prompt's products
  * are the F32 GEMM's on the dequantized weights.
@@ -33,7 +35,7 @@ final class Q8_0DotProducts {
     private static final ValueLayout.OfShort U16_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BLOCK = Q8_0.BLOCK;
-    private static final int ROWS = 4;
+    private static final int ROWS = WeightMatrix.GROUP_ROWS;
     private static final int ITEMS_PER_THREAD = 4;
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[ROWS * VL]);
 
@@ -62,11 +64,17 @@ final class Q8_0DotProducts {
         });
     }
 
-    /** out[at + j] (+)= W[row + j] · x for j < 4. */
+    /**
+     * out[at + j] (+)= W[row + j] · x for j < 4. In an interleaved matrix the 4 rows are a group: their blocks follow
+     * one another (a block's values {@link #valueStep} bytes after the previous one's, the 4 rows' 32 bytes apart),
+     * as do their scales, so the loop reads two sequential streams; in a row-major one it reads eight.
+     */
     private static void dot4(float[] out, int at, float[] x, int xAt, WeightMatrix w, int row, boolean accumulate,
                              float[] lanes) {
         MemorySegment data = w.data();
         int k = w.inFeatures();
+        long valueStep = valueStep(w);
+        long scaleStep = scaleStep(w);
         long q0 = w.offset(row, 0);
         long q1 = w.offset(row + 1, 0);
         long q2 = w.offset(row + 2, 0);
@@ -79,17 +87,20 @@ final class Q8_0DotProducts {
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        for (int c = 0; c < k; c += BLOCK, s0 += 2, s1 += 2, s2 += 2, s3 += 2) {
-            FloatVector b0 = FloatVector.zero(F);
-            FloatVector b1 = FloatVector.zero(F);
-            FloatVector b2 = FloatVector.zero(F);
-            FloatVector b3 = FloatVector.zero(F);
-            for (int v = 0; v < BLOCK; v += VL) {
-                FloatVector xv = FloatVector.fromArray(F, x, xAt + c + v);
-                b0 = values(data, q0 + c + v).fma(xv, b0);
-                b1 = values(data, q1 + c + v).fma(xv, b1);
-                b2 = values(data, q2 + c + v).fma(xv, b2);
-                b3 = values(data, q3 + c + v).fma(xv, b3);
+        for (int c = 0; c < k; c += BLOCK, q0 += valueStep, q1 += valueStep, q2 += valueStep, q3 += valueStep,
+                s0 += scaleStep, s1 += scaleStep, s2 += scaleStep, s3 += scaleStep) {
+            // A block's first products start its sums (a product, as an FMA onto zero would give, one op fewer).
+            FloatVector xv = FloatVector.fromArray(F, x, xAt + c);
+            FloatVector b0 = values(data, q0).mul(xv);
+            FloatVector b1 = values(data, q1).mul(xv);
+            FloatVector b2 = values(data, q2).mul(xv);
+            FloatVector b3 = values(data, q3).mul(xv);
+            for (int v = VL; v < BLOCK; v += VL) {
+                xv = FloatVector.fromArray(F, x, xAt + c + v);
+                b0 = values(data, q0 + v).fma(xv, b0);
+                b1 = values(data, q1 + v).fma(xv, b1);
+                b2 = values(data, q2 + v).fma(xv, b2);
+                b3 = values(data, q3 + v).fma(xv, b3);
             }
             a0 = b0.fma(FloatVector.broadcast(F, scale(data, s0)), a0);
             a1 = b1.fma(FloatVector.broadcast(F, scale(data, s1)), a1);
@@ -111,19 +122,31 @@ final class Q8_0DotProducts {
                              float[] lanes) {
         MemorySegment data = w.data();
         int k = w.inFeatures();
+        long valueStep = valueStep(w);
+        long scaleStep = scaleStep(w);
         long q = w.offset(row, 0);
         long s = w.scaleOffset(row, 0);
         FloatVector a = FloatVector.zero(F);
-        for (int c = 0; c < k; c += BLOCK, s += 2) {
-            FloatVector b = FloatVector.zero(F);
-            for (int v = 0; v < BLOCK; v += VL) {
-                b = values(data, q + c + v).fma(FloatVector.fromArray(F, x, xAt + c + v), b);
+        for (int c = 0; c < k; c += BLOCK, q += valueStep, s += scaleStep) {
+            FloatVector b = values(data, q).mul(FloatVector.fromArray(F, x, xAt + c));
+            for (int v = VL; v < BLOCK; v += VL) {
+                b = values(data, q + v).fma(FloatVector.fromArray(F, x, xAt + c + v), b);
             }
             a = b.fma(FloatVector.broadcast(F, scale(data, s)), a);
         }
         a.intoArray(lanes, 0);
         float sum = LaneSums.sum(lanes, 0);
         out[at] = accumulate ? out[at] + sum : sum;
+    }
+
+    /** Bytes from one block's values of a row to its next block's. */
+    private static long valueStep(WeightMatrix w) {
+        return w.interleaved() ? (long) WeightMatrix.GROUP_ROWS * BLOCK : BLOCK;
+    }
+
+    /** Bytes from one block's scale of a row to its next block's. */
+    private static long scaleStep(WeightMatrix w) {
+        return w.interleaved() ? (long) WeightMatrix.GROUP_ROWS * Short.BYTES : Short.BYTES;
     }
 
     /** VL int8 values at {@code offset}, as floats. */
@@ -139,7 +162,6 @@ final class Q8_0DotProducts {
     /** {@code W[row][c0 .. c0 + count)} as floats ({@code q · d}) into {@code dst[at ..]}. */
     static void widen(WeightMatrix w, int row, int c0, int count, float[] dst, int at) {
         MemorySegment data = w.data();
-        long q = w.offset(row, 0);
         int c = c0;
         int end = c0 + count;
         for (; c < end && c % BLOCK != 0; c++) {
@@ -147,8 +169,9 @@ final class Q8_0DotProducts {
         }
         for (; c + BLOCK <= end; c += BLOCK) {
             float d = scale(data, w.scaleOffset(row, c / BLOCK));
+            long q = w.offset(row, c);
             for (int v = 0; v < BLOCK; v += VL) {
-                values(data, q + c + v).mul(d).intoArray(dst, at + c - c0 + v);
+                values(data, q + v).mul(d).intoArray(dst, at + c - c0 + v);
             }
         }
         for (; c < end; c++) {

@@ -29,7 +29,8 @@ public final class Q8_0 {
 
     /**
      * A {@link DType#Q8_0} copy of {@code w} (F32, F16 or BF16, inFeatures a multiple of {@link #BLOCK}) in memory
-     * that lives as long as {@code arena} (huge pages where the OS offers them), rows quantized in parallel.
+     * that lives as long as {@code arena} (huge pages where the OS offers them), rows quantized in parallel, and
+     * {@link WeightMatrix interleaved} a block at a time where the rows come in whole groups.
      */
     public static WeightMatrix quantize(WeightMatrix w, Arena arena) {
         if (w.dtype() == DType.Q8_0) {
@@ -43,7 +44,8 @@ public final class Q8_0 {
         WeightMatrix rows = w.rowMajor(arena);
         long bytes = (long) w.outFeatures() * in + (long) w.outFeatures() * (in / BLOCK) * Short.BYTES;
         MemorySegment data = HugePageMemory.allocate(arena, bytes);
-        WeightMatrix q = new WeightMatrix(w.name(), data, DType.Q8_0, w.outFeatures(), in);
+        int chunk = WeightMatrix.canInterleave(DType.Q8_0, w.outFeatures(), in, BLOCK) ? BLOCK : 0;
+        WeightMatrix q = new WeightMatrix(w.name(), data, DType.Q8_0, w.outFeatures(), in, chunk);
         // Rows in parallel where other threads may touch both memories (not a confined arena's).
         Thread other = new Thread(() -> { });
         boolean shared = rows.data().isAccessibleBy(other) && data.isAccessibleBy(other);
@@ -54,8 +56,10 @@ public final class Q8_0 {
             short[] scales = new short[in / BLOCK];
             widenRow(rows, row, x);
             quantizeRow(x, 0, in, quants, 0, scales, 0);
-            MemorySegment.copy(quants, 0, data, ValueLayout.JAVA_BYTE, q.offset(row, 0), in);
-            MemorySegment.copy(scales, 0, data, U16_LE, q.scaleOffset(row, 0), scales.length);
+            for (int b = 0; b < scales.length; b++) {
+                MemorySegment.copy(quants, b * BLOCK, data, ValueLayout.JAVA_BYTE, q.offset(row, b * BLOCK), BLOCK);
+                data.set(U16_LE, q.scaleOffset(row, b), scales[b]);
+            }
         });
         return q;
     }

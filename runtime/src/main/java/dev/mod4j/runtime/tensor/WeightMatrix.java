@@ -20,7 +20,10 @@ import java.util.Objects;
  * <p>{@link DType#Q8_0} weights (quantized at load, see {@link Q8_0}) hold llama.cpp's Q8_0 values, split in two:
  * the int8 values row-major ({@code [out][in]}, one byte each, so that {@link #offset} is theirs), then the f16
  * scales, one per 32 values ({@code [out][in / 32]}, at {@link #scaleOffset}). llama.cpp interleaves them as 34-byte
- * blocks; apart, every row of values is a whole number of vectors.
+ * blocks; apart, every row of values is a whole number of vectors. Both parts are interleaved when
+ * {@code chunkBytes} is {@link Q8_0#BLOCK}: the values one block at a time as above, the scales one at a time
+ * (scale of block b for rows 0..3 of a group, then block b + 1, ...), so that a decode kernel reading a group of
+ * rows reads two sequential streams instead of eight.
  *
  * <p>{@code data} is usually a read-only slice of a memory-mapped safetensors file, so it may sit at any
  * offset: only the element size's alignment (2 bytes for F16/BF16, 4 for F32) can be relied on, and the
@@ -80,7 +83,7 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
 
     /** Whether a matrix of this shape can be interleaved {@code chunkBytes} at a time. */
     public static boolean canInterleave(DType dtype, int outFeatures, int inFeatures, int chunkBytes) {
-        return dtype != DType.Q8_0 && chunkBytes > 0 && outFeatures % GROUP_ROWS == 0
+        return (dtype != DType.Q8_0 || chunkBytes == Q8_0.BLOCK) && chunkBytes > 0 && outFeatures % GROUP_ROWS == 0
                 && (long) inFeatures * dtype.byteSize() % chunkBytes == 0;
     }
 
@@ -97,7 +100,10 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
 
     /** The byte offset in {@code data} of a Q8_0 matrix's f16 scale of {@code [row][block]} (32 values a block). */
     public long scaleOffset(int row, int block) {
-        return (long) outFeatures * inFeatures + ((long) row * (inFeatures / Q8_0.BLOCK) + block) * Short.BYTES;
+        long blocks = inFeatures / Q8_0.BLOCK;
+        long index = chunkBytes == 0 ? row * blocks + block
+                : (long) (row / GROUP_ROWS) * GROUP_ROWS * blocks + (long) block * GROUP_ROWS + row % GROUP_ROWS;
+        return (long) outFeatures * inFeatures + index * Short.BYTES;
     }
 
     /**
@@ -108,6 +114,10 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
     public WeightMatrix interleaveInPlace(int chunkBytes) {
         if (interleaved()) {
             throw new IllegalStateException("weight matrix " + name + " is already interleaved");
+        }
+        if (dtype == DType.Q8_0) {
+            throw new IllegalArgumentException("weight matrix " + name + ": Q8_0 is interleaved as it is quantized"
+                    + " (Q8_0.quantize), not in place");
         }
         if (data.isReadOnly()) {
             throw new IllegalArgumentException("weight matrix " + name + " is read-only (memory-mapped) and cannot be"
@@ -144,7 +154,16 @@ public record WeightMatrix(String name, MemorySegment data, DType dtype, int out
                         row * rowByteStride() + b, chunkBytes);
             }
         }
-        return new WeightMatrix(name, copy, dtype, outFeatures, inFeatures);
+        WeightMatrix plain = new WeightMatrix(name, copy, dtype, outFeatures, inFeatures);
+        if (dtype == DType.Q8_0) {
+            for (int row = 0; row < outFeatures; row++) {
+                for (int block = 0; block < inFeatures / Q8_0.BLOCK; block++) {
+                    MemorySegment.copy(data, scaleOffset(row, block), copy, plain.scaleOffset(row, block),
+                            Short.BYTES);
+                }
+            }
+        }
+        return plain;
     }
 
     /** The element at {@code [row][col]} widened to float; for tests and debugging, not for hot loops. */

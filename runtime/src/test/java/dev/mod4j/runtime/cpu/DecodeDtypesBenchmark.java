@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
 /**
  * Decode's matrix-vector products over TinyLlama's projections (q, k, v, o, gate, up, down of N layers) in F32, BF16
  * and Q8_0 from the same weights, alternating one pass per dtype, in one JVM: the same-run ratio of the weight
- * formats. F32 and BF16 interleaved as {@code --load copy} leaves them; Q8_0 as {@code --weights q8_0} quantizes.
- * Not a test: run it by hand.
+ * formats. F32 and BF16 interleaved as {@code --load copy} leaves them; Q8_0 as {@code --weights q8_0} quantizes
+ * (interleaved a block at a time), and the same Q8_0 values row-major ({@code Q8_0-rm}) to show what the interleaving
+ * gains. Not a test: run it by hand.
  *
  * <pre>
  * ./mvnw -B -ntp -q -o -pl runtime -am test-compile
@@ -33,7 +34,8 @@ public final class DecodeDtypesBenchmark {
     public static void main(String[] args) {
         int layers = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         int passes = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-        DType[] types = {DType.F32, DType.BF16, DType.Q8_0};
+        DType[] types = {DType.F32, DType.BF16, DType.Q8_0, DType.Q8_0};
+        String[] names = {"F32", "BF16", "Q8_0", "Q8_0-rm"};
         Parallel parallel = Parallel.common();
         SplittableRandom random = new SplittableRandom(1);
         Arena arena = Arena.ofShared();
@@ -47,12 +49,13 @@ public final class DecodeDtypesBenchmark {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = (float) random.nextGaussian() * 0.02f;
                 }
-                for (int t = 0; t < types.length; t++) {
+                for (int t = 0; t < types.length - 1; t++) {
                     WeightMatrix w = WeightMatrix.ofFloats("w", v, types[t] == DType.Q8_0 ? DType.F32 : types[t], s[0],
                             s[1], arena);
                     matrices.get(t).add(types[t] == DType.Q8_0 ? Q8_0.quantize(w, arena)
                             : w.interleaveInPlace(CpuBackend.WEIGHT_CHUNK_BYTES));
                 }
+                matrices.get(3).add(matrices.get(2).getLast().rowMajor(arena));
             }
         }
         MatmulKernel.warmUp(types);
@@ -77,11 +80,11 @@ public final class DecodeDtypesBenchmark {
             double[] sorted = millis[t].clone();
             Arrays.sort(sorted);
             medians[t] = sorted[passes / 2];
-            System.out.printf("%-5s %8.1f ms a pass (median of %d)  %6.1f GB/s  %.2f GB%n", types[t], medians[t],
+            System.out.printf("%-7s %8.1f ms a pass (median of %d)  %6.1f GB/s  %.2f GB%n", names[t], medians[t],
                     passes, bytes / medians[t] / 1e6, bytes / 1e9);
         }
-        System.out.printf("Q8_0 against BF16: %.2fx, against F32: %.2fx (time ratio, same run)%n",
-                medians[1] / medians[2], medians[0] / medians[2]);
+        System.out.printf("Q8_0 against BF16: %.2fx, against F32: %.2fx, against Q8_0 row-major: %.2fx (time ratios,"
+                + " same run)%n", medians[1] / medians[2], medians[0] / medians[2], medians[3] / medians[2]);
         System.exit(0);
     }
 }

@@ -19,7 +19,9 @@ class Q8_0DotProductsTest {
             "1, 7, 32",      // one block, outputs past the groups of 4
             "1, 64, 320",
             "3, 37, 96",     // a few rows (decode kernel)
+            "3, 40, 96",     // the same, rows in whole groups: interleaved
             "6, 70, 320",    // prefill: packed panels
+            "6, 72, 544",    // the same, rows in whole groups: interleaved
             "13, 130, 544",  // prefill: k blocks and edge panels
     })
     void productsAreThoseOfTheDequantizedWeights(int rows, int out, int in) {
@@ -48,6 +50,9 @@ class Q8_0DotProductsTest {
             MatmulKernel.multiply(actual, 0, x, 0, rows, q, three);
             MatmulKernel.multiply(oneThread, 0, x, 0, rows, q, one);
             assertArrayEquals(actual, oneThread, "bit for bit whatever the thread count");
+            float[] rowMajor = new float[rows * out];
+            MatmulKernel.multiply(rowMajor, 0, x, 0, rows, q.rowMajor(arena), three);
+            assertArrayEquals(actual, rowMajor, "bit for bit whatever the layout (interleaved: " + q.interleaved() + ")");
             if (rows >= MatmulKernel.PACKING_MIN_ROWS) {
                 assertArrayEquals(expected, actual, "prefill multiplies the dequantized weights, packed as F32");
             } else {

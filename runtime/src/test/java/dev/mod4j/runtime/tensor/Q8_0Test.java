@@ -79,6 +79,39 @@ class Q8_0Test {
         assertEquals(java.util.Optional.empty(), DType.fromHeaderName("Q8_0"), "never read from a safetensors header");
     }
 
+    @Test
+    void rowsInWholeGroupsAreInterleavedOneBlockAtATime() {
+        int rows = 2 * WeightMatrix.GROUP_ROWS;
+        float[] x = new float[rows * 64];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.cos(i * 0.37) * (1 + i % 7);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix grouped = WeightMatrix.ofFloats("grouped", x, DType.Q8_0, rows, 64, arena);
+            float[] firstRows = java.util.Arrays.copyOf(x, (rows - 1) * 64);
+            WeightMatrix plain = WeightMatrix.ofFloats("plain", firstRows, DType.Q8_0, rows - 1, 64, arena);
+            assertEquals(Q8_0.BLOCK, grouped.chunkBytes(), "interleaved a block at a time");
+            assertEquals(0, plain.chunkBytes(), "7 rows are no whole groups: row-major");
+            // The stream a decode kernel reads: block 0 of rows 0..3, then block 1 of rows 0..3; scales likewise.
+            assertEquals(grouped.offset(0, 0) + Q8_0.BLOCK, grouped.offset(1, 0));
+            assertEquals(grouped.offset(3, 0) + Q8_0.BLOCK, grouped.offset(0, Q8_0.BLOCK));
+            assertEquals(grouped.scaleOffset(3, 0) + Short.BYTES, grouped.scaleOffset(0, 1));
+            WeightMatrix unpacked = grouped.rowMajor(arena);
+            assertEquals(0, unpacked.chunkBytes());
+            assertEquals(-1L, plain.data().asSlice(0, (rows - 1) * 64L)
+                    .mismatch(unpacked.data().asSlice(0, (rows - 1) * 64L)), "values, row-major");
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < 64; c++) {
+                    assertEquals(unpacked.get(r, c), grouped.get(r, c), "element " + r + ", " + c);
+                    if (r < rows - 1) {
+                        assertEquals(plain.get(r, c), grouped.get(r, c), "element " + r + ", " + c);
+                    }
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> plain.interleaveInPlace(Q8_0.BLOCK));
+        }
+    }
+
     private static void assertBlocks(byte[] expected, int expectedRow, WeightMatrix w, int row, int blocks) {
         for (int b = 0; b < blocks; b++) {
             int at = (expectedRow * blocks + b) * 34;
