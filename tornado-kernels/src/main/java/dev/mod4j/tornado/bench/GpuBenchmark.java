@@ -248,9 +248,12 @@ public final class GpuBenchmark {
     // ---- decode GB/s and prefill TFLOP/s ----
 
     private void decodeAndPrefill() {
+        // Both checkpoints are written at once (one thread each: generating random weights is most of the time).
+        List<BenchShapes.Decoder> decoders = List.of(shapes.small(), shapes.large());
+        List<Path> dirs = decoders.parallelStream().map(this::ensureModel).toList();
         Map<BenchShapes.Decoder, Path> models = new LinkedHashMap<>();
-        for (BenchShapes.Decoder shape : List.of(shapes.small(), shapes.large())) {
-            models.put(shape, ensureModel(shape));
+        for (int i = 0; i < decoders.size(); i++) {
+            models.put(decoders.get(i), dirs.get(i));
         }
         BenchReport.Table table = report.table("decode_prefill", String.format(java.util.Locale.ROOT,
                         "Decode and prefill (%d-token prompt, then %d decode steps; random weights, checkpoint %s)",
