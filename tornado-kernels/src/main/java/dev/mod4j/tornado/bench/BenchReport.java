@@ -23,6 +23,7 @@ final class BenchReport {
     private final PrintStream out;
     private final Path json;
     private final Map<String, Object> document = new LinkedHashMap<>();
+    private final List<Map<String, Object>> goals = new ArrayList<>();
 
     BenchReport(PrintStream out, Path json) {
         this.out = out;
@@ -72,6 +73,24 @@ final class BenchReport {
                 k -> new LinkedHashMap<String, Object>());
         failures.put(section, reason);
         write();
+    }
+
+    /** A goal checked on the device: listed again at the end of the run and kept under "goals" in the JSON. */
+    void goal(String goal, String measured, Boolean met) {
+        goals.add(new LinkedHashMap<>(Map.of("goal", goal, "measured", measured,
+                "met", met == null ? "unknown" : met ? "met" : "missed")));
+        document.put("goals", goals);
+    }
+
+    /** The goals checked so far, one line each. */
+    void printGoals() {
+        line("%nGoals (issue #26), on the device:");
+        if (goals.isEmpty()) {
+            line("  (none measured)");
+        }
+        for (Map<String, Object> g : goals) {
+            line("  %-7s %s: %s", g.get("met"), g.get("goal"), g.get("measured"));
+        }
     }
 
     /** Writes the JSON document as it stands. */
