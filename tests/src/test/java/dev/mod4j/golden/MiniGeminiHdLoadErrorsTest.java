@@ -59,4 +59,12 @@ class MiniGeminiHdLoadErrorsTest {
         assertMentions(assertThrows(InvalidInputException.class, () -> MultimodalModel.load(model)).getMessage(),
                 "image_size_aux", "640", "whole windows");
     }
+
+    @Test
+    void classTokenFeaturesAreRefusedForPatchInfoMining() throws Exception {
+        Path model = copy(name -> true, "\"mm_vision_select_feature\": \"patch\"",
+                "\"mm_vision_select_feature\": \"cls_patch\"");
+        assertMentions(assertThrows(InvalidInputException.class, () -> MultimodalModel.load(model)).getMessage(),
+                "mm_vision_select_feature", "cls_patch", "Mini-Gemini");
+    }
 }

@@ -175,6 +175,11 @@ public final class MultimodalModel implements AutoCloseable {
         int auxWidth = java.util.Arrays.stream(aux.widths()).sum();
         PatchInfoMiningWeights mining = PatchInfoMiningWeights.load(files.language(),
                 CheckpointLayout.MINI_GEMINI_MINING_PREFIX, clip.config().hiddenSize(), auxWidth);
+        if (files.config().multimodal().visionFeatureSelectStrategy().equals("full")) {
+            // unified_resampler takes the rows as a square grid of patches: a class token row would break it.
+            throw new InvalidInputException("mm_vision_select_feature", "'cls_patch' does not apply to Mini-Gemini,"
+                    + " whose patch info mining takes the CLIP rows as a square grid of patches ('patch')");
+        }
         int layers = clip.config().numHiddenLayers();
         int index = featureLayer < 0 ? layers + 1 + featureLayer : featureLayer;
         if (index < 0 || index > layers) {
