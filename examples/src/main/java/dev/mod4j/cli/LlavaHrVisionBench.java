@@ -46,6 +46,25 @@ final class LlavaHrVisionBench {
     LlavaHrVisionBench(DType type, Arena arena, SplittableRandom random) {
         ClipVisionConfig c = ClipVisionConfig.CLIP_VIT_L_14_336;
         int h = c.hiddenSize();
+        ClipVisionWeights clip = randomClip(c, type, arena, random);
+        ConvNextWeights slow = randomConvNextLarge(type, arena, random);
+        int cs = WIDTHS[3];
+        List<MultiPathFusionWeights.Adapter> adapters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            adapters.add(new MultiPathFusionWeights.Adapter(linear("slow_conv", cs, cs, type, arena, random),
+                    linear("slow_proj", h, cs, type, arena, random), small(49 * h, random), zeros(h), 7,
+                    linear("fast_proj", h, h, type, arena, random), linear("gate.0", h / 2, 2 * h, type, arena, random),
+                    linear("gate.2", 1, h / 2, type, arena, random)));
+        }
+        MultiPathFusionWeights fusion = new MultiPathFusionWeights(adapters, linear("fast", h, h, type, arena, random),
+                linear("slow", h, cs, type, arena, random));
+        encoder = new CpuLlavaHrEncoder(CONFIG, new VisionParts(c, clip, null),
+                new CpuConvNextEncoder(slow, Parallel.common()), fusion, Parallel.common());
+    }
+
+    /** CLIP-L/14-336's tower with random weights (LayerNorms at 1/0, biases 0, no position signal). */
+    static ClipVisionWeights randomClip(ClipVisionConfig c, DType type, Arena arena, SplittableRandom random) {
+        int h = c.hiddenSize();
         int m = c.intermediateSize();
         List<ClipLayerWeights> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
@@ -55,8 +74,12 @@ final class LlavaHrVisionBench {
                     linear("fc2", h, m, type, arena, random)));
         }
         int patch = 3 * c.patchSize() * c.patchSize();
-        ClipVisionWeights clip = new ClipVisionWeights(zeros(h), matrix("patch", h, patch, type, arena, random),
+        return new ClipVisionWeights(zeros(h), matrix("patch", h, patch, type, arena, random),
                 new float[(c.patchCount() + 1) * h], ones(h), zeros(h), layers);
+    }
+
+    /** timm's convnext_large trunk (depths 3/3/27/3, widths 192/384/768/1536) with random weights. */
+    static ConvNextWeights randomConvNextLarge(DType type, Arena arena, SplittableRandom random) {
         List<ConvNextWeights.Stage> stages = new ArrayList<>();
         for (int s = 0; s < 4; s++) {
             int w = WIDTHS[s];
@@ -70,20 +93,8 @@ final class LlavaHrVisionBench {
                     : new ConvNextWeights.Stage(ones(WIDTHS[s - 1]), zeros(WIDTHS[s - 1]),
                     matrix("down", w, 4 * WIDTHS[s - 1], type, arena, random), zeros(w), w, blocks));
         }
-        ConvNextWeights slow = new ConvNextWeights(matrix("stem", WIDTHS[0], 48, type, arena, random),
+        return new ConvNextWeights(matrix("stem", WIDTHS[0], 48, type, arena, random),
                 zeros(WIDTHS[0]), ones(WIDTHS[0]), zeros(WIDTHS[0]), 4, stages);
-        int cs = WIDTHS[3];
-        List<MultiPathFusionWeights.Adapter> adapters = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            adapters.add(new MultiPathFusionWeights.Adapter(linear("slow_conv", cs, cs, type, arena, random),
-                    linear("slow_proj", h, cs, type, arena, random), small(49 * h, random), zeros(h), 7,
-                    linear("fast_proj", h, h, type, arena, random), linear("gate.0", h / 2, 2 * h, type, arena, random),
-                    linear("gate.2", 1, h / 2, type, arena, random)));
-        }
-        MultiPathFusionWeights fusion = new MultiPathFusionWeights(adapters, linear("fast", h, h, type, arena, random),
-                linear("slow", h, cs, type, arena, random));
-        encoder = new CpuLlavaHrEncoder(CONFIG, new VisionParts(c, clip, null),
-                new CpuConvNextEncoder(slow, Parallel.common()), fusion, Parallel.common());
     }
 
     void run(PrintWriter out, int repeats, boolean json) {
@@ -167,11 +178,11 @@ final class LlavaHrVisionBench {
         return macs + tokens * (h * h + cs * h);
     }
 
-    private static Linear linear(String name, int out, int in, DType type, Arena arena, SplittableRandom random) {
+    static Linear linear(String name, int out, int in, DType type, Arena arena, SplittableRandom random) {
         return new Linear(matrix(name, out, in, type, arena, random), zeros(out));
     }
 
-    private static float[] small(int n, SplittableRandom random) {
+    static float[] small(int n, SplittableRandom random) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) (random.nextDouble() - 0.5) * 0.05f;

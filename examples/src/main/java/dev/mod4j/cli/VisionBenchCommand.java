@@ -59,8 +59,10 @@ final class VisionBenchCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--arch", defaultValue = "llava-1.5", paramLabel = "ARCH",
-            description = "llava-1.5 (the CLIP tower alone, default) or llava-hr (LLaVA-HR-7B's multipath tower:"
-                    + " ConvNeXt-L on 1024 px beside CLIP-L/14 on 448 px, MR-adapters, fusion; 1024 image tokens).")
+            description = "llava-1.5 (the CLIP tower alone, default), llava-hr (LLaVA-HR-7B's multipath tower:"
+                    + " ConvNeXt-L on 1024 px beside CLIP-L/14 on 448 px, MR-adapters, fusion; 1024 image tokens) or"
+                    + " mgm-hd (Mini-Gemini-HD-7B: CLIP-L/14-336 on 2x2 tiles + a global view, ConvNeXt-L on"
+                    + " --image-size-aux px, patch info mining; 2880 image tokens).")
     String arch;
 
     @Option(names = "--layers", paramLabel = "N",
@@ -70,6 +72,10 @@ final class VisionBenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the results as JSON (docs/schemas/bench-vision.schema.json).")
     boolean json;
+
+    @Option(names = "--image-size-aux", defaultValue = "1536", paramLabel = "PX",
+            description = "mgm-hd only: the auxiliary tower's image side (MGM-HD: 1536; γ-MoD's finetune script: 768).")
+    int imageSizeAux;
 
     @Override
     public Integer call() {
@@ -101,8 +107,21 @@ final class VisionBenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+        if (arch.equals("mgm-hd")) {
+            if (layers != null) {
+                throw new InvalidInputException("--layers", "applies to --arch llava-1.5 only");
+            }
+            if (imageSizeAux < 192 || imageSizeAux % 192 != 0 || imageSizeAux > 4608) {
+                throw new InvalidInputException("--image-size-aux", "must be a multiple of 192 (whole 2x2 tiles of"
+                        + " 24x24 windows on the ConvNeXt's stride-4 map) from 192 to 4608, got " + imageSizeAux);
+            }
+            try (Arena arena = Arena.ofShared()) {
+                new MiniGeminiVisionBench(imageSizeAux, type, arena, random).run(out, repeats, json);
+            }
+            return 0;
+        }
         if (!arch.equals("llava-1.5")) {
-            throw new InvalidInputException("--arch", "expected llava-1.5 or llava-hr, got '" + arch + "'");
+            throw new InvalidInputException("--arch", "expected llava-1.5, llava-hr or mgm-hd, got '" + arch + "'");
         }
         try (Arena arena = Arena.ofShared()) {
             int h = c.hiddenSize();

@@ -93,12 +93,13 @@ public record ModelConfig(ModelFamily family, String modelType, LlamaConfig text
                 yield new ModelConfig(family, modelType, text, vision, mm, null, top.unreadFields(), file, null);
             }
             case LLAVA_ORIGINAL -> {
-                if (top.has("mm_vision_tower_aux") || "mod_mgm".equals(modelType) || "mgm".equals(modelType)) {
+                if (("mod_mgm".equals(modelType) || "mgm".equals(modelType)) && !top.has("mm_vision_tower_aux")) {
                     // Run as plain LLaVA it would see 576 of its 2880 image rows: a wrong answer, so refused.
-                    throw new ConfigException(name + ": " + (top.has("mm_vision_tower_aux") ? "mm_vision_tower_aux"
-                            : "model_type"), "a Mini-Gemini model (auxiliary high-resolution tower, patch info"
-                            + " mining) is not supported yet");
+                    throw new ConfigException(name + ": mm_vision_tower_aux", "is missing; a Mini-Gemini model"
+                            + " (model_type " + modelType + ") names its auxiliary high-resolution tower there");
                 }
+                // Checked on a copy: the fields stay among the extra fields, where MiniGeminiConfig.read finds them.
+                MiniGeminiConfig.read(ConfigObject.of(name, "", root.deepCopy()));
                 LlamaConfig text = LlamaConfig.read(top);
                 MultimodalConfig mm = MultimodalConfig.readOriginal(top);
                 TowerLookup lookup = visionTowerOverride != null

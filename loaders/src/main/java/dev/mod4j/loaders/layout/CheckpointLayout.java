@@ -57,6 +57,22 @@ public record CheckpointLayout(String name, String languagePrefix, String lmHead
     /** LLaVA-HR's MR-adapters ({@code align_stages_latent.N}) and final fusion ({@code align_stages.0}). */
     public static final String LLAVA_HR_FUSION_PREFIX = "model.vision_tower.";
 
+    /**
+     * Mini-Gemini (γ-MoD's {@code mod_mgm}): the CLIP tower saved inside the model checkpoint as LLaVA's
+     * {@code CLIPVisionTower} holds it, the auxiliary ConvNeXt under {@link #MINI_GEMINI_AUX_PREFIX}, the patch info
+     * mining projections under {@link #MINI_GEMINI_MINING_PREFIX}.
+     */
+    public static final CheckpointLayout MINI_GEMINI = new CheckpointLayout("mini-gemini (towers embedded)", "model.",
+            "lm_head.weight", ORIGINAL_EMBEDDED_TOWER_PREFIX, false,
+            List.of("model.mm_projector.0", "model.mm_projector.2"));
+    /**
+     * Mini-Gemini's auxiliary tower: MGM's {@code OpenCLIPVisionTower} keeps the timm trunk's {@code stem} and
+     * {@code stages} as {@code vision_stem} and {@code vision_stages}, so this prefix + timm's names are its tensors.
+     */
+    public static final String MINI_GEMINI_AUX_PREFIX = "model.vision_tower_aux.vision_";
+    /** Mini-Gemini's patch info mining: {@code vlm_uni_query_projector}, {@code _aux_}, {@code _val_} (LayerNorm, Linear). */
+    public static final String MINI_GEMINI_MINING_PREFIX = "model.vlm_uni_";
+
     public static final List<CheckpointLayout> ALL = List.of(LLAMA, LLAVA_HF, LLAVA_HF_MODEL, LLAVA_ORIGINAL,
             LLAVA_ORIGINAL_LINEAR);
 

@@ -4,6 +4,7 @@ import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.loaders.config.GammaModConfig;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.loaders.safetensors.Checkpoint;
 import dev.mod4j.loaders.safetensors.TensorInfo;
 
@@ -55,6 +56,8 @@ public record CheckpointSummary(String directory, String family, String modelTyp
     /** How {@link #visionTower()} begins when the original layout's CLIP checkpoint was not found. */
     public static final String TOWER_NOT_FOUND = "not found: ";
 
+    private static final Pattern MGM_CONVNEXT_BLOCK = Pattern.compile(
+            Pattern.quote(CheckpointLayout.MINI_GEMINI_AUX_PREFIX) + "stages\\.(\\d+)\\.blocks\\.(\\d+)\\.conv_dw\\.weight");
     private static final Pattern CONVNEXT_BLOCK = Pattern.compile(
             Pattern.quote(CheckpointLayout.LLAVA_HR_SLOW_PREFIX) + "stages\\.(\\d+)\\.blocks\\.(\\d+)\\.conv_dw\\.weight");
 
@@ -128,26 +131,20 @@ public record CheckpointSummary(String directory, String family, String modelTyp
                 architecture(files, List.copyOf(gammaRouters)));
     }
 
-    /** LLaVA-HR's two encoders, its image tokens and MoD layers; null for single-tower models. */
+    /** LLaVA-HR's or Mini-Gemini's two encoders, image tokens and MoD layers; null for single-tower models. */
     private static Architecture architecture(ModelFiles files, List<Integer> routerLayers) {
         LlavaHrConfig hr = LlavaHrConfig.read(files.config());
         var v = files.config().vision();
-        if (hr == null || v == null) {
+        if (v == null) {
             return null;
         }
-        Checkpoint c = files.language();
+        if (hr == null) {
+            MiniGeminiConfig mgm = MiniGeminiConfig.read(files.config());
+            return mgm == null ? null : miniGemini(files, mgm, routerLayers);
+        }
         int[] depths = new int[4];
         int[] widths = new int[4];
-        for (String name : c.tensorNames()) {
-            Matcher m = CONVNEXT_BLOCK.matcher(name);
-            if (m.matches()) {
-                int stage = Integer.parseInt(m.group(1));
-                if (stage < 4) {
-                    depths[stage] = Math.max(depths[stage], Integer.parseInt(m.group(2)) + 1);
-                    widths[stage] = (int) c.info(name).dim(0);
-                }
-            }
-        }
+        convNextShape(files.language(), CONVNEXT_BLOCK, depths, widths);
         int slowGrid = hr.inputImageSize() / 32;
         int fastGrid = hr.fastImageSize() / v.patchSize();
         String slow = String.format("slow: ConvNeXt %s, depths %s, widths %s, at %d px -> %dx%d x %d",
@@ -163,6 +160,47 @@ public record CheckpointSummary(String directory, String family, String modelTyp
         return new Architecture(name, List.of(slow, fast), fastGrid * fastGrid, mod.isEmpty() ? routerLayers : mod);
     }
 
+    /** Depths and widths of a ConvNeXt trunk's four stages, from its block tensors' names and shapes. */
+    private static void convNextShape(Checkpoint c, Pattern blocks, int[] depths, int[] widths) {
+        for (String name : c.tensorNames()) {
+            Matcher m = blocks.matcher(name);
+            if (m.matches()) {
+                int stage = Integer.parseInt(m.group(1));
+                if (stage < 4) {
+                    depths[stage] = Math.max(depths[stage], Integer.parseInt(m.group(2)) + 1);
+                    widths[stage] = (int) c.info(name).dim(0);
+                }
+            }
+        }
+    }
+
+    /** Mini-Gemini: CLIP over the grid and global views, the auxiliary ConvNeXt, patch info mining. */
+    private static Architecture miniGemini(ModelFiles files, MiniGeminiConfig mgm, List<Integer> routerLayers) {
+        var v = files.config().vision();
+        int[] depths = new int[4];
+        int[] widths = new int[4];
+        convNextShape(files.language(), MGM_CONVNEXT_BLOCK, depths, widths);
+        int auxChannels = java.util.Arrays.stream(widths).sum();
+        int auxSide = mgm.imageSizeAux() / 4;
+        int window = mgm.imageGrid() == 0 || v.patchesPerSide() == 0 ? 0
+                : auxSide / mgm.imageGrid() / v.patchesPerSide();
+        int layer = files.config().multimodal().visionFeatureLayer();
+        String low = String.format("low-res: CLIP %d layers, hidden %d, at %d px over %dx%d tiles of a %d px image%s"
+                        + " -> %d x %d rows, hidden state %d", v.numHiddenLayers(), v.hiddenSize(), v.imageSize(),
+                mgm.imageGrid(), mgm.imageGrid(), v.imageSize() * mgm.imageGrid(),
+                mgm.imageGlobal() ? " + a global view" : "", mgm.views(), v.patchCount(), layer);
+        String high = String.format("high-res: ConvNeXt (%s), depths %s, widths %s, at %d px -> stages resized to"
+                        + " %dx%d, %d channels; patch info mining over %dx%d windows", mgm.visionTowerAux(),
+                java.util.Arrays.toString(depths), java.util.Arrays.toString(widths), mgm.imageSizeAux(), auxSide,
+                auxSide, auxChannels, window, window);
+        List<Integer> mod = GammaModConfig.read(files.config()).modLayersIdx();
+        String name = "Mini-Gemini" + (mgm.imageGrid() > 1 ? "-HD" : "")
+                + " (CLIP low-res views + ConvNeXt high-res, patch info mining)"
+                + ("mod_mgm".equals(files.config().modelType()) ? ", γ-MoD" : "");
+        return new Architecture(name, List.of(low, high), mgm.views() * v.patchCount(),
+                mod.isEmpty() ? routerLayers : mod);
+    }
+
     private static String component(CheckpointLayout layout, String name) {
         if (ROUTER.matcher(name).matches()) {
             return "routers";
@@ -173,7 +211,9 @@ public record CheckpointSummary(String directory, String family, String modelTyp
             }
         }
         if (layout.visionPrefix() != null && name.startsWith(layout.visionPrefix())
-                || layout == CheckpointLayout.LLAVA_HR && name.startsWith(CheckpointLayout.LLAVA_HR_FUSION_PREFIX)) {
+                || layout == CheckpointLayout.LLAVA_HR && name.startsWith(CheckpointLayout.LLAVA_HR_FUSION_PREFIX)
+                || layout == CheckpointLayout.MINI_GEMINI && (name.startsWith("model.vision_tower_aux.")
+                || name.startsWith(CheckpointLayout.MINI_GEMINI_MINING_PREFIX))) {
             return "vision tower";
         }
         if (name.startsWith(layout.languagePrefix()) || name.equals(layout.lmHead())) {

@@ -4,6 +4,7 @@ import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.HubCache;
 import dev.mod4j.loaders.config.LlamaConfig;
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.ModelFamily;
 import dev.mod4j.loaders.safetensors.Checkpoint;
@@ -97,6 +98,11 @@ public final class ModelFiles implements AutoCloseable {
                             + config.multimodal().projectorType() + "' is not supported (released: mlp2x_gelu)");
                 }
                 return CheckpointLayout.LLAVA_HR;
+            }
+            if (MiniGeminiConfig.read(config) != null && config.multimodal().projectorType().equals("mlp2x_gelu")
+                    && checkpoint.contains(CheckpointLayout.ORIGINAL_EMBEDDED_TOWER_PREFIX
+                    + "embeddings.patch_embedding.weight")) {
+                return CheckpointLayout.MINI_GEMINI;
             }
             CheckpointLayout layout = config.multimodal().projectorType().equals("linear")
                     ? CheckpointLayout.LLAVA_ORIGINAL_LINEAR : CheckpointLayout.LLAVA_ORIGINAL;

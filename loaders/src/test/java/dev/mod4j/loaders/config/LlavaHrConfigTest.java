@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** LLaVA-HR's multipath fields (as γ-MoD's training script writes them), and Mini-Gemini refused by name. */
+/** LLaVA-HR's multipath fields (as γ-MoD's training script writes them); Mini-Gemini's: MiniGeminiConfigTest. */
 class LlavaHrConfigTest {
     @TempDir
     Path dir;
@@ -45,12 +45,5 @@ class LlavaHrConfigTest {
         ModelConfig xxl = config("\"is_multipath_encoder\": true, \"vision_tower_slow\": \"convnext_xxlarge\"");
         assertMentions(assertThrows(ConfigException.class, () -> LlavaHrConfig.read(xxl)).getMessage(),
                 "vision_tower_slow", "'convnext_xxlarge' is not supported");
-    }
-
-    @Test
-    void miniGeminiIsRefusedRatherThanRunAsPlainLlava() {
-        assertMentions(assertThrows(ConfigException.class, () -> config("\"mm_vision_tower_aux\":"
-                + " \"OpenAI/openclip-convnext-large-d-320-laion2B-s29B-b131K-ft-soup\"")).getMessage(),
-                "mm_vision_tower_aux", "Mini-Gemini");
     }
 }

@@ -1,8 +1,10 @@
 package dev.mod4j.runtime.backend;
 
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;
+import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 
 import java.util.function.BiConsumer;
 
@@ -47,6 +49,16 @@ public interface VisionEncoder {
      * backend has no implementation of it.
      */
     default HighResolutionEncoder llavaHr(LlavaHrConfig config, ConvNextWeights slow, MultiPathFusionWeights fusion) {
+        return null;
+    }
+
+    /**
+     * Mini-Gemini's vision side on this backend (this encoder's CLIP tower over the low-resolution views, hidden state
+     * {@code hiddenStateIndex}; the auxiliary ConvNeXt; patch info mining); null when the backend has no
+     * implementation of it.
+     */
+    default HighResolutionEncoder miniGemini(MiniGeminiConfig config, int hiddenStateIndex, ConvNextWeights aux,
+                                             PatchInfoMiningWeights mining) {
         return null;
     }
 }

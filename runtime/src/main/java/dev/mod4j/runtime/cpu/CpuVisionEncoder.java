@@ -2,6 +2,7 @@ package dev.mod4j.runtime.cpu;
 
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.loaders.progress.ProgressListener;
 import dev.mod4j.loaders.progress.ProgressTask;
 import dev.mod4j.runtime.backend.PatchColumns;
@@ -13,6 +14,7 @@ import dev.mod4j.runtime.weights.ClipLayerWeights;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;
+import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.util.function.BiConsumer;
@@ -179,6 +181,13 @@ public final class CpuVisionEncoder implements VisionEncoder {
     public HighResolutionEncoder llavaHr(LlavaHrConfig hr, ConvNextWeights slow, MultiPathFusionWeights fusion) {
         return new CpuLlavaHrEncoder(hr, new VisionParts(config, weights, null), new CpuConvNextEncoder(slow, parallel),
                 fusion, parallel);
+    }
+
+    @Override
+    public HighResolutionEncoder miniGemini(MiniGeminiConfig mgm, int hiddenStateIndex, ConvNextWeights aux,
+                                            PatchInfoMiningWeights mining) {
+        return new CpuMiniGeminiEncoder(mgm, config, new CpuVisionEncoder(new VisionParts(config, weights, null),
+                parallel), hiddenStateIndex, new CpuConvNextEncoder(aux, parallel), mining, parallel);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.AnyresSettings;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.loaders.config.ModelConfig;
 import dev.mod4j.loaders.config.MultimodalConfig;
 import dev.mod4j.loaders.image.AnyresPreprocessor;
@@ -28,6 +29,7 @@ import dev.mod4j.runtime.vision.ImageReduction;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;
+import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.weights.ProjectorWeights;
 
 import java.nio.file.Path;
@@ -56,7 +58,7 @@ public final class MultimodalModel implements AutoCloseable {
     private record Anyres(AnyresPreprocessor preprocessor, AnyresPacking packing, float[] newline) {
     }
     private ClipVisionWeights towerWeights;
-    /** LLaVA-HR only (null otherwise): the dual-branch tower whose features replace the CLIP tower's. */
+    /** LLaVA-HR and Mini-Gemini only (null otherwise): the dual-encoder side whose features replace the CLIP tower's. */
     private HighResolutionEncoder highResolution;
 
     private MultimodalModel(LlamaModel decoder, ClipVisionTower tower, ProjectorWeights projector,
@@ -110,11 +112,15 @@ public final class MultimodalModel implements AutoCloseable {
                 vision = new VisionParts(config.vision(),
                         ClipVisionWeights.load(files.vision(), files.layout(), config.vision()), null);
                 LlavaHrConfig hr = LlavaHrConfig.read(config);
+                MiniGeminiConfig mgm = MiniGeminiConfig.read(config);
                 // LLaVA-HR's processor is the slow tower's, built in code at input_image_size
-                // (convnext_encoder.py's cfg: CLIP's mean/std, bicubic, shortest edge = crop = the size).
-                PreprocessorConfig pp = hr != null ? PreprocessorConfig.clipDefaults(hr.inputImageSize())
+                // (convnext_encoder.py's cfg: CLIP's mean/std, bicubic, shortest edge = crop = the size);
+                // Mini-Gemini's is the CLIP tower's with size and crop set to image_size_aux (model_vqa_loader.py).
+                Integer highResolutionSide = hr != null ? Integer.valueOf(hr.inputImageSize())
+                        : mgm != null ? Integer.valueOf(mgm.imageSizeAux()) : null;
+                PreprocessorConfig pp = highResolutionSide != null ? PreprocessorConfig.clipDefaults(highResolutionSide)
                         : preprocessorConfig(directory, config);
-                int side = hr != null ? hr.inputImageSize() : config.vision().imageSize();
+                int side = highResolutionSide != null ? highResolutionSide : config.vision().imageSize();
                 if (pp.doCenterCrop() && (pp.cropHeight() != side || pp.cropWidth() != side)) {
                     // Checked here, before any image: a lying crop_size would otherwise size an allocation first.
                     throw new InvalidInputException(PreprocessorConfig.FILE_NAME, "crop_size " + pp.cropHeight() + "×"
@@ -143,15 +149,49 @@ public final class MultimodalModel implements AutoCloseable {
         // Kept for image reductions, which recompute one layer's attention on the host (ClipLayerView).
         model.towerWeights = vision == null ? null : vision.tower();
         LlavaHrConfig hr = vision == null ? null : LlavaHrConfig.read(config);
-        if (hr != null) {
+        MiniGeminiConfig mgm = vision == null ? null : MiniGeminiConfig.read(config);
+        if (hr != null || mgm != null) {
             try {
-                model.highResolution = llavaHrEncoder(files, hr, vision, decoder.backend());
+                model.highResolution = hr != null ? llavaHrEncoder(files, hr, vision, decoder.backend())
+                        : miniGeminiEncoder(files, mgm, vision, config.multimodal().visionFeatureLayer(),
+                        decoder.backend());
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
             }
         }
         return model;
+    }
+
+    /** Mini-Gemini's vision side from the checkpoint (auxiliary ConvNeXt, patch info mining) on the decoder's backend. */
+    private static HighResolutionEncoder miniGeminiEncoder(ModelFiles files, MiniGeminiConfig mgm, VisionParts clip,
+                                                           int featureLayer, Backend backend) {
+        if (!files.language().contains(CheckpointLayout.MINI_GEMINI_AUX_PREFIX + "stem.0.weight")) {
+            throw new InvalidInputException(files.language().directory().toString(), "has no tensor '"
+                    + CheckpointLayout.MINI_GEMINI_AUX_PREFIX + "stem.0.weight': mod4j reads Mini-Gemini's auxiliary"
+                    + " tower (" + mgm.visionTowerAux() + ") from the model checkpoint, not from OpenCLIP's file");
+        }
+        ConvNextWeights aux = ConvNextWeights.load(files.language(), CheckpointLayout.MINI_GEMINI_AUX_PREFIX);
+        int auxWidth = java.util.Arrays.stream(aux.widths()).sum();
+        PatchInfoMiningWeights mining = PatchInfoMiningWeights.load(files.language(),
+                CheckpointLayout.MINI_GEMINI_MINING_PREFIX, clip.config().hiddenSize(), auxWidth);
+        if (files.config().multimodal().visionFeatureSelectStrategy().equals("full")) {
+            // unified_resampler takes the rows as a square grid of patches: a class token row would break it.
+            throw new InvalidInputException("mm_vision_select_feature", "'cls_patch' does not apply to Mini-Gemini,"
+                    + " whose patch info mining takes the CLIP rows as a square grid of patches ('patch')");
+        }
+        int layers = clip.config().numHiddenLayers();
+        int index = featureLayer < 0 ? layers + 1 + featureLayer : featureLayer;
+        if (index < 0 || index > layers) {
+            throw new InvalidInputException("mm_vision_select_layer", featureLayer + " is outside the tower's "
+                    + layers + " layers");
+        }
+        HighResolutionEncoder encoder = backend.vision().miniGemini(mgm, index, aux, mining);
+        if (encoder == null) {
+            throw new InvalidInputException("backend", "Mini-Gemini's vision side (auxiliary ConvNeXt, patch info"
+                    + " mining) is implemented on the CPU backend only; use --backend cpu");
+        }
+        return encoder;
     }
 
     /** LLaVA-HR's multipath tower from the checkpoint (ConvNeXt slow branch, fusion) on the decoder's backend. */
@@ -168,7 +208,7 @@ public final class MultimodalModel implements AutoCloseable {
         return encoder;
     }
 
-    /** LLaVA-HR's dual-branch tower; null for other models. */
+    /** LLaVA-HR's or Mini-Gemini's dual-encoder side; null for other models. */
     public HighResolutionEncoder highResolutionEncoder() {
         return highResolution;
     }
@@ -336,7 +376,7 @@ public final class MultimodalModel implements AutoCloseable {
         requireVision();
         if (highResolution != null) {
             if (image.isTiled()) {
-                throw new InvalidInputException("image", "has " + image.crops() + " crops, but LLaVA-HR takes one"
+                throw new InvalidInputException("image", "has " + image.crops() + " crops, but this dual-encoder model takes one"
                         + " image of " + highResolution.imageSize() + "×" + highResolution.imageSize());
             }
             return project(highResolution.features(image.crop(0)), highResolution.featureRows());
@@ -416,7 +456,7 @@ public final class MultimodalModel implements AutoCloseable {
         requireVision();
         if (highResolution != null) {
             throw new InvalidInputException("schedule", "an image reduction inside the vision tower (VisionZip) is"
-                    + " not implemented for LLaVA-HR's dual-branch tower");
+                    + " not implemented for the dual-encoder towers (LLaVA-HR, Mini-Gemini)");
         }
         int layers = tower.config().numHiddenLayers();
         int feature = multimodal.visionFeatureLayer();

@@ -1,8 +1,9 @@
 package dev.mod4j.runtime.vision;
 
 /**
- * PyTorch's {@code F.interpolate} on planes of floats ([planes, height, width]), in the two modes LLaVA-HR uses:
- * bilinear with {@code align_corners=True} (its fast branch's input) and bicubic with {@code antialias=True} (its
+ * PyTorch's {@code F.interpolate} on planes of floats ([planes, height, width]), in the modes LLaVA-HR and Mini-Gemini
+ * use: bilinear with {@code align_corners=True} (LLaVA-HR's fast branch input), bilinear with
+ * {@code align_corners=False} (Mini-Gemini's views and feature maps) and bicubic with {@code antialias=True} (LLaVA-HR's
  * position-embedding resampling, timm's {@code resample_pos_embed}). Coefficients in double.
  */
 public final class Interpolation {
@@ -39,6 +40,53 @@ public final class Interpolation {
             }
         }
         return out;
+    }
+
+    /**
+     * Bilinear, align_corners=False, no antialias: output pixel i samples input coordinate
+     * {@code max((i + 0.5)·in/out − 0.5, 0)} (PyTorch's {@code area_pixel_compute_source_index}; with an integral
+     * {@code scale_factor} of 1/n, in/out is n, the same).
+     */
+    public static float[] bilinear(float[] planes, int count, int inH, int inW, int outH, int outW) {
+        float[] out = new float[Math.multiplyExact(count, outH * outW)];
+        BilinearTaps ys = BilinearTaps.of(inH, outH);
+        BilinearTaps xs = BilinearTaps.of(inW, outW);
+        for (int p = 0; p < count; p++) {
+            int in = p * inH * inW;
+            for (int y = 0; y < outH; y++) {
+                int r0 = in + ys.first[y] * inW;
+                int r1 = in + ys.second[y] * inW;
+                double ly = ys.weight[y];
+                int o = (p * outH + y) * outW;
+                for (int x = 0; x < outW; x++) {
+                    double lx = xs.weight[x];
+                    double top = (1 - lx) * planes[r0 + xs.first[x]] + lx * planes[r0 + xs.second[x]];
+                    double bottom = (1 - lx) * planes[r1 + xs.first[x]] + lx * planes[r1 + xs.second[x]];
+                    out[o + x] = (float) ((1 - ly) * top + ly * bottom);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The two input indices and the second one's weight for each output index of a bilinear (align_corners=False)
+     * resize from {@code in} to {@code out} samples.
+     */
+    public record BilinearTaps(int[] first, int[] second, double[] weight) {
+        public static BilinearTaps of(int in, int out) {
+            int[] first = new int[out];
+            int[] second = new int[out];
+            double[] weight = new double[out];
+            double scale = (double) in / out;
+            for (int i = 0; i < out; i++) {
+                double src = Math.max((i + 0.5) * scale - 0.5, 0);
+                first[i] = Math.min((int) src, in - 1);
+                second[i] = Math.min(first[i] + 1, in - 1);
+                weight[i] = src - first[i];
+            }
+            return new BilinearTaps(first, second, weight);
+        }
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * A timm {@code ConvNeXt} trunk (stem, four stages; the classifier head is not used), as LLaVA-HR's slow branch and
  * Mini-Gemini's auxiliary tower hold it (timm names: {@code stem.0/1}, {@code stages.N.downsample.0/1},
- * {@code stages.N.blocks.M.conv_dw/norm/mlp.fc1/mlp.fc2/weight}; open_clip's {@code gamma} is timm's {@code weight}).
+ * {@code stages.N.blocks.M.conv_dw/norm/mlp.fc1/mlp.fc2}, the layer scale as {@code gamma} (timm, under open_clip) or
+ * {@code weight} (γ-MoD's convnext.py)).
  * Sizes come from the tensors: widths from the stem and downsample kernels, depths from the blocks present.
  * Convolutions whose stride equals their kernel (stem, downsample) are kept as [out, in·k·k] matrices.
  *
@@ -108,7 +109,8 @@ public record ConvNextWeights(WeightMatrix stem, float[] stemBias, float[] stemN
         long hidden = t.shape("mlp.fc1.weight")[0];
         return new Block(tapMajor(t.tensor("conv_dw.weight").toFloatArray(), width, k * k),
                 t.vector("conv_dw.bias", width), k, t.vector("norm.weight", width), t.vector("norm.bias", width),
-                t.linear("mlp.fc1", hidden, width), t.linear("mlp.fc2", width, hidden), t.vector("weight", width));
+                t.linear("mlp.fc1", hidden, width), t.linear("mlp.fc2", width, hidden),
+                t.vector(t.contains("gamma") ? "gamma" : "weight", width));
     }
 
     /** A depthwise kernel [channels, k, k] as [k·k, channels]. */
