@@ -22,11 +22,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * {@code mod4j arank}: γ-MoD's layer-selection metric (docs/methods.md §3.2) — the head-averaged rank of each layer's
@@ -136,9 +134,8 @@ final class ArankCommand implements Callable<Integer> {
                 int bar = (int) Math.round(40 * arank[l] / Math.max(max, 1e-9));
                 out.printf("%5d %9.2f  %s%n", l, arank[l], "#".repeat(bar));
             }
-            int modCount = (int) Math.round(modFraction * layers);
-            int[] lowest = IntStream.range(0, layers).boxed().sorted(Comparator.comparingDouble(l -> arank[l]))
-                    .limit(modCount).mapToInt(Integer::intValue).sorted().toArray();
+            int[] lowest = AttentionRank.lowestLayers(arank, modFraction);
+            int modCount = lowest.length;
             String proposed = "gmod:layers=" + Arrays.stream(lowest).mapToObj(Integer::toString)
                     .collect(Collectors.joining(","));
             String released = "gmod:layers=" + Arrays.stream(GammaModLayerMode.ARANK_MOD.modLayers(layers))

@@ -14,6 +14,8 @@ import dev.mod4j.runtime.schedule.ScheduleContext;
 import dev.mod4j.runtime.schedule.TokenSchedule;
 
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
 
 /**
  * γ-MoD's ARank (docs/methods.md §3.2): per layer, the head-averaged numerical rank of the layer's attention map on
@@ -31,6 +33,16 @@ public final class AttentionRank {
     /** ARank of every layer for one prompt (text and image rows). */
     public static double[] of(LlamaModel model, PromptRows prompt) {
         return Arrays.stream(headRanks(model, prompt)).mapToDouble(h -> Arrays.stream(h).average().orElse(0)).toArray();
+    }
+
+    /**
+     * mod4j's proposal of MoD layers from ARank values (docs/methods.md §3.2; no released code has one): the
+     * {@code round(fraction · L)} layers of lowest ARank, ties to the lower layer index, in ascending order.
+     */
+    public static int[] lowestLayers(double[] arank, double fraction) {
+        int count = (int) Math.round(fraction * arank.length);
+        return IntStream.range(0, arank.length).boxed().sorted(Comparator.comparingDouble(l -> arank[l]))
+                .limit(count).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** The rank of every head's attention map, [layer][head], for one prompt. */

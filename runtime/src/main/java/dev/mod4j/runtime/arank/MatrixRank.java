@@ -33,6 +33,15 @@ public final class MatrixRank {
 
     /** Singular values of the n × n row-major matrix {@code a} (unsorted). */
     public static double[] singularValues(double[] a, int n) {
+        // Row k's nonzero span: attention maps are lower triangular, so this halves the work; skipped terms are 0.
+        int[] rowEnd = new int[n];
+        for (int k = 0; k < n; k++) {
+            int end = n;
+            while (end > 0 && a[k * n + end - 1] == 0) {
+                end--;
+            }
+            rowEnd[k] = end;
+        }
         double[] gram = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < n; k++) {
@@ -42,7 +51,7 @@ public final class MatrixRank {
                 }
                 int rowK = k * n;
                 int rowI = i * n;
-                for (int j = i; j < n; j++) {
+                for (int j = i; j < rowEnd[k]; j++) {
                     gram[rowI + j] += aki * a[rowK + j];
                 }
             }
@@ -90,23 +99,25 @@ public final class MatrixRank {
                     h -= f * g;
                     a[i * n + l] = f - g;
                     f = 0;
+                    // The leading (l+1)² block is kept whole and symmetric (the update below writes both
+                    // triangles with the same products), so this sum reads row j contiguously instead of walking
+                    // column j; the terms and their order are those of the lower-triangle form.
                     for (int j = 0; j <= l; j++) {
                         g = 0;
-                        for (int k = 0; k <= j; k++) {
+                        for (int k = 0; k <= l; k++) {
                             g += a[j * n + k] * a[i * n + k];
-                        }
-                        for (int k = j + 1; k <= l; k++) {
-                            g += a[k * n + j] * a[i * n + k];
                         }
                         e[j] = g / h;
                         f += e[j] * a[i * n + j];
                     }
                     double hh = f / (h + h);
                     for (int j = 0; j <= l; j++) {
+                        e[j] -= hh * a[i * n + j];
+                    }
+                    for (int j = 0; j <= l; j++) {
                         f = a[i * n + j];
-                        g = e[j] - hh * f;
-                        e[j] = g;
-                        for (int k = 0; k <= j; k++) {
+                        g = e[j];
+                        for (int k = 0; k <= l; k++) {
                             a[j * n + k] -= f * e[k] + g * a[i * n + k];
                         }
                     }
