@@ -1,5 +1,6 @@
 package dev.mod4j.cli;
 
+import dev.mod4j.eval.StandardErrorTerminal;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.tokenizer.StreamingDecoder;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
@@ -23,7 +24,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-/** {@code mod4j generate}: prompt (and image) → streamed answer, then one line of statistics on stderr. */
+/** {@code mod4j generate}: prompt (and image) → streamed answer, then one line of statistics on stderr (when it is a
+ * terminal, or with {@code --stats}). */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt (and an image).")
 final class GenerateCommand implements Callable<Integer> {
     /** Generation budgets beyond this are refused (the context bounds them further). */
@@ -50,6 +52,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--print-ids", description = "Print the generated token ids, comma-separated, instead of text"
             + " (also what happens when the model has no tokenizer.json).")
     boolean printIds;
+
+    @Option(names = "--stats", description = "Print the statistics line on stderr also when stderr is not a terminal"
+            + " (on a terminal it is always printed; piped, a successful run leaves stderr empty).")
+    boolean stats;
 
     @Option(names = "--verbose-prompt", description = "Print the final prompt (after the template) and its token ids"
             + " on stderr before generating.")
@@ -115,20 +121,28 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println(Arrays.stream(result.tokens()).mapToObj(Integer::toString).collect(Collectors.joining(",")));
             }
             int imageRows = prompt.imageRows().length / model.decoder().config().hiddenSize();
-            // The phases llama.cpp's llama_perf separates: load, image encoding, prompt processing, first token, decode.
-            err.printf("prompt %d positions (%d image rows) | load %.1f ms | vision tower + projector %.1f ms (%d"
-                            + " image%s) | prefill %.1f ms (%.1f positions/s) | time to first token %s | %d new tokens,"
-                            + " decode %.2f tokens/s (%.2f ms per token)%s%n",
-                    prompt.length(), imageRows, (requestStart - loadStart) / 1e6, towerNanos / 1e6, images.size(),
-                    images.size() == 1 ? "" : "s", result.prefillMillis(),
-                    prompt.length() / (result.prefillMillis() / 1e3),
-                    firstToken[0] == 0 ? "-" : String.format("%.1f ms", (firstToken[0] - requestStart) / 1e6),
-                    result.tokens().length, result.decodeTokensPerSecond(),
-                    result.decodeTokensPerSecond() > 0 ? 1000 / result.decodeTokensPerSecond() : 0,
-                    result.stoppedOnEos() ? ", stopped at eos" : stopped[0] ? ", stopped at a --stop string" : "");
+            if (stats || StandardErrorTerminal.isTerminal()) {
+                printStatistics(err, prompt.length(), imageRows, requestStart - loadStart, towerNanos, images.size(),
+                        result, firstToken[0] == 0 ? -1 : firstToken[0] - requestStart, stopped[0]);
+            }
             scheduleOptions.writeTrace(session);
         }
         return 0;
+    }
+
+    private static void printStatistics(PrintWriter err, int positions, int imageRows, long loadNanos,
+            long towerNanos, int images, GenerationResult result, long firstTokenNanos, boolean stopped) {
+        // The phases llama.cpp's llama_perf separates: load, image encoding, prompt processing, first token, decode.
+        err.printf("prompt %d positions (%d image rows) | load %.1f ms | vision tower + projector %.1f ms (%d"
+                        + " image%s) | prefill %.1f ms (%.1f positions/s) | time to first token %s | %d new tokens,"
+                        + " decode %.2f tokens/s (%.2f ms per token)%s%n",
+                positions, imageRows, loadNanos / 1e6, towerNanos / 1e6, images,
+                images == 1 ? "" : "s", result.prefillMillis(),
+                positions / (result.prefillMillis() / 1e3),
+                firstTokenNanos < 0 ? "-" : String.format("%.1f ms", firstTokenNanos / 1e6),
+                result.tokens().length, result.decodeTokensPerSecond(),
+                result.decodeTokensPerSecond() > 0 ? 1000 / result.decodeTokensPerSecond() : 0,
+                result.stoppedOnEos() ? ", stopped at eos" : stopped ? ", stopped at a --stop string" : "");
     }
 
     /** The prompt as the model gets it: the text the ids decode to (image placeholders as {@code <image>}), the ids. */

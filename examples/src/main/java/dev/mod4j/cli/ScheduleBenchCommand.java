@@ -100,6 +100,11 @@ final class ScheduleBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON (docs/schemas/bench-schedules.schema.json).")
     boolean json;
 
+    @Option(names = "--only", split = ",", paramLabel = "METHOD,...",
+            description = "Time only the schedules whose name starts with one of these (e.g. gmod,pdrop); dense always"
+                    + " runs, as the baseline of every round.")
+    List<String> only = List.of();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -132,6 +137,13 @@ final class ScheduleBenchCommand implements Callable<Integer> {
             // a schedule's time ratio is the median over rounds of its time over dense's time in the same round, so
             // the machine's drift between rounds cancels (same-run ratios).
             List<String> names = new ArrayList<>(schedules.keySet());
+            if (!only.isEmpty()) {
+                names.removeIf(n -> !n.equals("dense") && only.stream().noneMatch(n::startsWith));
+                if (names.size() == 1) {
+                    throw new InvalidInputException("--only", "no schedule of this run starts with " + only
+                            + "; they are " + schedules.keySet());
+                }
+            }
             int rounds = Math.max(1, repeats);
             Map<String, double[]> millis = new LinkedHashMap<>();
             Map<String, ScheduleRun> runs = new HashMap<>();

@@ -45,10 +45,16 @@ class CliTest {
             assertEquals(expected[i], actual[i], 1e-4f, "logit " + i);
         }
         CliRun generate = CliRun.of("generate", "--model", model.toString(), "--input-ids", ids(g.get("input_ids")),
-                "--greedy", "--max-new-tokens", "8", "--print-ids");
+                "--greedy", "--max-new-tokens", "8", "--print-ids", "--stats");
         assertEquals(0, generate.exitCode(), generate.err());
         assertEquals(ids(g.get("greedy_new_tokens")), generate.out().trim());
         assertMentions(generate.err(), "prompt 12 positions", "prefill", "tokens/s");
+        // Without --stats the statistics line is for a terminal: this JVM's stderr is a pipe, so nothing.
+        CliRun quiet = CliRun.of("generate", "--model", model.toString(), "--input-ids", ids(g.get("input_ids")),
+                "--greedy", "--max-new-tokens", "8", "--print-ids");
+        assertEquals(0, quiet.exitCode(), quiet.err());
+        assertEquals(generate.out(), quiet.out());
+        assertEquals("", quiet.err(), "nothing on stderr on success when it is not a terminal");
     }
 
     @Test

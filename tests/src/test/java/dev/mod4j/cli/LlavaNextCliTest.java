@@ -30,7 +30,7 @@ class LlavaNextCliTest {
         JsonNode g = new ObjectMapper().readTree(next(layout).resolve("rounding-47x376/golden.json").toFile());
         CliRun run = CliRun.of("generate", "--model", next(layout).toString(), "--image",
                 next("images/rounding-47x376.png").toString(), "--input-ids", ids(g.get("input_ids")), "--greedy",
-                "--max-new-tokens", "8", "--print-ids");
+                "--max-new-tokens", "8", "--print-ids", "--stats");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(ids(g.get("greedy_new_tokens")), run.out().trim());
         assertTrue(run.err().contains("prompt " + g.get("prompt_length").asInt() + " positions ("

@@ -149,7 +149,7 @@ final class ServeFixture {
                 + options, k -> {
             List<String> args = new ArrayList<>(List.of("generate", "--model", modelDirectory().toString(),
                     "--prompt", question, "--greedy", "--max-new-tokens", Integer.toString(maxTokens),
-                    "--schedule", schedule));
+                    "--schedule", schedule, "--stats"));
             args.addAll(options);
             if (withImage) {
                 args.addAll(List.of("--image", image().toString()));
