@@ -26,7 +26,7 @@ class GenerationOptionsCliTest {
         String stop = answer.substring(at, at + 3);
         int first = answer.indexOf(stop);
         CliRun stopped = CliRun.of("generate", "--model", model, "--prompt", "Describe a cat.", "--greedy",
-                "--max-new-tokens", "16", "--stop", "no such text anywhere", "--stop", stop);
+                "--max-new-tokens", "16", "--stop", "no such text anywhere", "--stop", stop, "--stats");
         assertEquals(0, stopped.exitCode(), stopped.err());
         assertEquals(answer.substring(0, first) + System.lineSeparator(), stopped.out());
         assertTrue(stopped.err().contains("stopped at a --stop string"), stopped.err());
