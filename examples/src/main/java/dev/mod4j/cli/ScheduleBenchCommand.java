@@ -174,7 +174,9 @@ final class ScheduleBenchCommand implements Callable<Integer> {
                     ratios[i] = ms[i] / dense[i];
                 }
                 double timeRatio = median(ratios);
-                double flopsRatio = input(name, prompt, config) == prompt
+                // A schedule run on the full prompt: the ratio of the same run's dense count; VisionZip's shorter
+                // prompt: against dense's prompt.
+                double flopsRatio = !rebuildsPrompt(name)
                         ? run.prefillFlops(FlopsConvention.EXACT, shape).ratioToDense()
                         : (double) run.prefillMacs() / denseMacs;
                 double imageRowsPerLayer = run.trace().prefill().stream()
@@ -222,8 +224,12 @@ final class ScheduleBenchCommand implements Callable<Integer> {
 
     /** VisionZip's rows come out of the tower: here its decoder runs a prompt of that many image rows. */
     private PromptRows input(String name, PromptRows prompt, LlamaConfig config) {
-        return name.startsWith("visionzip")
+        return rebuildsPrompt(name)
                 ? prompt(config.hiddenSize(), Integer.parseInt(name.replaceAll(".*rows=(\\d+).*", "$1"))) : prompt;
+    }
+
+    private static boolean rebuildsPrompt(String name) {
+        return name.startsWith("visionzip");
     }
 
     private static double median(double[] values) {
