@@ -26,16 +26,6 @@ VARIANTS = [("shapes-llava", DENSE_SCHEDULES), ("shapes-llava-pmod", ["dense", "
             ("shapes-llava-gmod", ["dense", "gmod:skip=0.5", "gmod"])]
 
 
-def answers_file(directory, schedule):
-    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in schedule)
-    candidates = [f for f in os.listdir(directory) if f.startswith("answers-") and f.endswith(".jsonl")]
-    for f in candidates:
-        first = open(os.path.join(directory, f)).readline()
-        if first and json.loads(first)["metadata"]["schedule"] == schedule:
-            return os.path.join(directory, f)
-    raise FileNotFoundError(f"no answers for {schedule} in {directory} ({safe})")
-
-
 def normalize(text):
     return "".join(c for c in text.lower() if c.isalnum() or c == " ").strip()
 
@@ -58,14 +48,17 @@ def main():
         if not os.path.exists(os.path.join(model, "config.json")):
             print(f"skipping {name}: not in {a.models}")
             continue
-        answers = os.path.join(a.out, "answers-" + name)
-        subprocess.run([a.mod4j, "eval", "--model", model, "--questions", os.path.join(test, "questions.jsonl"),
-                        "--schedules", ",".join(schedules), "--answers-out", answers, "--max-new-tokens", "4",
-                        "--progress", "never", "--threads", "1"], check=True, stdout=subprocess.DEVNULL)
         for schedule in schedules:
             if name != "shapes-llava" and schedule == "dense":
-                continue  # the variant's own dense run only checks that its weights still answer densely
-            lines = [json.loads(l) for l in open(answers_file(answers, schedule))]
+                continue  # the variant's own dense run would only check that its weights still answer densely
+            # one answers folder per schedule: eval names its files after the spec spelled out in full
+            # ("pmod" -> "pmod:decay=shiftedcos;..."), so the folder says which schedule they are
+            answers = os.path.join(a.out, "answers-" + name, "".join(c if c.isalnum() else "_" for c in schedule))
+            subprocess.run([a.mod4j, "eval", "--model", model, "--questions", os.path.join(test, "questions.jsonl"),
+                            "--schedules", schedule, "--answers-out", answers, "--max-new-tokens", "4",
+                            "--progress", "never", "--threads", "1"], check=True, stdout=subprocess.DEVNULL)
+            files = [f for f in os.listdir(answers) if f.startswith("answers-") and f.endswith(".jsonl")]
+            lines = [json.loads(l) for l in open(os.path.join(answers, files[0]))]
             right, total = {}, {}
             macs = kv = 0
             for l in lines:

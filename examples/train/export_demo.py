@@ -8,7 +8,8 @@
    llava-hf processor does, <image> expanded) and PyTorch's greedy ids, with the images:
    tests/src/test/resources/golden/shapes-llava/.
 3. The checkpoint into the demo's resources, with its sha256 and the commands that made it:
-   api/src/main/resources/dev/mod4j/api/demo/shapes-llava/, with the first test questions for the demo.
+   api/src/main/resources/dev/mod4j/api/demo/shapes-llava/, with the first test questions for the demo; with
+   --pmod / --gmod, the MoD fine-tunes beside it (shapes-llava-pmod/, shapes-llava-gmod/).
 """
 import argparse
 import hashlib
@@ -44,6 +45,8 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--test-count", type=int, default=500)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--pmod", help="the p-MoD fine-tune (train_mod.py --method pmod), copied beside the dense model")
+    p.add_argument("--gmod", help="the γ-MoD fine-tune (train_mod.py --method gmod), copied beside the dense model")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     model, tok, cfg, _ = tl.load_checkpoint(a.model)
@@ -92,6 +95,21 @@ def main():
     with open(os.path.join(RESOURCES, "training.json"), "w") as f:
         json.dump({**training, "pytorch_test_accuracy": accuracy}, f, indent=2)
         f.write("\n")
+    for name, source in [("shapes-llava-pmod", a.pmod), ("shapes-llava-gmod", a.gmod)]:
+        if source:
+            copy_fine_tune(source, os.path.join(os.path.dirname(RESOURCES), name))
+
+
+def copy_fine_tune(source, target):
+    """A MoD fine-tune into the demo's resources, with its sha256 sums and training.json (no questions: the dense
+    model's slice serves all three)."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    for name in CHECKPOINT_FILES + ["training.json"]:
+        shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
+    with open(os.path.join(target, "SHA256SUMS"), "w") as f:
+        for name in CHECKPOINT_FILES:
+            f.write(f"{sha256(os.path.join(target, name))}  {name}\n")
 
 
 if __name__ == "__main__":

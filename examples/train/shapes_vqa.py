@@ -3,7 +3,7 @@
 A scene is a 64x64 picture on a 4x4 grid of 16-pixel cells; 3 to 6 cells hold an object: a coloured square, circle
 or triangle, or a coloured digit (a 5x7 bitmap font drawn at twice its size). Questions (short answers):
 
-  colour    What colour is the object in row R, column C?      red | green | blue | yellow | white
+  colour    What colour is in row R, column C?                 red | green | blue | yellow | white
   shape     What shape is in row R, column C?                  square | circle | triangle
   digit     What digit is in row R, column C?                  0 .. 9
   count     How many red objects are there? / How many circles are there?     0 .. 6
@@ -119,7 +119,7 @@ def make_question(rng, scene, qtype):
     objects = scene["objects"]
     if qtype == "colour":
         o = rng.choice(objects)
-        return f"What colour is the object in {place(o)}?", o["colour"]
+        return f"What colour is in {place(o)}?", o["colour"]
     if qtype == "shape":
         o = rng.choice([o for o in objects if o["kind"] != "digit"] or objects)
         if o["kind"] == "digit":
@@ -157,7 +157,7 @@ def make_question(rng, scene, qtype):
 
 def make_axis_question(rng, scene):
     """Training only (a curriculum on the place): the colour, shape or digit of the only object in a row or a
-    column ("What colour is the object in row 2?"), where that row or column holds exactly one object. One
+    column ("What colour is in row 2?"), where that row or column holds exactly one object. One
     coordinate to find is a simpler attention pattern than the row-and-column conjunction the task asks for.
     Uses only the task's words, so the tokenizer is unchanged. None if no row or column holds a single object."""
     lines = [("row", o["row"], o) for o in scene["objects"] if sum(p["row"] == o["row"] for p in scene["objects"]) == 1]
@@ -170,19 +170,47 @@ def make_axis_question(rng, scene):
     kind = rng.choice(["colour", "shape"])
     if o["kind"] == "digit":
         return (f"What digit is in {where}", o["digit"]) if kind == "shape" else \
-            (f"What colour is the object in {where}", o["colour"])
+            (f"What colour is in {where}", o["colour"])
     return (f"What shape is in {where}", o["kind"]) if kind == "shape" else \
-        (f"What colour is the object in {where}", o["colour"])
+        (f"What colour is in {where}", o["colour"])
 
 
-def sample(split, index, min_objects=3, max_objects=6):
+def make_echo_question(rng, scene):
+    """Training only: "What column is in row 2, column 4?" -> "4" (or the row). Its answer is in the question, not
+    the image: it teaches the answering position to read the place a question names, which every question about a
+    place needs before the image can be searched for it. Learnt only from the questions that need both (read the
+    place, then find it), neither half gets a gradient until the other exists, and training sat at the prior; with
+    this, the reading is learnt on its own. Uses only the task's words, so the tokenizer is unchanged."""
+    o = rng.choice(scene["objects"])
+    if rng.random() < 0.5:
+        return f"What column is in {place(o)}?", str(o["col"] + 1)
+    return f"What row is in {place(o)}?", str(o["row"] + 1)
+
+
+def make_locate_question(rng, scene):
+    """Training only: "What column is the red square?" -> "3" (or its row), for a shape whose colour and kind are
+    unique in the scene. Half of a relation question: find an object by what it is, read where it is (a relation
+    compares two of these). Uses only the task's words, so the tokenizer is unchanged. None if no shape is unique."""
+    shapes = [o for o in scene["objects"] if o["kind"] != "digit"]
+    unique = [o for o in shapes if sum(describe(p) == describe(o) for p in shapes) == 1]
+    if not unique:
+        return None
+    o = rng.choice(unique)
+    if rng.random() < 0.5:
+        return f"What column is the {o['colour']} {o['kind']}?", str(o["col"] + 1)
+    return f"What row is the {o['colour']} {o['kind']}?", str(o["row"] + 1)
+
+
+def sample(split, index, min_objects=3, max_objects=6, qtype=None):
     """(scene, question, answer, type) of sample `index` of `split`; every type equally often. Training may ask
-    for simpler scenes too (min_objects < 3), from which recognition is learnt before the places."""
+    for simpler scenes too (min_objects < 3), from which recognition is learnt before the places, and for one type
+    (`qtype`, "echo" included: make_echo_question)."""
     rng = rng_for(split, index)
-    qtype = QUESTION_TYPES[index % len(QUESTION_TYPES)]
+    qtype = qtype or QUESTION_TYPES[index % len(QUESTION_TYPES)]
     while True:
         scene = make_scene(rng, min_objects, max_objects)
-        qa = make_question(rng, scene, qtype)
+        qa = (make_echo_question(rng, scene) if qtype == "echo" else make_locate_question(rng, scene)
+              if qtype == "locate" else make_question(rng, scene, qtype))
         if qa is not None:
             return scene, qa[0], qa[1], qtype
 

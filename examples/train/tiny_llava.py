@@ -181,7 +181,7 @@ def task_tokenizer():
 
 class Shape:
     def __init__(self, vocab_size, image_token_index, d=64, layers=4, heads=4, kv_heads=2, mlp=160, vd=64,
-                 vlayers=3, vheads=4, vmlp=128, image=shapes_vqa.IMAGE_SIZE, patch=8):
+                 vlayers=3, vheads=4, vmlp=128, image=shapes_vqa.IMAGE_SIZE, patch=8, rope_theta=10000.0):
         self.__dict__.update(locals())
         del self.__dict__["self"]
         self.head_dim = d // heads
@@ -198,7 +198,7 @@ class Shape:
                             "intermediate_size": self.mlp, "num_hidden_layers": self.layers,
                             "num_attention_heads": self.heads, "num_key_value_heads": self.kv_heads,
                             "head_dim": self.head_dim, "hidden_act": "silu", "max_position_embeddings": 256,
-                            "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "rope_scaling": None,
+                            "rms_norm_eps": 1e-5, "rope_theta": self.rope_theta, "rope_scaling": None,
                             "bos_token_id": BOS, "eos_token_id": EOS, "tie_word_embeddings": False,
                             "torch_dtype": "bfloat16"},
             "vision_config": {"model_type": "clip_vision_model", "hidden_size": self.vd,
@@ -346,8 +346,8 @@ class LlamaLayer(nn.Module):
         s, a = self.s, self.self_attn
         b, n, _ = x.shape
         h = rms_norm(x, self.input_layernorm.weight)
-        q = rope(a.q_proj(h).view(b, n, s.heads, s.head_dim).transpose(1, 2), pos)
-        k = rope(a.k_proj(h).view(b, n, s.kv_heads, s.head_dim).transpose(1, 2), pos)
+        q = rope(a.q_proj(h).view(b, n, s.heads, s.head_dim).transpose(1, 2), pos, s.rope_theta)
+        k = rope(a.k_proj(h).view(b, n, s.kv_heads, s.head_dim).transpose(1, 2), pos, s.rope_theta)
         v = a.v_proj(h).view(b, n, s.kv_heads, s.head_dim).transpose(1, 2)
         rep = s.heads // s.kv_heads
         k = k.repeat_interleave(rep, dim=1)
@@ -509,7 +509,7 @@ def load_checkpoint(path):
     s = Shape(t["vocab_size"], cfg["image_token_index"], t["hidden_size"], t["num_hidden_layers"],
               t["num_attention_heads"], t["num_key_value_heads"], t["intermediate_size"], v["hidden_size"],
               v["num_hidden_layers"], v["num_attention_heads"], v["intermediate_size"], v["image_size"],
-              v["patch_size"])
+              v["patch_size"], t.get("rope_theta", 10000.0))
     model = TinyLlava(s)
     state = read_safetensors(os.path.join(path, "model.safetensors"))
     model.load_state_dict({k: w for k, w in state.items() if k in model.state_dict()})

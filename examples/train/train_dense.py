@@ -24,19 +24,30 @@ IGNORE = -100
 
 
 def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6,
-                 axis_share=0.0):
-    """One training sample; with probability caption_share its first turn asks for the grid's caption; each later
-    turn is, with probability axis_share, a question on a single row or column (shapes_vqa.make_axis_question)."""
-    scene, q, a, _ = sv.sample(split, index, min_objects, max_objects)
+                 axis_share=0.0, question_loss=False, echo_share=0.0, types=None):
+    """One training sample; with probability caption_share its first turn asks for the grid's caption; its first
+    question is of one of `types` (all the task's, and with probability echo_share an echo question, if None); each
+    later turn is, with probability axis_share, a question on a single row or column (shapes_vqa.make_axis_question)."""
+    if types:
+        qtype = rng.choice(types)
+    else:
+        qtype = "echo" if rng.random() < echo_share else None
+    scene, q, a, _ = sv.sample(split, index, min_objects, max_objects, qtype)
     if rng.random() < caption_share:
         q, a = sv.CAPTION_REQUEST, sv.caption(scene)
     ids = tok.prompt_ids(q, image_tokens)
     labels = [IGNORE] * len(ids)
+    if question_loss:
+        after_image = ids.index(tok.image_id) + image_tokens
+        labels[after_image:] = ids[after_image:]
     ans = tok.answer_ids(a) + [tl.EOS]
     ids, labels = ids + ans, labels + ans
     for _ in range(max_turns - 1):
-        if rng.random() < axis_share:
+        draw = rng.random()
+        if draw < axis_share:
             qa = sv.make_axis_question(rng, scene)
+        elif draw < axis_share + echo_share:
+            qa = sv.make_echo_question(rng, scene)
         else:
             qa = sv.make_question(rng, scene, rng.choice(sv.QUESTION_TYPES))
         if qa is None:
@@ -44,16 +55,16 @@ def conversation(tok, split, index, rng, image_tokens, max_turns, caption_share=
         turn = tok.turn_ids(qa[0])
         ans = tok.answer_ids(qa[1]) + [tl.EOS]
         ids += turn + ans
-        labels += [IGNORE] * len(turn) + ans
+        labels += (turn if question_loss else [IGNORE] * len(turn)) + ans
     return scene, ids, labels
 
 
 def batch(tok, split, indices, rng, image_tokens, max_turns, caption_share=0.0, min_objects=3, max_objects=6,
-          axis_share=0.0):
+          axis_share=0.0, question_loss=False, echo_share=0.0, types=None):
     scenes, seqs, labs = [], [], []
     for i in indices:
         scene, ids, labels = conversation(tok, split, i, rng, image_tokens, max_turns, caption_share, min_objects,
-                                          max_objects, axis_share)
+                                          max_objects, axis_share, question_loss, echo_share, types)
         scenes.append(scene)
         seqs.append(ids)
         labs.append(labels)
@@ -101,7 +112,8 @@ def first_token_accuracy(model, tok, split, count, forward=None):
 
 def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook=None, forward=None,
           extra_loss=None, val_every=100, on_val=None, warmup=100, caption_share=0.0,
-          min_objects=3, schedule="rsqrt", val_count=250, curriculum=(), axis_share=0.0, axis_until=0):
+          min_objects=3, schedule="rsqrt", val_count=250, curriculum=(), axis_share=0.0, axis_until=0,
+          question_loss=False, echo_share=0.0, type_stages=()):
     """`curriculum`: (steps, max_objects) stages, e.g. ((150, 2), (300, 4)): scenes of at most 2 objects for the
     first 150 steps, then at most 4 until step 300, then the task's 6 — what an object looks like is learnt on
     scenes where the place hardly matters, then where it is. `axis_share`: the share of later turns asking about a
@@ -131,7 +143,8 @@ def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook
         max_objects = next((m for until, m in curriculum if step < until), 6)
         ids, labels, pixels = batch(tok, "train", range(index, index + batch_size), rng, model.s.image_tokens,
                                     max_turns, caption_share, min(min_objects, max_objects), max_objects,
-                                    axis_share if not axis_until or step < axis_until else 0.0)
+                                    axis_share if not axis_until or step < axis_until else 0.0, question_loss, echo_share,
+                                    next((t for until, t in type_stages if step < until), None))
         index += batch_size
         rows, target = targets(labels)
         loss = F.cross_entropy(forward(ids, pixels, rows), target)
@@ -174,6 +187,20 @@ def main():
     p.add_argument("--vit-positions", choices=["normal", "sincos"], default="normal",
                    help="initial ViT position embeddings: N(0, 0.02) as CLIP, or 2-D sine-cosine as MAE")
     p.add_argument("--sincos-scale", type=float, default=0.3)
+    p.add_argument("--vision-layers", type=int, default=3)
+    p.add_argument("--rope-theta", type=float, default=10000.0)
+    p.add_argument("--echo-share", type=float, default=0.0,
+                   help="share of later turns asking for the row or column the question names (shapes_vqa.make_echo_question)")
+    p.add_argument("--type-stages", default="",
+                   help="question types of the first steps, e.g. 1500:colour+echo,3000:colour+shape+digit+echo "
+                        "(then every type)")
+    p.add_argument("--init-from", help="a checkpoint this script wrote: training continues from its weights (the "
+                   "optimizer and the learning-rate schedule start afresh)")
+    p.add_argument("--turns", type=int, default=8, help="questions per conversation (one image)")
+    p.add_argument("--question-loss", action="store_true",
+                   help="the loss on the questions' tokens too, not only on the answers (see the README)")
+    p.add_argument("--vision-from", help="a tower pretrain_vision.py wrote (its state dict), loaded and kept frozen "
+                   "as LLaVA keeps CLIP's")
     a = p.parse_args()
     curriculum = [tuple(map(int, stage.split(":"))) for stage in a.curriculum.split(",") if stage]
     torch.set_num_threads(a.threads)
@@ -181,9 +208,16 @@ def main():
     tok = tl.task_tokenizer()
     model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers, d=a.width, heads=a.heads,
                                   kv_heads=a.kv_heads, mlp=a.width * 5 // 2,
-                                  vd=a.width, vmlp=a.width * 2))
+                                  vd=a.width, vmlp=a.width * 2, vlayers=a.vision_layers,
+                                  rope_theta=a.rope_theta))
     if a.vit_positions == "sincos":
         tl.init_sincos_positions(model, a.sincos_scale)
+    if a.vision_from:
+        model.vision_tower.load_state_dict(torch.load(a.vision_from))
+        model.vision_tower.requires_grad_(False)
+    if a.init_from:
+        trained, _, _, _ = tl.load_checkpoint(a.init_from)
+        model.load_state_dict(trained.state_dict())
     print("parameters", sum(p.numel() for p in model.parameters()), flush=True)
 
     def save(step, accuracy, seconds):
@@ -197,6 +231,9 @@ def main():
                        "caption_share": a.caption_share,
                        "axis_share": a.axis_share, "axis_until": a.axis_until, "vit_positions": a.vit_positions,
                        "sincos_scale": a.sincos_scale,
+                       "vision_layers": a.vision_layers, "rope_theta": a.rope_theta, "question_loss": a.question_loss, "init_from": a.init_from and os.path.basename(a.init_from.rstrip("/")), "type_stages": a.type_stages, "turns": a.turns, "echo_share": a.echo_share, "vision_from": a.vision_from and os.path.basename(a.vision_from),
+                       "vision_pretraining": a.vision_from and os.path.exists(a.vision_from + ".json")
+                       and json.load(open(a.vision_from + ".json")),
                        "min_objects": a.min_objects, "threads": a.threads, "train_seconds": round(seconds),
                        "val_first_token_accuracy": round(accuracy, 4), "torch": torch.__version__}, f, indent=2)
             f.write("\n")
@@ -204,7 +241,10 @@ def main():
     seconds = train(model, tok, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), on_val=save,
                     caption_share=a.caption_share, min_objects=a.min_objects, warmup=a.warmup,
                     schedule=a.schedule, val_every=a.val_every, seed=a.seed, curriculum=curriculum,
-                    axis_share=a.axis_share, axis_until=a.axis_until)
+                    axis_share=a.axis_share, axis_until=a.axis_until, question_loss=a.question_loss, echo_share=a.echo_share,
+                    max_turns=a.turns,
+                    type_stages=[(int(st.split(":")[0]), st.split(":")[1].split("+"))
+                                 for st in a.type_stages.split(",") if st])
     print(f"trained in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 

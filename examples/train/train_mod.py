@@ -159,8 +159,8 @@ def arank(model, samples=8):
         for l, layer in enumerate(model.layers):
             a = layer.self_attn
             h = tl.rms_norm(x, layer.input_layernorm.weight)
-            q_ = tl.rope(a.q_proj(h).view(1, n, s.heads, s.head_dim).transpose(1, 2), pos)
-            k_ = tl.rope(a.k_proj(h).view(1, n, s.kv_heads, s.head_dim).transpose(1, 2), pos)
+            q_ = tl.rope(a.q_proj(h).view(1, n, s.heads, s.head_dim).transpose(1, 2), pos, s.rope_theta)
+            k_ = tl.rope(a.k_proj(h).view(1, n, s.kv_heads, s.head_dim).transpose(1, 2), pos, s.rope_theta)
             k_ = k_.repeat_interleave(s.heads // s.kv_heads, dim=1)
             att = torch.softmax(((q_ @ k_.transpose(-1, -2)) / math.sqrt(s.head_dim)).masked_fill(~mask, -1e30), -1)
             att = att[0] * (1 - torch.eye(n))
@@ -182,11 +182,17 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--val-every", type=int, default=100)
+    p.add_argument("--types", default="colour+shape+digit+count+relation+echo+locate",
+                   help="the questions' types, as the dense model's last stage was trained (train_dense.py)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(4321)
     model, tok, _, _ = tl.load_checkpoint(a.dense)
     model_tok = tok
+    # the tower stays as the dense model's training left it (LLaVA never trains CLIP; p-MoD and γ-MoD fine-tune
+    # the projector and the language model)
+    model.vision_tower.requires_grad_(False)
     info = {}
     if a.method == "pmod":
         wrapper = PMod(model)
@@ -215,14 +221,15 @@ def main():
         tl.save_checkpoint(model, tok, a.out, extra_config=wrapper.config(), tensors=wrapper.tensors())
         with open(os.path.join(a.out, "training.json"), "w") as f:
             json.dump({"script": "examples/train/train_mod.py", "method": a.method, "dense": "shapes-llava",
-                       "steps": a.steps, "steps_done": step + 1, "batch": a.batch, "lr": a.lr, "threads": a.threads,
+                       "steps": a.steps, "steps_done": step + 1, "batch": a.batch, "lr": a.lr, "threads": a.threads, "types": a.types,
                        "train_seconds": round(seconds), "val_first_token_accuracy": round(accuracy, 4),
                        "torch": torch.__version__, **info}, f, indent=2)
             f.write("\n")
 
     extra = (lambda: wrapper.aux) if a.method == "gmod" else None
     seconds = td.train(both, tok, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), seed=1,
-                       forward=wrapper, extra_loss=extra, val_every=50, on_val=save, warmup=20)
+                       forward=wrapper, extra_loss=extra, val_every=a.val_every, on_val=save, warmup=20,
+                       max_turns=1, type_stages=[(a.steps, a.types.split("+"))])
     print(f"fine-tuned in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 

@@ -35,12 +35,20 @@ public final class DemoAssets {
      * VQA toy task (examples/train), copied there from the jar first if needed. Its answers are real.
      */
     public static Path trainedModel() {
-        return ShapesDemoModel.ensure(DemoModel.defaultCacheRoot());
+        return ShapesDemoModel.ensure(DemoModel.defaultCacheRoot(), TrainedDemoModel.DENSE);
     }
 
     /** The trained demo model's directory under {@code cacheRoot}, copied there first if needed. */
     public static Path trainedModel(Path cacheRoot) {
-        return ShapesDemoModel.ensure(cacheRoot);
+        return ShapesDemoModel.ensure(cacheRoot, TrainedDemoModel.DENSE);
+    }
+
+    /**
+     * One of the trained demo models (the dense one, or its p-MoD or γ-MoD fine-tune, whose routers the {@code pmod}
+     * and {@code gmod} schedules read) under {@code cacheRoot}, copied there first if needed.
+     */
+    public static Path trainedModel(Path cacheRoot, TrainedDemoModel which) {
+        return ShapesDemoModel.ensure(cacheRoot, which);
     }
 
     /**

@@ -29,19 +29,32 @@ record DemoAccuracy(String schedule, int correct, int agreeing, int questions, d
     /** Every question under every schedule (the first is the reference); the image is encoded once per question. */
     static List<DemoAccuracy> measure(Llava llava, List<EvalQuestion> questions, Path imageFolder,
                                       List<String> schedules, int maxNewTokens) {
+        return measure(llava, questions, imageFolder, schedules, maxNewTokens, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #measure(Llava, List, Path, List, int)}, with the reference answers in {@code reference}: if it is
+     * empty, the first schedule's answers are added to it (the dense model's, to compare its fine-tunes with); if
+     * not, agreement is with those answers (another model's), one per question.
+     */
+    static List<DemoAccuracy> measure(Llava llava, List<EvalQuestion> questions, Path imageFolder,
+                                      List<String> schedules, int maxNewTokens, List<String> reference) {
+        boolean given = !reference.isEmpty();
         int n = schedules.size();
         int[] correct = new int[n];
         int[] agreeing = new int[n];
         long[] macs = new long[n];
         long[] kv = new long[n];
-        for (EvalQuestion q : questions) {
+        for (int i = 0; i < questions.size(); i++) {
+            EvalQuestion q = questions.get(i);
             PromptRows prompt = llava.prompt(ImageInput.of(imageFolder.resolve(q.image())), q.text());
-            String reference = null;
             for (int s = 0; s < n; s++) {
                 Answer a = llava.request(prompt, q.text()).schedule(schedules.get(s)).maxNewTokens(maxNewTokens).ask();
-                reference = s == 0 ? a.text() : reference;
+                if (s == 0 && !given) {
+                    reference.add(a.text());
+                }
                 correct[s] += AnswerGrader.grade(q.groundTruth(), a.text()).orElse(false) ? 1 : 0;
-                agreeing[s] += a.text().equals(reference) ? 1 : 0;
+                agreeing[s] += a.text().equals(reference.get(i)) ? 1 : 0;
                 macs[s] += a.prefillMacs();
                 kv[s] += a.kvCacheBytes();
             }
@@ -52,6 +65,11 @@ record DemoAccuracy(String schedule, int correct, int agreeing, int questions, d
                     (double) macs[s] / macs[0], (double) kv[s] / kv[0]));
         }
         return rows;
+    }
+
+    /** The same numbers under another label (a fine-tuned model's schedule, named with its model). */
+    DemoAccuracy labelled(String label) {
+        return new DemoAccuracy(label, correct, agreeing, questions, prefillRatio, kvRatio);
     }
 
     double accuracy() {

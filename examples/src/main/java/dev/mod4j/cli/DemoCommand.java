@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mod4j.loaders.OutputFiles;
 import dev.mod4j.api.DemoAssets;
+import dev.mod4j.api.TrainedDemoModel;
 import dev.mod4j.loaders.layout.CheckpointSummary;
 import dev.mod4j.loaders.layout.ModelFiles;
 import picocli.CommandLine.Command;
@@ -16,7 +17,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code mod4j demo}: the built-in offline demo on a small LLaVA trained on a toy task (shipped in the jar). */
@@ -61,7 +64,10 @@ final class DemoCommand implements Callable<Integer> {
             InspectCommand.print(out, CheckpointSummary.of(files));
         }
         out.println();
-        Path page = DemoComparison.run(out, dir, DemoAssets.trainedModelQuestions(dir),
+        Map<TrainedDemoModel, Path> fineTunes = new EnumMap<>(TrainedDemoModel.class);
+        fineTunes.put(TrainedDemoModel.P_MOD, DemoAssets.trainedModel(root, TrainedDemoModel.P_MOD));
+        fineTunes.put(TrainedDemoModel.GAMMA_MOD, DemoAssets.trainedModel(root, TrainedDemoModel.GAMMA_MOD));
+        Path page = DemoComparison.run(out, dir, fineTunes, DemoAssets.trainedModelQuestions(dir),
                 reportDir != null ? reportDir : root.resolve("demo-report"), maxNewTokens);
         out.println();
         out.println("report: " + page.toAbsolutePath().toUri() + "  (open it in a browser; no server needed)");
