@@ -3,7 +3,9 @@ package dev.mod4j.runtime.cpu;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.MiniGeminiConfig;
+import dev.mod4j.runtime.backend.ConvNextTrunk;
 import dev.mod4j.runtime.backend.HighResolutionEncoder;
+import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.vision.Interpolation;
 import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.weights.PatchInfoMiningWeights.NormedLinear;
@@ -34,9 +36,9 @@ import java.util.List;
 public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
     private final MiniGeminiConfig config;
     private final ClipVisionConfig clip;
-    private final CpuVisionEncoder clipTower;
+    private final VisionEncoder clipTower;
     private final int hiddenStateIndex;
-    private final CpuConvNextEncoder aux;
+    private final ConvNextTrunk aux;
     private final PatchInfoMiningWeights mining;
     private final Parallel parallel;
     /** Side of the auxiliary tower's stage-0 map, the size every stage is resized to. */
@@ -48,11 +50,13 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
     private final int auxWidth;
 
     /**
-     * @param clipTower        the CLIP tower (no projector needed)
+     * @param clipTower        the CLIP tower (no projector needed), on the CPU or another backend's device
      * @param hiddenStateIndex the CLIP hidden state the views' features are taken from (0..layers)
+     * @param aux              the auxiliary ConvNeXt, on the CPU or another backend's device; patch info mining runs
+     *                         here, on the host, with {@code parallel}
      */
-    public CpuMiniGeminiEncoder(MiniGeminiConfig config, ClipVisionConfig clip, CpuVisionEncoder clipTower,
-                                int hiddenStateIndex, CpuConvNextEncoder aux, PatchInfoMiningWeights mining,
+    public CpuMiniGeminiEncoder(MiniGeminiConfig config, ClipVisionConfig clip, VisionEncoder clipTower,
+                                int hiddenStateIndex, ConvNextTrunk aux, PatchInfoMiningWeights mining,
                                 Parallel parallel) {
         this.config = config;
         this.clip = clip;
@@ -103,7 +107,7 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
         return config;
     }
 
-    public CpuConvNextEncoder auxiliaryTower() {
+    public ConvNextTrunk auxiliaryTower() {
         return aux;
     }
 
