@@ -50,7 +50,9 @@ import java.util.function.BiConsumer;
  * </ol>
  *
  * Per image the patches go in once and the maps asked for (the last stage's, or every stage's for Mini-Gemini) come
- * out; the map stays on the device from the stem to the last block.
+ * out; the map stays on the device from the stem to the last block. With an {@link Extension} (Mini-Gemini's patch
+ * info mining), {@code convnext_keep_S} also copies each stage's map into a buffer of its own, which the extension's
+ * graphs read on the device.
  */
 final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
     static final String WEIGHTS = "convnext_weights";
@@ -58,6 +60,16 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
     static final String DOWNSAMPLE = "convnext_downsample_";
     static final String BLOCK = "convnext_block_";
     static final String DOWNLOAD = "convnext_download_";
+    static final String KEEP = "convnext_keep_";
+
+    /** Graphs another encoder adds to this plan; they read every stage's map ({@link #stageMap}) on the device. */
+    interface Extension {
+        /** Weights and buffers uploaded once with the trunk's and shared by every graph. */
+        List<TornadoNativeArray> buffers(WeightPrecision precision);
+
+        /** The extension's graphs, built after the trunk's. */
+        List<TaskGraph> graphs(ConvNextTaskGraphs trunk);
+    }
     private static final int ELEMENTWISE_LOCAL_SIZE = 64;
     /** timm's LayerNorm / LayerNorm2d default, which convnext_large_mlp keeps (as the CPU backend). */
     private static final float LAYER_NORM_EPS = 1e-6f;
@@ -84,12 +96,19 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
     private final List<BlockWeights> blockWeights = new ArrayList<>();
     private final List<IntArray> blockSteps = new ArrayList<>();
     private final List<FloatArray> downloaded = new ArrayList<>();
+    /** Each stage's map, kept on the device for an extension; empty without one. */
+    private final List<FloatArray> stageMaps = new ArrayList<>();
     /** The products' gate argument, unread by their STORE epilogue. */
     private final FloatArray noGate = new FloatArray(1);
     private long imagesRun;
 
     ConvNextTaskGraphs(ConvNextWeights weights, int imageSize, TornadoDevice device, boolean halfFloatDevice,
                        Object deviceLock) {
+        this(weights, imageSize, device, halfFloatDevice, deviceLock, null);
+    }
+
+    ConvNextTaskGraphs(ConvNextWeights weights, int imageSize, TornadoDevice device, boolean halfFloatDevice,
+                       Object deviceLock, Extension extension) {
         this.weights = weights;
         this.imageSize = imageSize;
         this.deviceLock = deviceLock;
@@ -119,6 +138,12 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
                     upload(DeviceWeights.matrices(List.of(stage.downsample()), x -> x, precision)),
                     upload(stage.downsampleBias())));
             blockWeights.add(blockWeights(s));
+            if (extension != null) {
+                stageMaps.add(upload(new FloatArray(Math.multiplyExact(sides[s] * sides[s], stage.width()))));
+            }
+        }
+        if (extension != null) {
+            shared.addAll(extension.buffers(precision));
         }
 
         List<TaskGraph> graphs = new ArrayList<>();
@@ -130,6 +155,12 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
             }
             graphs.add(blockGraph(s));
             graphs.add(downloadGraph(s));
+            if (extension != null) {
+                graphs.add(keepGraph(s));
+            }
+        }
+        if (extension != null) {
+            graphs.addAll(extension.graphs(this));
         }
         for (int i = 0; i < graphs.size(); i++) {
             graphIndex.put(graphs.get(i).getTaskGraphName(), i);
@@ -203,7 +234,55 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
         }
     }
 
-    private void execute(String graph) {
+    /**
+     * Runs the trunk on an image and keeps every stage's map on the device ({@link #stageMap}) for the extension's
+     * graphs; nothing comes back. Call with the device lock held.
+     */
+    void forwardKeepingStages(float[] pixels) {
+        if (stageMaps.isEmpty()) {
+            throw new IllegalStateException("these ConvNeXt graphs were built without an extension to keep stages for");
+        }
+        if (pixels.length != 3 * imageSize * imageSize) {
+            throw new IllegalArgumentException("ConvNeXt task graphs are built for [3, " + imageSize + ", " + imageSize
+                    + "] images, got " + pixels.length + " values");
+        }
+        float[] patches = PatchColumns.of(pixels, 3, imageSize, imageSize, weights.stemPatch());
+        MemorySegment.copy(patches, 0, columns.getSegment(), ValueLayout.JAVA_FLOAT, 0, columns.getSize());
+        execute(STEM);
+        List<Stage> stages = weights.stages();
+        for (int s = 0; s < stages.size(); s++) {
+            if (stages.get(s).downsample() != null) {
+                execute(DOWNSAMPLE + s);
+            }
+            IntArray step = blockSteps.get(s);
+            for (int b = 0; b < stages.get(s).blocks().size(); b++) {
+                step.set(Step.LAYER, b);
+                execute(BLOCK + s);
+            }
+            execute(KEEP + s);
+        }
+        imagesRun++;
+    }
+
+    /** Stage {@code s}'s map [side² × width], channels-last, as the last {@link #forwardKeepingStages} left it. */
+    FloatArray stageMap(int s) {
+        return stageMaps.get(s);
+    }
+
+    /** Side of stage {@code s}'s map. */
+    int side(int s) {
+        return sides[s];
+    }
+
+    KernelContext context() {
+        return context;
+    }
+
+    GridScheduler grids() {
+        return grids;
+    }
+
+    void execute(String graph) {
         plan.withGraph(graphIndex.get(graph)).execute();
     }
 
@@ -237,7 +316,7 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
     }
 
     /** A graph that consumes the shared buffers and copies {@code in} to the device with every execution. */
-    private TaskGraph graph(String name, Object... in) {
+    TaskGraph graph(String name, Object... in) {
         TaskGraph g = new TaskGraph(name);
         g.consumeFromDevice(WEIGHTS, shared.toArray());
         g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in);
@@ -369,11 +448,21 @@ final class ConvNextTaskGraphs implements ConvNextTrunk, AutoCloseable {
         return g;
     }
 
-    private void normGrid(String graph, String task, int rows) {
+    private TaskGraph keepGraph(int s) {
+        int values = sides[s] * sides[s] * weights.stages().get(s).width();
+        IntArray step = step(values);
+        String name = KEEP + s;
+        TaskGraph g = graph(name, step);
+        g.task("keep_map", Rows::copyRows, context, step, map, stageMaps.get(s), 1);
+        elementwiseGrid(name, "keep_map", values);
+        return g;
+    }
+
+    void normGrid(String graph, String task, int rows) {
         grids.addWorkerGrid(graph + "." + task, TaskGraphs.grid1d((long) rows * Norms.LOCAL_SIZE, Norms.LOCAL_SIZE));
     }
 
-    private void elementwiseGrid(String graph, String task, long items) {
+    void elementwiseGrid(String graph, String task, long items) {
         grids.addWorkerGrid(graph + "." + task, TaskGraphs.grid1d(TaskGraphs.roundUp(items, ELEMENTWISE_LOCAL_SIZE),
                 ELEMENTWISE_LOCAL_SIZE));
     }

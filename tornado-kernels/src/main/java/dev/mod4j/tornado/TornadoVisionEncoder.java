@@ -10,7 +10,6 @@ import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.backend.VisionParts;
 import dev.mod4j.runtime.cpu.CpuLlavaHrEncoder;
 import dev.mod4j.runtime.cpu.CpuMiniGeminiEncoder;
-import dev.mod4j.runtime.cpu.Parallel;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
@@ -130,18 +129,19 @@ final class TornadoVisionEncoder implements VisionEncoder, AutoCloseable {
     }
 
     /**
-     * Mini-Gemini-HD: the CLIP views through this tower's graphs and the auxiliary ConvNeXt as task graphs on the
-     * device; patch info mining on the host ({@link CpuMiniGeminiEncoder}), from the four stage maps.
+     * Mini-Gemini-HD: the CLIP views through this tower's graphs; the auxiliary ConvNeXt and patch info mining as one
+     * plan ({@link ConvNextTaskGraphs} extended with {@link MiniGeminiTaskGraphs}).
      */
     @Override
     public HighResolutionEncoder miniGemini(MiniGeminiConfig mgm, int hiddenStateIndex, ConvNextWeights aux,
                                             PatchInfoMiningWeights mining) {
-        requireWholeStride("image_size_aux", mgm.imageSizeAux(), aux);
+        CpuMiniGeminiEncoder.MiningShape shape = CpuMiniGeminiEncoder.MiningShape.of(mgm, config, aux, mining);
         synchronized (deviceLock) {
+            MiniGeminiTaskGraphs miningGraphs = new MiniGeminiTaskGraphs(mgm, config, aux, mining, shape);
             ConvNextTaskGraphs trunk = new ConvNextTaskGraphs(aux, mgm.imageSizeAux(), device, halfFloatDevice,
-                    deviceLock);
+                    deviceLock, miningGraphs);
             trunks.add(trunk);
-            return new CpuMiniGeminiEncoder(mgm, config, this, hiddenStateIndex, trunk, mining, Parallel.common());
+            return new TornadoMiniGeminiEncoder(mgm, config, this, hiddenStateIndex, trunk, miningGraphs, deviceLock);
         }
     }
 
