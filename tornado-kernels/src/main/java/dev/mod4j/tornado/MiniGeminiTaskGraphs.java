@@ -67,6 +67,12 @@ final class MiniGeminiTaskGraphs implements ConvNextTaskGraphs.Extension {
 
     MiniGeminiTaskGraphs(MiniGeminiConfig config, ClipVisionConfig clip, ConvNextWeights aux,
                          PatchInfoMiningWeights mining, MiningShape shape) {
+        this(config, clip, aux, mining, shape, WINDOW_VALUES_PER_CHUNK);
+    }
+
+    /** As above, with chunks of at most {@code windowValuesPerChunk} window values (at least one row of tokens). */
+    MiniGeminiTaskGraphs(MiniGeminiConfig config, ClipVisionConfig clip, ConvNextWeights aux,
+                         PatchInfoMiningWeights mining, MiningShape shape, long windowValuesPerChunk) {
         this.config = config;
         this.aux = aux;
         this.mining = mining;
@@ -75,7 +81,7 @@ final class MiniGeminiTaskGraphs implements ConvNextTaskGraphs.Extension {
         this.perSide = clip.patchesPerSide();
         this.perToken = shape.window() * shape.window();
         long perTokenRow = (long) perSide * perToken * shape.auxWidth();
-        int tokenRows = (int) Math.max(1, Math.min(perSide, WINDOW_VALUES_PER_CHUNK / perTokenRow));
+        int tokenRows = (int) Math.max(1, Math.min(perSide, windowValuesPerChunk / perTokenRow));
         this.chunkTokens = tokenRows * perSide;
         this.clipRows = new FloatArray(chunkTokens * width);
         this.mined = new FloatArray(chunkTokens * width);

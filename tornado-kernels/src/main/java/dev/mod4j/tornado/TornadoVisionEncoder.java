@@ -135,9 +135,16 @@ final class TornadoVisionEncoder implements VisionEncoder, AutoCloseable {
     @Override
     public HighResolutionEncoder miniGemini(MiniGeminiConfig mgm, int hiddenStateIndex, ConvNextWeights aux,
                                             PatchInfoMiningWeights mining) {
+        return miniGemini(mgm, hiddenStateIndex, aux, mining, MiniGeminiTaskGraphs.WINDOW_VALUES_PER_CHUNK);
+    }
+
+    /** As above, mining in chunks of at most {@code windowValuesPerChunk} window values. */
+    TornadoMiniGeminiEncoder miniGemini(MiniGeminiConfig mgm, int hiddenStateIndex, ConvNextWeights aux,
+                                        PatchInfoMiningWeights mining, long windowValuesPerChunk) {
         CpuMiniGeminiEncoder.MiningShape shape = CpuMiniGeminiEncoder.MiningShape.of(mgm, config, aux, mining);
         synchronized (deviceLock) {
-            MiniGeminiTaskGraphs miningGraphs = new MiniGeminiTaskGraphs(mgm, config, aux, mining, shape);
+            MiniGeminiTaskGraphs miningGraphs = new MiniGeminiTaskGraphs(mgm, config, aux, mining, shape,
+                    windowValuesPerChunk);
             ConvNextTaskGraphs trunk = new ConvNextTaskGraphs(aux, mgm.imageSizeAux(), device, halfFloatDevice,
                     deviceLock, miningGraphs);
             trunks.add(trunk);

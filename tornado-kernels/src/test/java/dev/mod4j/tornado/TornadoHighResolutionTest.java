@@ -6,7 +6,13 @@ import dev.mod4j.loaders.image.ImageDecoder;
 import dev.mod4j.loaders.npy.NpyArray;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.runtime.backend.Backends;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
+import dev.mod4j.loaders.config.ModelConfig;
+import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.runtime.cpu.CpuLlavaHrEncoder;
+import dev.mod4j.runtime.cpu.CpuMiniGeminiEncoder;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.llava.MultimodalModel;
 import dev.mod4j.runtime.model.Session;
 import dev.mod4j.runtime.prompt.PromptRows;
@@ -20,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,6 +138,35 @@ class TornadoHighResolutionTest {
             }
             assertClose(cpu.get(part), device.get(part), FEATURE_TOLERANCE * Math.max(largest, 1f), "llava-hr " + part);
         }
+    }
+
+    /**
+     * Patch info mining in chunks of 5 rows of tokens (the last one of 4 rows), as real shapes are mined (a whole
+     * view's windows of MGM-HD-7B would be 425 MB), gives the features of one chunk per view.
+     */
+    @Test
+    void miniGeminiMiningInChunksOfTokenRowsGivesTheSameFeatures() throws IOException {
+        MultimodalModel[] m = models("mgm-hd");
+        float[] pixels = pixels("mgm-hd", m[0]);
+        float[] whole = m[1].visionFeatures(pixels, null);
+        ModelConfig config = m[1].decoder().files().config();
+        MiniGeminiConfig mgm = MiniGeminiConfig.read(config);
+        ConvNextWeights aux = ConvNextWeights.load(m[1].decoder().files().language(),
+                CheckpointLayout.MINI_GEMINI_AUX_PREFIX);
+        PatchInfoMiningWeights mining = PatchInfoMiningWeights.load(m[1].decoder().files().language(),
+                CheckpointLayout.MINI_GEMINI_MINING_PREFIX, config.vision().hiddenSize(),
+                Arrays.stream(aux.widths()).sum());
+        int layers = config.vision().numHiddenLayers();
+        int index = layers + 1 + config.multimodal().visionFeatureLayer();
+        var shape = CpuMiniGeminiEncoder.MiningShape.of(mgm, config.vision(), aux, mining);
+        int perSide = config.vision().patchesPerSide();
+        long tokenRow = (long) perSide * shape.window() * shape.window() * shape.auxWidth();
+        TornadoMiniGeminiEncoder chunked = ((TornadoVisionEncoder) m[1].decoder().backend().vision())
+                .miniGemini(mgm, index, aux, mining, 5 * tokenRow);
+        float[] features = chunked.features(pixels);
+        System.out.printf("[tornadovm] mgm-hd mined in chunks of 5 of %d token rows: max |one chunk - chunks| = %.3g%n",
+                perSide, maxAbsDiff(whole, features));
+        assertClose(whole, features, 0f, "mgm-hd features mined in chunks");
     }
 
     @ParameterizedTest
