@@ -300,7 +300,7 @@ final class EncoderTaskGraphs implements AutoCloseable {
         layer(layer, imageTokens);
     }
 
-    /** Runs encoder layer {@code layer} on the first {@code rows} hidden rows, in place (every row seeing every row). */
+    /** Runs encoder layer {@code layer} on the first {@code rows} hidden rows, in place (each row sees all rows). */
     void layer(int layer, int rows) {
         if (rows > tokens) {
             throw new IllegalArgumentException(rows + " rows; the encoder's buffers hold " + tokens);

@@ -33,7 +33,8 @@ import java.util.List;
  *       (no class token row); the slow map into a buffer every later graph reads;</li>
  *   <li>the tower's {@code encoder_layer} over those rows, in four groups;</li>
  *   <li>{@code hr_adapter}: one MR-adapter ({@code S2FStitchAlignModuleV2}), serving the three (the adapter index in
- *       the {@link Step} array): {@code slow_proj(gelu(slow_conv(slow)))}; {@code fast += fast_proj(gelu(dwconv(fast)))};
+ *       the {@link Step} array): {@code slow_proj(gelu(slow_conv(slow)))};
+ *       {@code fast += fast_proj(gelu(dwconv(fast)))};
  *       the gate {@code tanh(gate.2(gelu(gate.0(mean(concat(fast, slow))))))}; {@code fast += gate · slow};</li>
  *   <li>{@code hr_fusion}: {@code align_stages.0}: {@code fast_proj(fast) + slow_proj(slow)}, out to the host.</li>
  * </ol>

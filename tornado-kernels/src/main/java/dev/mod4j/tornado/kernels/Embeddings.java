@@ -25,8 +25,9 @@ public final class Embeddings {
     }
 
     /**
-     * {@code out[r] = patches[r] + positions[r]} for rows r &lt; step[ROWS]: patch rows without a class token (LLaVA-HR's
-     * fast branch, whose positions are CLIP's patch positions resampled to its grid). One work-item per element.
+     * {@code out[r] = patches[r] + positions[r]} for rows r &lt; step[ROWS]: patch rows without a class token
+     * (LLaVA-HR's fast branch, whose positions are CLIP's patch positions resampled to its grid). One work-item per
+     * element.
      */
     public static void patchesAndPositions(KernelContext context, IntArray step, FloatArray patches,
                                            FloatArray positions, FloatArray out, int width) {
