@@ -53,7 +53,8 @@ import java.util.Map;
  * </ol>
  *
  * Only the patches go in and the hidden state (and the projector's rows) come out; the rows stay on the device
- * between layers.
+ * between layers. An {@link Extension} adds graphs of its own to the plan (LLaVA-HR's fast-branch embeddings,
+ * MR-adapters and fusion), which share the hidden rows and run {@code encoder_layer} over them.
  */
 final class EncoderTaskGraphs implements AutoCloseable {
     static final String WEIGHTS = "encoder_weights";
@@ -63,8 +64,26 @@ final class EncoderTaskGraphs implements AutoCloseable {
     static final String PROJECT = "projector";
     private static final int ELEMENTWISE_LOCAL_SIZE = 64;
 
+    /**
+     * Graphs another encoder adds to this plan: its weights are uploaded with the tower's, its graphs consume them
+     * and the hidden rows ({@link #graph}), and the layer graph runs over up to {@link #rows()} rows.
+     */
+    interface Extension {
+        /** Rows of the hidden state the extension's graphs use (the buffers hold the larger of this and CLIP's). */
+        int rows();
+
+        /** Weights and buffers uploaded once with the tower's and shared by every graph. */
+        List<TornadoNativeArray> buffers(WeightPrecision precision);
+
+        /** The extension's graphs, built after the tower's; they may use the package-private members. */
+        List<TaskGraph> graphs(EncoderTaskGraphs encoder);
+    }
+
     private final ClipVisionConfig config;
+    /** Rows of the hidden state the buffers hold: CLIP's tokens, or more for an extension. */
     private final int tokens;
+    /** CLIP's own rows per image: the patches and the class token. */
+    private final int imageTokens;
     private final int patchLength;
     /** The weights' precision on the device (float32, or half for an F16 tower on a device with fp16). */
     private final WeightPrecision precision;
@@ -120,13 +139,18 @@ final class EncoderTaskGraphs implements AutoCloseable {
     private final FloatArray projectOut;
 
     EncoderTaskGraphs(VisionParts parts, TornadoDevice device, boolean halfFloatDevice) {
+        this(parts, device, halfFloatDevice, null);
+    }
+
+    EncoderTaskGraphs(VisionParts parts, TornadoDevice device, boolean halfFloatDevice, Extension extension) {
         this.config = parts.config();
         ClipVisionConfig c = config;
         ClipVisionWeights w = parts.tower();
         this.projector = parts.projector();
         int h = c.hiddenSize();
         int m = c.intermediateSize();
-        this.tokens = c.patchCount() + 1;
+        this.imageTokens = c.patchCount() + 1;
+        this.tokens = extension == null ? imageTokens : Math.max(imageTokens, extension.rows());
         this.patchLength = c.numChannels() * c.patchSize() * c.patchSize();
         if (h % c.numAttentionHeads() != 0 || h / c.numAttentionHeads() > Attention.MAX_HEAD_DIM) {
             throw new UnsupportedOperationException("vision tower: head_dim " + h / c.numAttentionHeads()
@@ -172,6 +196,9 @@ final class EncoderTaskGraphs implements AutoCloseable {
                         + " features, the vision tower gives " + h);
             }
         }
+        if (extension != null) {
+            shared.addAll(extension.buffers(precision));
+        }
         this.columns = new FloatArray(c.patchCount() * patchLength);
         this.downloaded = new FloatArray(tokens * h);
         // The projector takes the selected feature rows: at most every token's.
@@ -179,14 +206,17 @@ final class EncoderTaskGraphs implements AutoCloseable {
         this.projectOut = projector == null ? new FloatArray(1)
                 : new FloatArray(tokens * projector.outputSize());
         patchStep.set(Step.ROWS, c.patchCount());
-        tokenStep.set(Step.ROWS, tokens);
-        layerStep.set(Step.ROWS, tokens);
-        downloadStep.set(Step.ROWS, tokens);
+        tokenStep.set(Step.ROWS, imageTokens);
+        layerStep.set(Step.ROWS, imageTokens);
+        downloadStep.set(Step.ROWS, imageTokens);
 
         List<TaskGraph> graphs = new ArrayList<>(List.of(TaskGraphs.uploadGraph(WEIGHTS, shared), embedGraph(),
                 layerGraph(), downloadGraph()));
         if (projector != null) {
             graphs.add(projectorGraph());
+        }
+        if (extension != null) {
+            graphs.addAll(extension.graphs(this));
         }
         for (int i = 0; i < graphs.size(); i++) {
             graphIndex.put(graphs.get(i).getTaskGraphName(), i);
@@ -195,6 +225,52 @@ final class EncoderTaskGraphs implements AutoCloseable {
         plan.withDevice(device).withGridScheduler(grids);
         // Transfer the weights now, once.
         execute(WEIGHTS);
+    }
+
+    // ---- what an extension's graphs use ----------------------------------------------------------------------------
+
+    ClipVisionConfig config() {
+        return config;
+    }
+
+    /** Feature rows one {@link #project} call takes at most. */
+    int projectorRows() {
+        return tokens;
+    }
+
+    /** The hidden rows [rows × hidden], shared by every graph of the plan. */
+    FloatArray hidden() {
+        return hidden;
+    }
+
+    TornadoNativeArray patchEmbedding() {
+        return patchEmbedding;
+    }
+
+    FloatArray preLayernormWeight() {
+        return preLayernormWeight;
+    }
+
+    FloatArray preLayernormBias() {
+        return preLayernormBias;
+    }
+
+    /** Zeros of the tower's width: the bias of a product that has none. */
+    FloatArray noBias() {
+        return noBias;
+    }
+
+    /** The products' gate argument, unread by their STORE and ADD epilogues. */
+    FloatArray noGate() {
+        return noGate;
+    }
+
+    KernelContext context() {
+        return context;
+    }
+
+    GridScheduler grids() {
+        return grids;
     }
 
     /** The element type every matrix of the tower and projector shares, or null when they differ. */
@@ -219,16 +295,31 @@ final class EncoderTaskGraphs implements AutoCloseable {
         execute(EMBED);
     }
 
-    /** Runs encoder layer {@code layer} on the hidden rows, in place. */
+    /** Runs encoder layer {@code layer} on CLIP's rows of one image, in place. */
     void layer(int layer) {
+        layer(layer, imageTokens);
+    }
+
+    /** Runs encoder layer {@code layer} on the first {@code rows} hidden rows, in place (each row sees all rows). */
+    void layer(int layer, int rows) {
+        if (rows > tokens) {
+            throw new IllegalArgumentException(rows + " rows; the encoder's buffers hold " + tokens);
+        }
+        layerStep.set(Step.ROWS, rows);
         layerStep.set(Step.LAYER, layer);
         execute(LAYER);
     }
 
-    /** The hidden rows [tokens × hidden] as they are now. */
+    /** The hidden rows of one image [CLIP's tokens × hidden] as they are now. */
     float[] download() {
+        return download(imageTokens);
+    }
+
+    /** The first {@code rows} hidden rows [rows × hidden] as they are now. */
+    float[] download(int rows) {
+        downloadStep.set(Step.ROWS, rows);
         execute(DOWNLOAD);
-        float[] out = new float[tokens * config.hiddenSize()];
+        float[] out = new float[rows * config.hiddenSize()];
         MemorySegment.copy(downloaded.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
         return out;
     }
@@ -259,7 +350,7 @@ final class EncoderTaskGraphs implements AutoCloseable {
         return out;
     }
 
-    private void execute(String graph) {
+    void execute(String graph) {
         plan.withGraph(graphIndex.get(graph)).execute();
     }
 
@@ -276,7 +367,7 @@ final class EncoderTaskGraphs implements AutoCloseable {
     // ---- graph construction -------------------------------------------------------------------------------------
 
     /** A graph that consumes the shared buffers and copies {@code in} to the device with every execution. */
-    private TaskGraph graph(String name, Object... in) {
+    TaskGraph graph(String name, Object... in) {
         TaskGraph g = new TaskGraph(name);
         g.consumeFromDevice(WEIGHTS, shared.toArray());
         g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in);
@@ -297,8 +388,8 @@ final class EncoderTaskGraphs implements AutoCloseable {
         g.task("pre_layrnorm", Norms::layerNorm, context, tokenStep, embedded, preLayernormWeight, preLayernormBias,
                 0, hidden, h, (float) c.layerNormEps());
         grids.addWorkerGrid(EMBED + ".patch_embedding", TaskGraphs.tiles(c.patchCount(), h));
-        elementwiseGrid(EMBED, "class_and_positions", (long) tokens * h);
-        grids.addWorkerGrid(EMBED + ".pre_layrnorm", TaskGraphs.grid1d((long) tokens * Norms.LOCAL_SIZE,
+        elementwiseGrid(EMBED, "class_and_positions", (long) imageTokens * h);
+        grids.addWorkerGrid(EMBED + ".pre_layrnorm", TaskGraphs.grid1d((long) imageTokens * Norms.LOCAL_SIZE,
                 Norms.LOCAL_SIZE));
         return g;
     }
@@ -388,7 +479,7 @@ final class EncoderTaskGraphs implements AutoCloseable {
     }
 
     /** Task {@code name}: the activation named in a config, in place over step[ROWS] rows of {@code width}. */
-    private void activation(TaskGraph g, String name, String function, IntArray step, FloatArray x, int width) {
+    void activation(TaskGraph g, String name, String function, IntArray step, FloatArray x, int width) {
         switch (function) {
             case "quick_gelu" -> g.task(name, Activations::quickGelu, context, step, x, width);
             case "gelu" -> g.task(name, Activations::gelu, context, step, x, width);
@@ -400,7 +491,7 @@ final class EncoderTaskGraphs implements AutoCloseable {
         }
     }
 
-    private void elementwiseGrid(String graph, String task, long items) {
+    void elementwiseGrid(String graph, String task, long items) {
         grids.addWorkerGrid(graph + "." + task, TaskGraphs.grid1d(TaskGraphs.roundUp(items, ELEMENTWISE_LOCAL_SIZE),
                 ELEMENTWISE_LOCAL_SIZE));
     }

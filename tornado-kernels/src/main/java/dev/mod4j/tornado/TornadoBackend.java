@@ -176,6 +176,11 @@ public final class TornadoBackend implements Backend {
         return visionEncoder == null ? 0 : visionEncoder.projectorRuns();
     }
 
+    /** Images the device has run through a ConvNeXt trunk so far (LLaVA-HR's slow branch, Mini-Gemini's aux tower). */
+    public synchronized long convNextImagesRun() {
+        return visionEncoder == null ? 0 : visionEncoder.convNextImagesRun();
+    }
+
     /** The task graphs, rebuilt with a larger device KV cache and stream when a session needs more than they hold. */
     private DecoderTaskGraphs graphsFor(int maxRows) {
         if (graphs == null || graphs.capacity() < maxRows) {

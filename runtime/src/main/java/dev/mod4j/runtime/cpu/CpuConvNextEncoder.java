@@ -1,5 +1,6 @@
 package dev.mod4j.runtime.cpu;
 
+import dev.mod4j.runtime.backend.ConvNextTrunk;
 import dev.mod4j.runtime.backend.PatchColumns;
 import dev.mod4j.runtime.weights.ConvNextWeights;
 
@@ -12,7 +13,7 @@ import java.util.function.BiConsumer;
  * Linear → GELU → Linear → layer scale → residual. Maps are channels-last, so LayerNorm2d (over channels) and the
  * block's LayerNorm are the same row-wise LayerNorm, and the 1×1 steps are matrix products over positions.
  */
-public final class CpuConvNextEncoder {
+public final class CpuConvNextEncoder implements ConvNextTrunk {
     /** timm's LayerNorm / LayerNorm2d default, which convnext_large_mlp keeps. */
     static final double LAYER_NORM_EPS = 1e-6;
     private static final int ROW_BLOCK = 64;
@@ -25,14 +26,12 @@ public final class CpuConvNextEncoder {
         this.parallel = parallel;
     }
 
+    @Override
     public ConvNextWeights weights() {
         return weights;
     }
 
-    /**
-     * The last stage's map of an image [3, size, size], channels-last [(size/stride)² × width]. {@code stageObserver}
-     * (may be null) receives each stage's output (index, map) as it is made.
-     */
+    @Override
     public float[] forward(float[] pixels, int size, BiConsumer<Integer, float[]> stageObserver) {
         int patch = weights.stemPatch();
         int side = size / patch;

@@ -9,6 +9,7 @@ import dev.mod4j.runtime.tensor.Linear;
 import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.vision.Interpolation;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.MultiPathFusionWeights;
 
 import java.util.function.BiConsumer;
@@ -52,12 +53,21 @@ public final class CpuLlavaHrEncoder implements HighResolutionEncoder {
         this.fusion = fusion;
         this.parallel = parallel;
         this.clipLayers = new CpuVisionEncoder(new VisionParts(clip, clipWeights, null), parallel);
-        int fastSize = config.fastImageSize();
-        this.fastClip = new ClipVisionConfig(clip.hiddenSize(), clip.intermediateSize(), clip.numHiddenLayers(),
-                clip.numAttentionHeads(), clip.numChannels(), fastSize, clip.patchSize(), clip.hiddenAct(),
-                clip.layerNormEps(), clip.projectionDim());
+        this.fastClip = fastTowerConfig(config, clip, slow.weights());
         this.grid = fastClip.patchesPerSide();
-        int slowGrid = config.inputImageSize() / slow.weights().stride();
+        this.fastPositions = resampledPositions(clip, clipWeights.positionEmbedding(), grid);
+    }
+
+    /**
+     * The fast branch's CLIP config (image side {@code fastImageSize}), after checking that its grid is the slow map's
+     * and that the layers split into four groups; a one-line error naming the field otherwise.
+     */
+    public static ClipVisionConfig fastTowerConfig(LlavaHrConfig config, ClipVisionConfig clip, ConvNextWeights slow) {
+        ClipVisionConfig fastClip = new ClipVisionConfig(clip.hiddenSize(), clip.intermediateSize(),
+                clip.numHiddenLayers(), clip.numAttentionHeads(), clip.numChannels(), config.fastImageSize(),
+                clip.patchSize(), clip.hiddenAct(), clip.layerNormEps(), clip.projectionDim());
+        int grid = fastClip.patchesPerSide();
+        int slowGrid = config.inputImageSize() / slow.stride();
         if (slowGrid != grid) {
             throw new InvalidInputException("input_image_size", config.inputImageSize() + " gives a " + slowGrid + "×"
                     + slowGrid + " slow map and a " + grid + "×" + grid + " fast grid; mod4j fuses maps of one size"
@@ -67,14 +77,16 @@ public final class CpuLlavaHrEncoder implements HighResolutionEncoder {
             throw new InvalidInputException("vision tower", "has " + clip.numHiddenLayers() + " layers; LLaVA-HR runs"
                     + " them in four equal groups");
         }
-        this.fastPositions = resampledPositions();
+        return fastClip;
     }
 
-    /** timm's resample_pos_embed: the patch positions as a [hidden, side, side] image, bicubic (antialias) to grid. */
-    private float[] resampledPositions() {
+    /**
+     * timm's resample_pos_embed: CLIP's patch positions ({@code all}, class token's row first) as a
+     * [hidden, side, side] image, bicubic (antialias) to {@code grid}; rows [grid² × hidden].
+     */
+    public static float[] resampledPositions(ClipVisionConfig clip, float[] all, int grid) {
         int h = clip.hiddenSize();
         int side = clip.patchesPerSide();
-        float[] all = clipWeights.positionEmbedding();
         float[] planes = new float[h * side * side];
         for (int p = 0; p < side * side; p++) {
             for (int c = 0; c < h; c++) {

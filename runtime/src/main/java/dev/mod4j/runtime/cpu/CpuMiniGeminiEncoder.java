@@ -3,8 +3,11 @@ package dev.mod4j.runtime.cpu;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.MiniGeminiConfig;
+import dev.mod4j.runtime.backend.ConvNextTrunk;
 import dev.mod4j.runtime.backend.HighResolutionEncoder;
+import dev.mod4j.runtime.backend.VisionEncoder;
 import dev.mod4j.runtime.vision.Interpolation;
+import dev.mod4j.runtime.weights.ConvNextWeights;
 import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.weights.PatchInfoMiningWeights.NormedLinear;
 
@@ -34,9 +37,9 @@ import java.util.List;
 public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
     private final MiniGeminiConfig config;
     private final ClipVisionConfig clip;
-    private final CpuVisionEncoder clipTower;
+    private final VisionEncoder clipTower;
     private final int hiddenStateIndex;
-    private final CpuConvNextEncoder aux;
+    private final ConvNextTrunk aux;
     private final PatchInfoMiningWeights mining;
     private final Parallel parallel;
     /** Side of the auxiliary tower's stage-0 map, the size every stage is resized to. */
@@ -48,11 +51,13 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
     private final int auxWidth;
 
     /**
-     * @param clipTower        the CLIP tower (no projector needed)
+     * @param clipTower        the CLIP tower (no projector needed), on the CPU or another backend's device
      * @param hiddenStateIndex the CLIP hidden state the views' features are taken from (0..layers)
+     * @param aux              the auxiliary ConvNeXt, on the CPU or another backend's device; patch info mining runs
+     *                         here, on the host, with {@code parallel}
      */
-    public CpuMiniGeminiEncoder(MiniGeminiConfig config, ClipVisionConfig clip, CpuVisionEncoder clipTower,
-                                int hiddenStateIndex, CpuConvNextEncoder aux, PatchInfoMiningWeights mining,
+    public CpuMiniGeminiEncoder(MiniGeminiConfig config, ClipVisionConfig clip, VisionEncoder clipTower,
+                                int hiddenStateIndex, ConvNextTrunk aux, PatchInfoMiningWeights mining,
                                 Parallel parallel) {
         this.config = config;
         this.clip = clip;
@@ -61,26 +66,46 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
         this.aux = aux;
         this.mining = mining;
         this.parallel = parallel;
-        int stem = aux.weights().stemPatch();
-        int size = config.imageSizeAux();
-        int grid = config.imageGrid();
-        int patches = clip.patchesPerSide();
-        if (size % aux.weights().stride() != 0) {
-            throw new InvalidInputException("image_size_aux", size + " is not a multiple of " + aux.weights().stride()
-                    + " (the auxiliary ConvNeXt's stride)");
-        }
-        this.auxSide = size / stem;
-        if (auxSide % grid != 0 || auxSide / grid % patches != 0) {
-            throw new InvalidInputException("image_size_aux", size + " gives a " + auxSide + "×" + auxSide + " map,"
-                    + " which image_grid " + grid + " and the CLIP tower's " + patches + "×" + patches + " patches do"
-                    + " not divide into whole windows (MGM's unified_resampler reshapes it exactly)");
-        }
-        this.viewSide = auxSide / grid;
-        this.window = viewSide / patches;
-        this.auxWidth = java.util.Arrays.stream(aux.weights().widths()).sum();
-        if (mining.key().inFeatures() != auxWidth) {
-            throw new InvalidInputException("vlm_uni_aux_projector", "takes " + mining.key().inFeatures()
-                    + " channels, but the auxiliary tower's four stages have " + auxWidth);
+        MiningShape shape = MiningShape.of(config, clip, aux.weights(), mining);
+        this.auxSide = shape.auxSide();
+        this.viewSide = shape.viewSide();
+        this.window = shape.window();
+        this.auxWidth = shape.auxWidth();
+    }
+
+    /**
+     * How the auxiliary map divides among the views and tokens.
+     *
+     * @param auxSide   side of the auxiliary tower's stage-0 map, the size every stage is resized to
+     * @param viewSide  side of one view's share of that map (a tile's, or the global view's downsized map)
+     * @param window    high-resolution positions per low-resolution token, per side
+     * @param auxWidth  channels of a concatenated row (the four stages' widths)
+     */
+    public record MiningShape(int auxSide, int viewSide, int window, int auxWidth) {
+        /** The shape, or a one-line error naming the config field whose value does not divide into whole windows. */
+        public static MiningShape of(MiniGeminiConfig config, ClipVisionConfig clip, ConvNextWeights aux,
+                                     PatchInfoMiningWeights mining) {
+            int stem = aux.stemPatch();
+            int size = config.imageSizeAux();
+            int grid = config.imageGrid();
+            int patches = clip.patchesPerSide();
+            if (size % aux.stride() != 0) {
+                throw new InvalidInputException("image_size_aux", size + " is not a multiple of " + aux.stride()
+                        + " (the auxiliary ConvNeXt's stride)");
+            }
+            int auxSide = size / stem;
+            if (auxSide % grid != 0 || auxSide / grid % patches != 0) {
+                throw new InvalidInputException("image_size_aux", size + " gives a " + auxSide + "×" + auxSide
+                        + " map, which image_grid " + grid + " and the CLIP tower's " + patches + "×" + patches
+                        + " patches do not divide into whole windows (MGM's unified_resampler reshapes it exactly)");
+            }
+            int viewSide = auxSide / grid;
+            int auxWidth = java.util.Arrays.stream(aux.widths()).sum();
+            if (mining.key().inFeatures() != auxWidth) {
+                throw new InvalidInputException("vlm_uni_aux_projector", "takes " + mining.key().inFeatures()
+                        + " channels, but the auxiliary tower's four stages have " + auxWidth);
+            }
+            return new MiningShape(auxSide, viewSide, viewSide / patches, auxWidth);
         }
     }
 
@@ -103,7 +128,7 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
         return config;
     }
 
-    public CpuConvNextEncoder auxiliaryTower() {
+    public ConvNextTrunk auxiliaryTower() {
         return aux;
     }
 
@@ -122,7 +147,7 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
             throw new InvalidInputException("pixel values", "expected [3, " + size + ", " + size + "] = "
                     + 3 * size * size + " floats, got " + pixels.length);
         }
-        float[][] views = lowResolutionViews(pixels);
+        float[][] views = lowResolutionViews(config, clip, pixels);
         float[] states = clipTower.hiddenStates(views, hiddenStateIndex);
         tell(done, "low-res");
         StageMaps maps = highResolutionMaps(pixels);
@@ -155,7 +180,7 @@ public final class CpuMiniGeminiEncoder implements HighResolutionEncoder {
     }
 
     /** The tiles of the {@code 336·grid} resize (row-major), then the global view if the config has one. */
-    private float[][] lowResolutionViews(float[] pixels) {
+    public static float[][] lowResolutionViews(MiniGeminiConfig config, ClipVisionConfig clip, float[] pixels) {
         int size = config.imageSizeAux();
         int side = clip.imageSize();
         int grid = config.imageGrid();

@@ -189,7 +189,7 @@ public final class MultimodalModel implements AutoCloseable {
         HighResolutionEncoder encoder = backend.vision().miniGemini(mgm, index, aux, mining);
         if (encoder == null) {
             throw new InvalidInputException("backend", "Mini-Gemini's vision side (auxiliary ConvNeXt, patch info"
-                    + " mining) is implemented on the CPU backend only; use --backend cpu");
+                    + " mining) is not implemented on " + backend.name() + "; use --backend cpu or tornadovm");
         }
         return encoder;
     }
@@ -202,8 +202,8 @@ public final class MultimodalModel implements AutoCloseable {
                 CheckpointLayout.LLAVA_HR_FUSION_PREFIX, fast.config().hiddenSize(), slow.width(), hr.adapters());
         HighResolutionEncoder encoder = backend.vision().llavaHr(hr, slow, fusion);
         if (encoder == null) {
-            throw new InvalidInputException("backend", "LLaVA-HR's dual-branch vision tower is implemented on the CPU"
-                    + " backend only; use --backend cpu");
+            throw new InvalidInputException("backend", "LLaVA-HR's dual-branch vision tower is not implemented on "
+                    + backend.name() + "; use --backend cpu or tornadovm");
         }
         return encoder;
     }

@@ -3,6 +3,8 @@ package dev.mod4j.tornado.bench;
 import dev.mod4j.loaders.InvalidInputException;
 import dev.mod4j.loaders.config.ClipVisionConfig;
 import dev.mod4j.loaders.config.LlamaConfig;
+import dev.mod4j.loaders.config.LlavaHrConfig;
+import dev.mod4j.loaders.config.MiniGeminiConfig;
 import dev.mod4j.loaders.layout.CheckpointLayout;
 import dev.mod4j.loaders.layout.ModelFiles;
 import dev.mod4j.loaders.safetensors.DType;
@@ -13,6 +15,7 @@ import dev.mod4j.loaders.synthetic.RandomModelWriter;
 import dev.mod4j.runtime.accounting.ExactMacs;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.backend.Backend;
+import dev.mod4j.runtime.backend.HighResolutionEncoder;
 import dev.mod4j.runtime.backend.ModelParts;
 import dev.mod4j.runtime.backend.RotaryEmbedding;
 import dev.mod4j.runtime.backend.VisionEncoder;
@@ -32,6 +35,9 @@ import dev.mod4j.runtime.tensor.WeightMatrix;
 import dev.mod4j.runtime.vision.ClipVisionTower;
 import dev.mod4j.runtime.weights.ClipLayerWeights;
 import dev.mod4j.runtime.weights.ClipVisionWeights;
+import dev.mod4j.runtime.weights.ConvNextWeights;
+import dev.mod4j.runtime.weights.MultiPathFusionWeights;
+import dev.mod4j.runtime.weights.PatchInfoMiningWeights;
 import dev.mod4j.runtime.weights.DecoderLayerWeights;
 import dev.mod4j.runtime.weights.LlamaWeights;
 import dev.mod4j.tornado.Devices;
@@ -98,7 +104,7 @@ public final class GpuBenchmark {
             int rounds = 3;
             String weights = "auto";
             boolean cpu = true;
-            Set<String> sections = new HashSet<>(List.of("decode", "schedules", "vision"));
+            Set<String> sections = new HashSet<>(List.of("decode", "schedules", "vision", "hr-vision"));
             for (Iterator<String> it = Arrays.asList(args).iterator(); it.hasNext(); ) {
                 String a = it.next();
                 switch (a) {
@@ -125,9 +131,9 @@ public final class GpuBenchmark {
                 throw new InvalidInputException("--weights", "expected auto, f16 or f32, got '" + weights + "'");
             }
             for (String s : sections) {
-                if (!List.of("decode", "schedules", "vision").contains(s)) {
+                if (!List.of("decode", "schedules", "vision", "hr-vision").contains(s)) {
                     throw new InvalidInputException("--sections", "unknown section '" + s
-                            + "' (known: decode, schedules, vision)");
+                            + "' (known: decode, schedules, vision, hr-vision)");
                 }
             }
             int l = layers != null ? layers : smoke ? 4 : 8;
@@ -229,6 +235,9 @@ public final class GpuBenchmark {
         }
         if (options.sections().contains("vision")) {
             section("vision", this::visionTower);
+        }
+        if (options.sections().contains("hr-vision")) {
+            section("hr-vision", this::highResolutionVision);
         }
         report.printGoals();
         report.line("%ngpu-bench: done in %.0f s; JSON: %s", (System.nanoTime() - t0) / 1e9,
@@ -550,6 +559,104 @@ public final class GpuBenchmark {
                         BenchReport.format(Arrays.stream(ms).min().orElse(0), 1) + "-"
                                 + BenchReport.format(Arrays.stream(ms).max().orElse(0), 1)), row);
             }
+        }
+    }
+
+    // ---- γ-MoD's dual-encoder towers ----
+
+    /**
+     * LLaVA-HR-7B's tower (ConvNeXt-L on 1024 px, CLIP-L/14 at 448 px in four groups with MR-adapters, fusion) and
+     * Mini-Gemini-HD-7B's (CLIP-L/14-336 over five views, ConvNeXt-L on 1536 px, patch info mining), one image each,
+     * device and CPU alternating, as {@code bench-vision --arch llava-hr / mgm-hd} builds them (random weights of
+     * the real shapes; {@code --smoke}: small widths and depths, same code paths).
+     */
+    private void highResolutionVision() {
+        boolean smoke = options.smoke();
+        ClipVisionConfig clip = smoke ? RandomModelSpec.tinyClip(64, 256, 4, 4, 336, 14)
+                : ClipVisionConfig.CLIP_VIT_L_14_336;
+        int[] depths = smoke ? new int[]{1, 1, 2, 1} : new int[]{3, 3, 27, 3};
+        int[] widths = smoke ? new int[]{16, 32, 64, 128} : new int[]{192, 384, 768, 1536};
+        LlavaHrConfig hr = new LlavaHrConfig("convnext_large_mlp.clip_laion2b_ft_320", smoke ? 768 : 1024, true);
+        MiniGeminiConfig mgm = new MiniGeminiConfig("openclip-convnext-large-d-320", smoke ? 768 : 1536, 2, true);
+        int rounds = Math.max(3, options.rounds());
+        BenchReport.Table table = report.table("hr_vision", String.format(java.util.Locale.ROOT,
+                        "Dual-encoder towers (ConvNeXt depths %s widths %s, CLIP %d layers of %d; %s weights), one"
+                                + " image, device and CPU alternating, medians of %d rounds", Arrays.toString(depths),
+                        Arrays.toString(widths), clip.numHiddenLayers(), clip.hiddenSize(), weights, rounds),
+                2, "model", "backend", "ms per image", "range ms");
+        LlamaConfig decoder = RandomModelSpec.tinyLlama(256, 64, 128, 1, 4, 4);
+        int index = clip.numHiddenLayers() - 1; // mm_vision_select_layer -2
+        int auxWidth = Arrays.stream(widths).sum();
+        try (Arena arena = Arena.ofShared();
+             TornadoBackend backend = new TornadoBackend(new ModelParts(decoder, tinyDecoder(decoder, arena),
+                     new RotaryEmbedding(decoder, "gpu-bench"), new VisionParts(clip, tower(clip, weights, arena, 3),
+                     null)), device, false)) {
+            // The CPU's weights are a copy of the same random values: the CPU backend may rearrange its own.
+            VisionEncoder cpuTower = options.cpu() ? new CpuVisionEncoder(new VisionParts(clip,
+                    tower(clip, weights, arena, 3), null), Parallel.common()) : null;
+            timeTower(table, "llava-hr", hr.inputImageSize(), rounds, backend.name(),
+                    backend.vision().llavaHr(hr, convNext(depths, widths, arena, 5), fusion(clip, widths, arena)),
+                    cpuTower == null ? null : cpuTower.llavaHr(hr, convNext(depths, widths, arena, 5),
+                            fusion(clip, widths, arena)));
+            timeTower(table, "mgm-hd", mgm.imageSizeAux(), rounds, backend.name(),
+                    backend.vision().miniGemini(mgm, index, convNext(depths, widths, arena, 7),
+                            mining(clip, auxWidth, arena)),
+                    cpuTower == null ? null : cpuTower.miniGemini(mgm, index, convNext(depths, widths, arena, 7),
+                            mining(clip, auxWidth, arena)));
+        }
+    }
+
+    private ConvNextWeights convNext(int[] depths, int[] widths, Arena arena, long seed) {
+        return HighResolutionBenchWeights.convNext(depths, widths, weights, arena, new SplittableRandom(seed));
+    }
+
+    private MultiPathFusionWeights fusion(ClipVisionConfig clip, int[] widths, Arena arena) {
+        return HighResolutionBenchWeights.fusion(clip.hiddenSize(), widths[3], weights, arena,
+                new SplittableRandom(6));
+    }
+
+    private PatchInfoMiningWeights mining(ClipVisionConfig clip, int auxWidth, Arena arena) {
+        return HighResolutionBenchWeights.mining(clip.hiddenSize(), auxWidth, weights, arena,
+                new SplittableRandom(8));
+    }
+
+    private static void timeTower(BenchReport.Table table, String model, int size, int rounds, String deviceName,
+                                  HighResolutionEncoder onDevice, HighResolutionEncoder onCpu) {
+        float[] image = new float[3 * size * size];
+        SplittableRandom random = new SplittableRandom(9);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = (float) random.nextDouble() * 2 - 1;
+        }
+        onDevice.features(image); // warm-up: kernels compiled, weights uploaded
+        if (onCpu != null) {
+            onCpu.features(image);
+        }
+        double[] deviceMillis = new double[rounds];
+        double[] cpuMillis = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            onDevice.features(image);
+            long t1 = System.nanoTime();
+            if (onCpu != null) {
+                onCpu.features(image);
+            }
+            long t2 = System.nanoTime();
+            deviceMillis[r] = (t1 - t0) / 1e6;
+            cpuMillis[r] = (t2 - t1) / 1e6;
+        }
+        for (int k = 0; k < (onCpu != null ? 2 : 1); k++) {
+            double[] ms = k == 0 ? deviceMillis : cpuMillis;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", model);
+            row.put("backend", k == 0 ? deviceName : "cpu");
+            row.put("on_device", k == 0);
+            row.put("image_side", size);
+            row.put("feature_rows", onDevice.featureRows());
+            row.put("ms_per_image", median(ms));
+            row.put("ms_per_round", ms);
+            table.row(List.of(model, k == 0 ? "device" : "cpu (" + Parallel.common().threads() + " threads)",
+                    BenchReport.format(median(ms), 1), BenchReport.format(Arrays.stream(ms).min().orElse(0), 1) + "-"
+                            + BenchReport.format(Arrays.stream(ms).max().orElse(0), 1)), row);
         }
     }
 

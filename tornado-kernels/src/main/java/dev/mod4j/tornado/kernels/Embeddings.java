@@ -23,4 +23,17 @@ public final class Embeddings {
             out.set(e, token + positions.get(e));
         }
     }
+
+    /**
+     * {@code out[r] = patches[r] + positions[r]} for rows r &lt; step[ROWS]: patch rows without a class token
+     * (LLaVA-HR's fast branch, whose positions are CLIP's patch positions resampled to its grid). One work-item per
+     * element.
+     */
+    public static void patchesAndPositions(KernelContext context, IntArray step, FloatArray patches,
+                                           FloatArray positions, FloatArray out, int width) {
+        int e = context.globalIdx;
+        if (e < step.get(Step.ROWS) * width) {
+            out.set(e, patches.get(e) + positions.get(e));
+        }
+    }
 }
