@@ -61,19 +61,23 @@ def scenes_batch(split, indices, side, min_objects=1, max_objects=6):
     return pixels, labels
 
 
-def losses(tower, heads, pixels, labels):
-    logits = heads(tower.features(pixels, -2))
+def losses(features, heads, pixels, labels):
+    logits = heads(features(pixels))
     loss = sum(F.cross_entropy(logits[k].flatten(0, 1), labels[k].flatten()) for k in HEADS)
     accuracy = {k: (logits[k].argmax(-1) == labels[k]).float().mean().item() for k in HEADS}
     return loss, accuracy
 
 
-def pretrain(model, steps, batch_size, lr, log, seed=0, val_every=100):
-    """Trains model.vision_tower (and throw-away heads) in place; returns the last validation accuracies."""
+def pretrain(model, steps, batch_size, lr, log, seed=0, val_every=100, with_projector=False):
+    """Trains model.vision_tower (with the projector: heads on the projector's output) and throw-away heads in
+    place; returns the last validation accuracies."""
     tower = model.vision_tower.vision_model
     side = model.s.image // model.s.patch
-    heads = PatchHeads(model.s.vd)
+    heads = PatchHeads(model.s.d if with_projector else model.s.vd)
     params = list(tower.parameters()) + list(heads.parameters())
+    if with_projector:
+        params += list(model.multi_modal_projector.parameters())
+    features = model.image_features if with_projector else (lambda pixels: tower.features(pixels, -2))
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=0.05)
     torch.manual_seed(seed)
     start, index, acc = time.time(), 0, {}
@@ -84,14 +88,14 @@ def pretrain(model, steps, batch_size, lr, log, seed=0, val_every=100):
             g["lr"] = lr * warm * 0.5 * (1 + torch.cos(torch.tensor(torch.pi * step / steps)).item())
         pixels, labels = scenes_batch("pretrain", range(index, index + batch_size), side)
         index += batch_size
-        loss, _ = losses(tower, heads, pixels, labels)
+        loss, _ = losses(features, heads, pixels, labels)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if (step + 1) % val_every == 0 or step == steps - 1:
             with torch.no_grad():
-                _, acc = losses(tower, heads, *val)
+                _, acc = losses(features, heads, *val)
             log(f"tower step {step + 1} loss {loss.item():.4f} {time.time() - start:.0f}s val per-patch "
                 + " ".join(f"{k}={v:.3f}" for k, v in acc.items()))
     return acc, time.time() - start
@@ -107,17 +111,23 @@ def main():
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--vision-layers", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--with-projector", action="store_true",
+                   help="pretrain the projector with the tower (the heads read its output); both are saved")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234 + a.seed)
     tok = tl.task_tokenizer()
     model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, vd=a.width, vmlp=a.width * 2, vlayers=a.vision_layers))
     tl.init_sincos_positions(model, 0.3)
-    acc, seconds = pretrain(model, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), a.seed)
-    torch.save(model.vision_tower.state_dict(), a.out)
+    acc, seconds = pretrain(model, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), a.seed,
+                            with_projector=a.with_projector)
+    torch.save({"vision_tower": model.vision_tower.state_dict(),
+                **({"multi_modal_projector": model.multi_modal_projector.state_dict()} if a.with_projector else {})},
+               a.out)
     with open(a.out + ".json", "w") as f:
         json.dump({"script": "examples/train/pretrain_vision.py", "steps": a.steps, "batch": a.batch, "lr": a.lr,
                    "width": a.width, "vision_layers": a.vision_layers, "seed": a.seed,
+                   "with_projector": a.with_projector,
                    "train_seconds": round(seconds), "val_per_patch_accuracy": {k: round(v, 4) for k, v in acc.items()},
                    "torch": torch.__version__}, f, indent=2)
         f.write("\n")

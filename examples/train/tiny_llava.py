@@ -181,10 +181,11 @@ def task_tokenizer():
 
 class Shape:
     def __init__(self, vocab_size, image_token_index, d=64, layers=4, heads=4, kv_heads=2, mlp=160, vd=64,
-                 vlayers=3, vheads=4, vmlp=128, image=shapes_vqa.IMAGE_SIZE, patch=8, rope_theta=10000.0):
+                 vlayers=3, vheads=4, vmlp=128, image=shapes_vqa.IMAGE_SIZE, patch=8, rope_theta=10000.0,
+                 head_dim=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
-        self.head_dim = d // heads
+        self.head_dim = head_dim or d // heads
         self.image_tokens = (image // patch) ** 2
 
     def config_json(self):
@@ -509,7 +510,7 @@ def load_checkpoint(path):
     s = Shape(t["vocab_size"], cfg["image_token_index"], t["hidden_size"], t["num_hidden_layers"],
               t["num_attention_heads"], t["num_key_value_heads"], t["intermediate_size"], v["hidden_size"],
               v["num_hidden_layers"], v["num_attention_heads"], v["intermediate_size"], v["image_size"],
-              v["patch_size"], t.get("rope_theta", 10000.0))
+              v["patch_size"], t.get("rope_theta", 10000.0), t.get("head_dim"))
     model = TinyLlava(s)
     state = read_safetensors(os.path.join(path, "model.safetensors"))
     model.load_state_dict({k: w for k, w in state.items() if k in model.state_dict()})

@@ -176,6 +176,8 @@ def main():
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
+    p.add_argument("--head-dim", type=int, help="default: width / heads (a wider head carries more of what an "
+                   "attended patch holds: colour, kind and digit)")
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--schedule", choices=["rsqrt", "cosine"], default="rsqrt")
     p.add_argument("--val-every", type=int, default=100)
@@ -194,6 +196,9 @@ def main():
     p.add_argument("--type-stages", default="",
                    help="question types of the first steps, e.g. 1500:colour+echo,3000:colour+shape+digit+echo "
                         "(then every type)")
+    p.add_argument("--train-projector", action="store_true",
+                   help="with a projector pretrained beside the tower (--vision-from): train it on, instead of "
+                        "keeping it frozen")
     p.add_argument("--init-from", help="a checkpoint this script wrote: training continues from its weights (the "
                    "optimizer and the learning-rate schedule start afresh)")
     p.add_argument("--turns", type=int, default=8, help="questions per conversation (one image)")
@@ -209,12 +214,18 @@ def main():
     model = tl.TinyLlava(tl.Shape(tok.size, tok.image_id, layers=a.layers, d=a.width, heads=a.heads,
                                   kv_heads=a.kv_heads, mlp=a.width * 5 // 2,
                                   vd=a.width, vmlp=a.width * 2, vlayers=a.vision_layers,
-                                  rope_theta=a.rope_theta))
+                                  rope_theta=a.rope_theta, head_dim=a.head_dim))
     if a.vit_positions == "sincos":
         tl.init_sincos_positions(model, a.sincos_scale)
     if a.vision_from:
-        model.vision_tower.load_state_dict(torch.load(a.vision_from))
+        pretrained = torch.load(a.vision_from)
+        if "vision_tower" not in pretrained:  # a tower alone (the first pretrain_vision.py files)
+            pretrained = {"vision_tower": pretrained}
+        model.vision_tower.load_state_dict(pretrained["vision_tower"])
         model.vision_tower.requires_grad_(False)
+        if "multi_modal_projector" in pretrained:
+            model.multi_modal_projector.load_state_dict(pretrained["multi_modal_projector"])
+            model.multi_modal_projector.requires_grad_(a.train_projector)
     if a.init_from:
         trained, _, _, _ = tl.load_checkpoint(a.init_from)
         model.load_state_dict(trained.state_dict())
@@ -226,12 +237,14 @@ def main():
         with open(os.path.join(a.out, "training.json"), "w") as f:
             json.dump({"script": "examples/train/train_dense.py", "steps": a.steps, "steps_done": step + 1,
                        "batch": a.batch, "lr": a.lr, "warmup": a.warmup, "schedule": a.schedule,
-                       "width": a.width, "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads,
+                       "width": a.width, "layers": a.layers, "heads": a.heads, "kv_heads": a.kv_heads, "head_dim": a.head_dim,
                        "seed": a.seed, "curriculum": a.curriculum,
                        "caption_share": a.caption_share,
                        "axis_share": a.axis_share, "axis_until": a.axis_until, "vit_positions": a.vit_positions,
                        "sincos_scale": a.sincos_scale,
-                       "vision_layers": a.vision_layers, "rope_theta": a.rope_theta, "question_loss": a.question_loss, "init_from": a.init_from and os.path.basename(a.init_from.rstrip("/")), "type_stages": a.type_stages, "turns": a.turns, "echo_share": a.echo_share, "vision_from": a.vision_from and os.path.basename(a.vision_from),
+                       "vision_layers": a.vision_layers, "rope_theta": a.rope_theta, "question_loss": a.question_loss, "train_projector": a.train_projector, "init_from": a.init_from and os.path.basename(a.init_from.rstrip("/")),
+                       "continued_from": a.init_from and os.path.exists(os.path.join(a.init_from, "training.json"))
+                       and json.load(open(os.path.join(a.init_from, "training.json"))), "type_stages": a.type_stages, "turns": a.turns, "echo_share": a.echo_share, "vision_from": a.vision_from and os.path.basename(a.vision_from),
                        "vision_pretraining": a.vision_from and os.path.exists(a.vision_from + ".json")
                        and json.load(open(a.vision_from + ".json")),
                        "min_objects": a.min_objects, "threads": a.threads, "train_seconds": round(seconds),

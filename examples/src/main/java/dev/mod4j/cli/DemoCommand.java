@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -97,9 +99,20 @@ final class DemoCommand implements Callable<Integer> {
     static String training(Path model) {
         try {
             JsonNode t = new ObjectMapper().readTree(model.resolve("training.json").toFile());
-            return String.format(Locale.ROOT, "Trained offline by %s (%d steps, %d s on %d CPU thread(s));"
+            // a run continued from another (--init-from) carries that run's training.json in continued_from, and
+            // the first one the vision tower's pretraining: the sentence sums every stage
+            List<String> steps = new ArrayList<>();
+            long seconds = 0;
+            for (JsonNode stage = t; stage.isObject(); stage = stage.path("continued_from")) {
+                steps.addFirst(String.valueOf(stage.path("steps_done").asInt()));
+                seconds += stage.path("train_seconds").asLong();
+                if (!stage.path("continued_from").isObject()) { // the first stage: its tower was pretrained
+                    seconds += stage.path("vision_pretraining").path("train_seconds").asLong();
+                }
+            }
+            return String.format(Locale.ROOT, "Trained offline by %s (%s steps, %d s on a CPU in all);"
                             + " PyTorch's test accuracy %.1f%% on %d questions.", t.path("script").asText(),
-                    t.path("steps_done").asInt(), t.path("train_seconds").asInt(), t.path("threads").asInt(),
+                    String.join(" + ", steps), seconds,
                     100 * t.path("pytorch_test_accuracy").path("accuracy").asDouble(),
                     t.path("pytorch_test_accuracy").path("test_questions").asInt());
         } catch (IOException e) {
