@@ -39,9 +39,9 @@ class TrainedModelsEvalTest {
     /**
      * The dense model's accuracy on the slice must reach this: well above the answer prior (about 30%), which an
      * untrained or image-blind model answers at. Issue 23 asks for 90% on the test split; the shipped model is at
-     * 74% there in PyTorch (its training.json) and 70% on this slice, so the threshold says "it reads the image".
+     * 79.5% there in PyTorch (its training.json) and 85% on this slice, so the threshold says "it reads the image".
      */
-    static final double DENSE_THRESHOLD = 60.0;
+    static final double DENSE_THRESHOLD = 75.0;
     /** eval_table.py's schedules on the dense model (a 4-layer decoder: FastV and PyramidDrop at several ratios). */
     static final List<String> DENSE_SCHEDULES = List.of("dense", "fastv:k=1;r=0.5", "fastv:k=1;r=0.75",
             "fastv:k=2;r=0.5", "fastv:k=2;r=0.75", "pdrop:layers=1,2,3;ratios=0.5,0.25,0.125",
