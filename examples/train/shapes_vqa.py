@@ -131,8 +131,8 @@ def make_question(rng, scene, qtype):
             return None
         o = rng.choice(digits)
         return f"What digit is in {place(o)}?", o["digit"]
-    if qtype == "count":
-        if rng.random() < 0.5:
+    if qtype in ("count", "colourcount"):
+        if qtype == "colourcount" or rng.random() < 0.5:
             colour = rng.choice(list(COLOURS))
             n = sum(o["colour"] == colour for o in objects)
             return f"How many {colour} objects are there?", str(n)
@@ -201,16 +201,27 @@ def make_locate_question(rng, scene):
     return f"What row is the {o['colour']} {o['kind']}?", str(o["row"] + 1)
 
 
+def make_cell_question(rng, scene):
+    """Training only: "What is in row 2, column 4?" -> "red square" (or "blue 7"): everything the colour, shape and
+    digit questions ask of a place, in one answer. One lookup of the place then serves all three: trained apart, each
+    of them formed a lookup of its own, one at a time, and the colour questions' was overwritten while the others
+    trained. Uses only the task's words, so the tokenizer is unchanged."""
+    o = rng.choice(scene["objects"])
+    return f"What is in {place(o)}?", f"{o['colour']} {o['digit'] or o['kind']}"
+
+
 def sample(split, index, min_objects=3, max_objects=6, qtype=None):
     """(scene, question, answer, type) of sample `index` of `split`; every type equally often. Training may ask
     for simpler scenes too (min_objects < 3), from which recognition is learnt before the places, and for one type
-    (`qtype`, "echo" included: make_echo_question)."""
+    (`qtype`, the training-only "echo", "locate", "cell" and "colourcount" (the count questions that
+    name a colour) included)."""
     rng = rng_for(split, index)
     qtype = qtype or QUESTION_TYPES[index % len(QUESTION_TYPES)]
     while True:
         scene = make_scene(rng, min_objects, max_objects)
         qa = (make_echo_question(rng, scene) if qtype == "echo" else make_locate_question(rng, scene)
-              if qtype == "locate" else make_question(rng, scene, qtype))
+              if qtype == "locate" else make_cell_question(rng, scene) if qtype == "cell"
+              else make_question(rng, scene, qtype))
         if qa is not None:
             return scene, qa[0], qa[1], qtype
 

@@ -172,7 +172,8 @@ def main():
     p.add_argument("--caption-share", type=float, default=0.5)
     p.add_argument("--min-objects", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--layers", type=int, default=4, help="decoder layers; with --init-from, more than the checkpoint's "
+                   "adds layers on top that start as the identity (zeroed output projections)")
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--kv-heads", type=int, default=2)
@@ -195,7 +196,8 @@ def main():
                    help="share of later turns asking for the row or column the question names (shapes_vqa.make_echo_question)")
     p.add_argument("--type-stages", default="",
                    help="question types of the first steps, e.g. 1500:colour+echo,3000:colour+shape+digit+echo "
-                        "(then every type)")
+                        "(then every type); a type named twice is asked twice as often; besides the task's types, the "
+                        "training-only echo, locate, cell and colourcount (shapes_vqa.sample)")
     p.add_argument("--train-projector", action="store_true",
                    help="with a projector pretrained beside the tower (--vision-from): train it on, instead of "
                         "keeping it frozen")
@@ -228,7 +230,18 @@ def main():
             model.multi_modal_projector.requires_grad_(a.train_projector)
     if a.init_from:
         trained, _, _, _ = tl.load_checkpoint(a.init_from)
-        model.load_state_dict(trained.state_dict())
+        grown = len(model.layers) - len(trained.layers)
+        if grown < 0 or trained.s.d != model.s.d:
+            raise SystemExit(f"--init-from {a.init_from}: {len(trained.layers)} layers of width {trained.s.d}; "
+                             f"this run has {a.layers} of width {a.width} (layers may only be added)")
+        model.load_state_dict(trained.state_dict(), strict=grown == 0)
+        # Added decoder layers (depth up-scaling) go last with zeroed output projections: each starts as the
+        # identity on the residual stream, so the grown model answers as the trained one did and training goes on
+        # from there with more layers for the questions that need more hops (relations, counts).
+        with torch.no_grad():
+            for layer in model.layers[len(trained.layers):]:
+                layer.self_attn.o_proj.weight.zero_()
+                layer.mlp.down_proj.weight.zero_()
     print("parameters", sum(p.numel() for p in model.parameters()), flush=True)
 
     def save(step, accuracy, seconds):

@@ -38,10 +38,10 @@ class TrainedModelsEvalTest {
     static final ObjectMapper JSON = new ObjectMapper();
     /**
      * The dense model's accuracy on the slice must reach this: well above the answer prior (about 30%), which an
-     * untrained or image-blind model answers at. Issue 23 asks for 90% on the test split; the shipped model is at
-     * 79.5% there in PyTorch (its training.json) and 85% on this slice, so the threshold says "it reads the image".
+     * untrained or image-blind model answers at. Issue 23 asks for 90% on the test split; the shipped model answers
+     * 92.5% of its first 200 questions in PyTorch and in mod4j, and 95% (19 of 20) of this slice.
      */
-    static final double DENSE_THRESHOLD = 75.0;
+    static final double DENSE_THRESHOLD = 90.0;
     /** eval_table.py's schedules on the dense model (a 4-layer decoder: FastV and PyramidDrop at several ratios). */
     static final List<String> DENSE_SCHEDULES = List.of("dense", "fastv:k=1;r=0.5", "fastv:k=1;r=0.75",
             "fastv:k=2;r=0.5", "fastv:k=2;r=0.75", "pdrop:layers=1,2,3;ratios=0.5,0.25,0.125",
