@@ -31,6 +31,17 @@ COLOURS = {"red": (220, 50, 40), "green": (40, 190, 70), "blue": (60, 100, 240),
            "white": (240, 240, 240)}
 SHAPES = ["square", "circle", "triangle"]
 QUESTION_TYPES = ["colour", "shape", "digit", "count", "relation"]
+# Types training may ask besides the task's (sample's qtype): see make_echo_question, make_locate_question,
+# make_cell_question, and count questions that name a colour.
+TRAINING_TYPES = QUESTION_TYPES + ["echo", "locate", "cell", "colourcount"]
+
+
+def check_types(option, types):
+    """`types` (names) if each is a TRAINING_TYPES name, else exit with a one-line error naming `option`."""
+    unknown = [t for t in types if t not in TRAINING_TYPES]
+    if unknown:
+        raise SystemExit(f"{option}: unknown question type {unknown[0]!r} (known: {', '.join(TRAINING_TYPES)})")
+    return types
 SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
 
 # 5x7 bitmap digits, one string of 7 rows of 5 pixels each.

@@ -163,6 +163,17 @@ def train(model, tok, steps, batch_size, lr, log, max_turns=8, seed=0, step_hook
     return time.time() - start
 
 
+def type_stages(spec):
+    """--type-stages STEPS:TYPE+TYPE,... as [(steps, [types])], or exit with a one-line error."""
+    stages = []
+    for stage in filter(None, spec.split(",")):
+        steps, _, types = stage.partition(":")
+        if not steps.isdigit() or not types:
+            raise SystemExit(f"--type-stages: stage {stage!r} is not STEPS:TYPE+TYPE...")
+        stages.append((int(steps), sv.check_types("--type-stages", types.split("+"))))
+    return stages
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -210,6 +221,7 @@ def main():
                    "as LLaVA keeps CLIP's")
     a = p.parse_args()
     curriculum = [tuple(map(int, stage.split(":"))) for stage in a.curriculum.split(",") if stage]
+    stages = type_stages(a.type_stages)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234)
     tok = tl.task_tokenizer()
@@ -269,8 +281,7 @@ def main():
                     schedule=a.schedule, val_every=a.val_every, seed=a.seed, curriculum=curriculum,
                     axis_share=a.axis_share, axis_until=a.axis_until, question_loss=a.question_loss, echo_share=a.echo_share,
                     max_turns=a.turns,
-                    type_stages=[(int(st.split(":")[0]), st.split(":")[1].split("+"))
-                                 for st in a.type_stages.split(",") if st])
+                    type_stages=stages)
     print(f"trained in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 

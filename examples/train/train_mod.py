@@ -229,7 +229,7 @@ def main():
     extra = (lambda: wrapper.aux) if a.method == "gmod" else None
     seconds = td.train(both, tok, a.steps, a.batch, a.lr, lambda m: print(m, flush=True), seed=1,
                        forward=wrapper, extra_loss=extra, val_every=a.val_every, on_val=save, warmup=20,
-                       max_turns=1, type_stages=[(a.steps, a.types.split("+"))])
+                       max_turns=1, type_stages=[(a.steps, sv.check_types("--types", a.types.split("+")))])
     print(f"fine-tuned in {seconds:.0f}s; wrote {a.out}", flush=True)
 
 
