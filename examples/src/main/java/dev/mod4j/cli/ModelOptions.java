@@ -46,7 +46,8 @@ final class ModelOptions {
 
     @Option(names = "--weights", paramLabel = "TYPE",
             description = "q8_0: quantize the decoder's projections and LM head at load to llama.cpp's Q8_0 (32 int8"
-                    + " weights and an f16 scale a block; cpu backend). Default: the checkpoint's dtype.")
+                    + " weights and an f16 scale a block; cpu backend; the checkpoint is then mapped whatever --load"
+                    + " says, and its pages given back as they are quantized). Default: the checkpoint's dtype.")
     String weights;
 
     @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices, e.g. TornadoVM's"
@@ -87,7 +88,10 @@ final class ModelOptions {
     MultimodalModel open() {
         applyThreads(threads);
         ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
-        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load), backendFactory(), aspect);
+        // Quantized weights live in memory of their own: the checkpoint is mapped (not copied, whatever --load says)
+        // so that each matrix's pages are given back once it is quantized and memory holds 8-bit weights only.
+        LoadMode mode = weights != null ? LoadMode.MMAP : loadMode(load);
+        return MultimodalModel.load(modelDirectory(), visionTower, mode, backendFactory(), aspect);
     }
 
     /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */

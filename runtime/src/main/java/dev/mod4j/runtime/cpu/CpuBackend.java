@@ -37,6 +37,8 @@ public final class CpuBackend implements Backend {
     private final RotaryEmbedding rope;
     private final Parallel parallel;
     private final VisionParts vision;
+    /** The memory of weights quantized at load (null: none); closed with the backend. */
+    private final Arena quantizedMemory;
 
     /** Weight dtypes whose kernels this JVM has already compiled (see {@link MatmulKernel#warmUp}). */
     private static final Set<DType> WARMED = ConcurrentHashMap.newKeySet();
@@ -67,7 +69,10 @@ public final class CpuBackend implements Backend {
     }
 
     private static CpuBackend of(ModelParts parts, DType quantized) {
-        LlamaWeights prepared = prepare(parts.weights(), quantized);
+        // Quantized copies are freed when the backend closes, not when a collector gets to them: a second model
+        // loaded after this one is closed should not find both in memory.
+        Arena quantizedMemory = quantized != null ? Arena.ofShared() : null;
+        LlamaWeights prepared = prepare(parts.weights(), quantized, quantizedMemory);
         Set<DType> dtypes = new HashSet<>();
         dtypes.add(prepared.lmHead().dtype());
         prepared.layers().forEach(l -> dtypes.add(l.qProj().weight().dtype()));
@@ -78,7 +83,8 @@ public final class CpuBackend implements Backend {
             AttentionKernel.warmUp();
             WARMED.addAll(dtypes);
         }
-        return new CpuBackend(parts.config(), prepared, parts.rope(), parts.vision(), Parallel.common());
+        return new CpuBackend(parts.config(), prepared, parts.rope(), parts.vision(), Parallel.common(),
+                quantizedMemory);
     }
 
     /**
@@ -94,9 +100,13 @@ public final class CpuBackend implements Backend {
     /**
      * As {@link #prepare(LlamaWeights)}, with the projections and LM head quantized to {@code quantized} (Q8_0, or
      * null for none) into memory of their own; a matrix whose rows are no whole number of blocks stays as it is.
+     * The pages of a memory-mapped source are released from resident memory once it is quantized.
      */
     public static LlamaWeights prepare(LlamaWeights views, DType quantized) {
-        Arena quantizedMemory = Arena.ofAuto(); // lives as long as the matrices quantized into it
+        return prepare(views, quantized, Arena.ofAuto()); // lives as long as the matrices quantized into it
+    }
+
+    private static LlamaWeights prepare(LlamaWeights views, DType quantized, Arena quantizedMemory) {
         UnaryOperator<WeightMatrix> prepare = m -> forDecoding(m, quantized, quantizedMemory);
         UnaryOperator<Linear> linear = l -> l.withWeight(prepare.apply(l.weight()));
         WeightMatrix embed = views.tiedEmbeddings() ? prepare.apply(views.embedTokens()) : views.embedTokens();
@@ -121,7 +131,13 @@ public final class CpuBackend implements Backend {
      */
     private static WeightMatrix forDecoding(WeightMatrix m, DType quantized, Arena arena) {
         if (quantized == DType.Q8_0 && m.inFeatures() % Q8_0.BLOCK == 0) {
-            return Q8_0.quantize(m, arena);
+            WeightMatrix q = Q8_0.quantize(m, arena);
+            if (q != m && m.data().isMapped()) {
+                // This backend reads only the copy now: give the file's pages back (MADV_DONTNEED), so resident
+                // memory holds the Q8_0 weights, not both. Safe for a file mapping: a later read faults them in.
+                m.data().unload();
+            }
+            return q;
         }
         boolean owned = !m.data().isReadOnly();
         return owned && WeightMatrix.canInterleave(m.dtype(), m.outFeatures(), m.inFeatures(), WEIGHT_CHUNK_BYTES)
@@ -130,16 +146,24 @@ public final class CpuBackend implements Backend {
 
     /** A backend over weights already in this backend's layout ({@link #prepare}), without vision parts. */
     public CpuBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope, Parallel parallel) {
-        this(config, weights, rope, null, parallel);
+        this(config, weights, rope, null, parallel, null);
     }
 
     private CpuBackend(LlamaConfig config, LlamaWeights weights, RotaryEmbedding rope, VisionParts vision,
-                       Parallel parallel) {
+                       Parallel parallel, Arena quantizedMemory) {
+        this.quantizedMemory = quantizedMemory;
         this.config = config;
         this.weights = weights;
         this.rope = rope;
         this.vision = vision;
         this.parallel = parallel;
+    }
+
+    @Override
+    public void close() {
+        if (quantizedMemory != null && quantizedMemory.scope().isAlive()) {
+            quantizedMemory.close();
+        }
     }
 
     @Override
