@@ -44,11 +44,13 @@ final class ModelOptions {
                     + " needs TornadoVM, see README). Default: ${DEFAULT-VALUE}.")
     String backend;
 
-    @Option(names = "--weights", paramLabel = "TYPE",
-            description = "q8_0: quantize the decoder's projections and LM head at load to llama.cpp's Q8_0 (32 int8"
-                    + " weights and an f16 scale a block; cpu backend; the checkpoint is then mapped whatever --load"
-                    + " says, and its pages given back as they are quantized). Default: the checkpoint's dtype.")
+    @Option(names = "--weights", paramLabel = "TYPE", description = WEIGHTS_DESCRIPTION)
     String weights;
+
+    /** {@code --weights}, as generate and serve describe it. */
+    static final String WEIGHTS_DESCRIPTION = "q8_0: quantize the decoder's projections and LM head at load to"
+            + " llama.cpp's Q8_0 (32 int8 weights and an f16 scale a block; cpu backend; the checkpoint is then mapped"
+            + " whatever --load says, and its pages given back as they are quantized). Default: the checkpoint's dtype.";
 
     @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices, e.g. TornadoVM's"
             + " B:D); default: the backend's own.")
@@ -88,14 +90,21 @@ final class ModelOptions {
     MultimodalModel open() {
         applyThreads(threads);
         ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "image aspect");
-        // Quantized weights live in memory of their own: the checkpoint is mapped (not copied, whatever --load says)
-        // so that each matrix's pages are given back once it is quantized and memory holds 8-bit weights only.
-        LoadMode mode = weights != null ? LoadMode.MMAP : loadMode(load);
-        return MultimodalModel.load(modelDirectory(), visionTower, mode, backendFactory(), aspect);
+        return MultimodalModel.load(modelDirectory(), visionTower, loadMode(load, weights),
+                backendFactory(weights, backend, device), aspect);
+    }
+
+    /**
+     * {@code --load}, given {@code --weights}: quantized weights live in memory of their own, so the checkpoint is
+     * mapped (not copied, whatever --load says) and each matrix's pages are given back once it is quantized.
+     */
+    static LoadMode loadMode(String load, String weights) {
+        LoadMode asked = loadMode(load);
+        return weights != null ? LoadMode.MMAP : asked;
     }
 
     /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */
-    private Function<ModelParts, Backend> backendFactory() {
+    static Function<ModelParts, Backend> backendFactory(String weights, String backend, String device) {
         if (weights == null) {
             return Backends.factory(backend, device);
         }

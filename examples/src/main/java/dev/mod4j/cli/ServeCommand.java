@@ -52,6 +52,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "ID", description = "The backend's device (see mod4j devices).")
     String device;
 
+    @Option(names = "--weights", paramLabel = "TYPE", description = ModelOptions.WEIGHTS_DESCRIPTION)
+    String weights;
+
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors).")
     Integer threads;
 
@@ -135,8 +138,8 @@ final class ServeCommand implements Callable<Integer> {
         Path directory = HubCache.fromEnvironment().resolveModel(model);
         ImageAspect aspect = imageAspect == null ? null : ImageAspect.parse(imageAspect, "--image-aspect");
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_VARIABLE);
-        try (MultimodalModel m = MultimodalModel.load(directory, visionTower, ModelOptions.loadMode(load),
-                Backends.factory(backend, device), aspect)) {
+        try (MultimodalModel m = MultimodalModel.load(directory, visionTower, ModelOptions.loadMode(load, weights),
+                ModelOptions.backendFactory(weights, backend, device), aspect)) {
             int tokens = context != null ? context : m.decoder().config().maxPositionEmbeddings();
             ServerSettings settings = new ServerSettings(host, port,
                     modelId != null ? modelId : directory.getFileName().toString(), parallel, queue, tokens,

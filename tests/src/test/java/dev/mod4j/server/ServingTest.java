@@ -183,12 +183,38 @@ class ServingTest {
     /** {@code mod4j serve} as its own process: serves, and SIGTERM stops it with exit status 0. */
     @Test
     void serveCommandStopsOnSigtermWithStatusZero() throws Exception {
+        serveAndStop(port -> { });
+    }
+
+    /** {@code serve --weights q8_0}: the decoder quantized at load, and a real request answered. */
+    @Test
+    void serveWithQ8_0WeightsAnswers() throws Exception {
+        serveAndStop(port -> {
+            HttpResponse<String> r = ServeFixture.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + port + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(
+                            request(ServeFixture.QUESTION, true, 3).toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode answer = ServeFixture.JSON.readTree(r.body());
+            int tokens = answer.get("usage").get("completion_tokens").asInt();
+            assertTrue(tokens >= 1 && tokens <= 3, r.body());
+            assertTrue(answer.get("choices").get(0).get("message").get("content").isTextual(), r.body());
+        }, "--weights", "q8_0");
+    }
+
+    private interface WithPort {
+        void run(String port) throws Exception;
+    }
+
+    /** Starts {@code mod4j serve} on a free port with {@code extra} flags, runs {@code action}, stops it by SIGTERM. */
+    private static void serveAndStop(WithPort action, String... extra) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> !a.startsWith("-javaagent") && !a.startsWith("-agentlib")).forEach(command::add);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.mod4j.cli.Mod4j", "serve",
                 "--model", ServeFixture.modelDirectory().toString(), "--port", "0", "--shutdown-grace", "20"));
+        command.addAll(List.of(extra));
         Path err = Files.createTempFile("serve", ".err");
         Path out = Files.createTempFile("serve", ".out");
         Process process = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
@@ -204,6 +230,7 @@ class ServingTest {
                     java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             assertEquals("p-mod-tiny", models.get("data").get(0).get("id").asText());
+            action.run(port.group(1));
             process.destroy(); // SIGTERM
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "stopped");
             assertEquals(0, process.exitValue(), Files.readString(err));
