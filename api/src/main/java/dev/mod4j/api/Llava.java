@@ -1,12 +1,14 @@
 package dev.mod4j.api;
 
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.loaders.safetensors.LoadMode;
 import dev.mod4j.loaders.tokenizer.StreamingDecoder;
 import dev.mod4j.loaders.tokenizer.Tokenizer;
 import dev.mod4j.runtime.accounting.ModelShape;
 import dev.mod4j.runtime.compare.ScheduleComparison;
 import dev.mod4j.runtime.compare.ScheduleRun;
+import dev.mod4j.runtime.cpu.CpuBackend;
 import dev.mod4j.runtime.generate.GenerationResult;
 import dev.mod4j.runtime.generate.Generator;
 import dev.mod4j.runtime.generate.PromptFormat;
@@ -73,7 +75,18 @@ public final class Llava implements AutoCloseable {
 
     /** @param visionTower the CLIP checkpoint of an original-layout LLaVA when mm_vision_tower is not on disk, or null */
     public static Llava open(Path directory, Path visionTower, LoadMode mode) {
-        MultimodalModel model = MultimodalModel.load(directory, visionTower, mode);
+        return open(directory, visionTower, mode, null);
+    }
+
+    /**
+     * As {@link #open(Path, Path, LoadMode)}, with the decoder's projections and LM head quantized at load to
+     * {@code weights} ({@link DType#Q8_0}, on the CPU backend; null keeps the checkpoint's dtype). Quantizing maps
+     * the checkpoint whatever {@code mode} says and gives each matrix's pages back once it is quantized, so memory
+     * holds the 8-bit weights only.
+     */
+    public static Llava open(Path directory, Path visionTower, LoadMode mode, DType weights) {
+        MultimodalModel model = weights == null ? MultimodalModel.load(directory, visionTower, mode)
+                : MultimodalModel.load(directory, visionTower, LoadMode.MMAP, CpuBackend.quantizing(weights));
         try {
             Tokenizer tokenizer = Tokenizer.isPresentIn(directory) ? Tokenizer.load(directory) : null;
             return new Llava(model, tokenizer, directory);

@@ -15,6 +15,7 @@ import dev.mod4j.eval.StandardErrorTerminal;
 import dev.mod4j.eval.score.BenchmarkScorer;
 import dev.mod4j.eval.score.BenchmarkScorers;
 import dev.mod4j.loaders.InvalidInputException;
+import dev.mod4j.loaders.safetensors.DType;
 import dev.mod4j.report.EvalResultsReport;
 import dev.mod4j.runtime.generate.SamplingOptions;
 import picocli.CommandLine.Command;
@@ -60,6 +61,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--load", paramLabel = "MODE", defaultValue = "mmap", description = "mmap or copy. Default: ${DEFAULT-VALUE}.")
     String load;
+
+    @Option(names = "--weights", paramLabel = "TYPE", description = ModelOptions.WEIGHTS_DESCRIPTION)
+    String weights;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "CPU threads (default: all available processors).")
@@ -160,6 +164,7 @@ final class EvalCommand implements Callable<Integer> {
         SamplingOptions sampling = new SamplingOptions(temperature, 0, 1, 0);
         ModelOptions.applyThreads(threads);
         ModelOptions.loadMode(load);
+        DType quantized = ModelOptions.weights(weights);
         if (answersOut != null) {
             OutputFiles.requireWritableDirectory(answersOut);
         }
@@ -175,8 +180,8 @@ final class EvalCommand implements Callable<Integer> {
         Path images = imageFolder != null ? imageFolder
                 : tsv ? folder.resolve(stem + "_images") : questions.toAbsolutePath().getParent();
         List<EvalQuestion> list = QuestionFiles.read(questions, images, mmbench);
-        EvalJob job = EvalJob.of(model, visionTower, ModelOptions.loadMode(load), threads, template, questions, images,
-                schedules, folder, answersFile, id, maxNewTokens, temperature, mmbench);
+        EvalJob job = EvalJob.of(model, visionTower, ModelOptions.loadMode(load), quantized, threads, template, questions,
+                images, schedules, folder, answersFile, id, maxNewTokens, temperature, mmbench);
         EvalEngine remote = null;
         if (!engine.equals("local")) {
             remote = EvalEngine.find(engine);
@@ -185,7 +190,7 @@ final class EvalCommand implements Callable<Integer> {
                         + (engine.equals("spark") ? " (add mod4j-eval-spark's jar, see eval-spark/README.md)" : ""));
             }
         }
-        try (Llava llava = Llava.open(model, visionTower, job.loadMode())) {
+        try (Llava llava = Llava.open(model, visionTower, job.loadMode(), job.weights())) {
             if (template != null) {
                 llava.template(template);
             }

@@ -103,13 +103,21 @@ final class ModelOptions {
         return weights != null ? LoadMode.MMAP : asked;
     }
 
-    /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */
-    static Function<ModelParts, Backend> backendFactory(String weights, String backend, String device) {
+    /** {@code --weights}: the dtype to quantize to, or null for none (a value other than q8_0 is refused). */
+    static DType weights(String weights) {
         if (weights == null) {
-            return Backends.factory(backend, device);
+            return null;
         }
         if (!weights.equalsIgnoreCase("q8_0")) {
             throw new InvalidInputException("--weights", "expected q8_0, got '" + weights + "'");
+        }
+        return DType.Q8_0;
+    }
+
+    /** {@code --backend} and {@code --device}, or the CPU backend quantizing as {@code --weights} says. */
+    static Function<ModelParts, Backend> backendFactory(String weights, String backend, String device) {
+        if (weights(weights) == null) {
+            return Backends.factory(backend, device);
         }
         if (!backend.equals("cpu") || device != null) {
             throw new InvalidInputException("--weights", "q8_0 runs on the cpu backend only (got --backend " + backend

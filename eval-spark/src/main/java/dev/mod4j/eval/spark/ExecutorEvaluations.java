@@ -43,7 +43,7 @@ final class ExecutorEvaluations {
             Parallel.setCommonThreads(job.threads());
         }
         Llava llava = Llava.open(Path.of(job.model()), job.visionTower() == null ? null : Path.of(job.visionTower()),
-                job.loadMode());
+                job.loadMode(), job.weights());
         if (job.template() != null) {
             llava.template(job.template());
         }
