@@ -47,7 +47,7 @@ final class ModelOptions {
     @Option(names = "--weights", paramLabel = "TYPE", description = WEIGHTS_DESCRIPTION)
     String weights;
 
-    /** {@code --weights}, as generate and serve describe it. */
+    /** {@code --weights}, as generate, serve and eval describe it. */
     static final String WEIGHTS_DESCRIPTION = "q8_0: quantize the decoder's projections and LM head at load to"
             + " llama.cpp's Q8_0 (32 int8 weights and an f16 scale a block; cpu backend; the checkpoint is then mapped"
             + " whatever --load says, and its pages given back as they are quantized). Default: the checkpoint's dtype.";

@@ -5,7 +5,10 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code --weights q8_0}: generation from the golden LLaVA with its decoder quantized; bad values are one line. */
+/**
+ * {@code --weights q8_0}: generation from the golden LLaVA with its decoder quantized; bad values are one line, in
+ * generate, serve and eval alike.
+ */
 class WeightsCliTest {
 
     @Test
@@ -19,5 +22,15 @@ class WeightsCliTest {
                 "mod4j: --weights: expected q8_0, got 'q4_0'");
         CliTest.assertBadInput(CliRun.of("generate", "--model", model, "--input-ids", "1,2,5", "--weights", "q8_0",
                 "--backend", "tornadovm"), "mod4j: --weights: q8_0 runs on the cpu backend only");
+        // serve and eval refuse the same way, before a model is loaded or a port bound
+        CliTest.assertBadInput(CliRun.of("serve", "--model", model, "--port", "0", "--weights", "int4"),
+                "mod4j: --weights: expected q8_0, got 'int4'");
+        CliTest.assertBadInput(CliRun.of("serve", "--model", model, "--port", "0", "--weights", "q8_0", "--backend",
+                "tornadovm"), "mod4j: --weights: q8_0 runs on the cpu backend only");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("weights-eval");
+        java.nio.file.Path questions = java.nio.file.Files.writeString(dir.resolve("questions.jsonl"),
+                "{\"question_id\": 1, \"text\": \"Why?\"}\n");
+        CliTest.assertBadInput(CliRun.of("eval", "--model", model, "--questions", questions.toString(),
+                "--answers-out", dir.toString(), "--weights", "fp8"), "mod4j: --weights: expected q8_0, got 'fp8'");
     }
 }
