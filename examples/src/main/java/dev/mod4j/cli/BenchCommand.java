@@ -24,6 +24,7 @@ import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N")
     Integer threads;
 
+    @Option(names = "--alternate", defaultValue = "0", paramLabel = "ROUNDS",
+            description = "After the table, keep every configuration loaded and decode them in turn, ROUNDS times"
+                    + " (the prompt, then --decode-tokens steps each; the order reversed every other round; one"
+                    + " warm-up round first, not counted): each round's tokens/s and each configuration's same-round"
+                    + " ratio to the first, with the median. Ratios measured this way hold on a machine whose speed"
+                    + " drifts, and no configuration gains from a JVM warmed by the ones before it. Default: 0 (off).")
+    int alternateRounds;
+
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the random models are written.")
     Path cacheDir;
 
@@ -104,6 +113,13 @@ final class BenchCommand implements Callable<Integer> {
             throw new InvalidInputException("--decode-tokens", "must be at least 3 (2 untimed steps, then the timed"
                     + " ones), got " + decodeTokens);
         }
+        if (alternateRounds < 0) {
+            throw new InvalidInputException("--alternate", "must be 0 or more rounds, got " + alternateRounds);
+        }
+        if (alternateRounds > 0 && configurationCount() < 2) {
+            throw new InvalidInputException("--alternate", "needs at least 2 configurations (--dtypes times --load;"
+                    + " Q8_0 is one, mapped), got " + configurationCount());
+        }
         if (!json) {
             out.printf("mod4j bench: %s shape, %d-token prompt, %d decode steps, %d threads%n", shape, promptTokens,
                     decodeTokens, Parallel.common().threads());
@@ -111,6 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                     "decode tok/s", "decode GB/s", "read GB/s", "of read", "weights GB", "peak RSS GB", "RSS bound GB");
         }
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<BenchConfiguration> configurations = new ArrayList<>();
         for (String dtypeName : dtypes) {
             DType dtype = DType.fromName(dtypeName).orElseThrow(() ->
                     new InvalidInputException("--dtypes", "unknown dtype '" + dtypeName + "'"));
@@ -124,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 String load = quantized ? "mmap" : asked;
                 LoadMode mode = load.equals("copy") ? LoadMode.COPY : LoadMode.MMAP;
+                configurations.add(new BenchConfiguration(dtype, load, dir, mode));
                 System.gc();
                 PeakResidentMemory.reset();
                 try (LlamaModel model = LlamaModel.load(ModelFiles.open(dir, null, mode),
@@ -167,6 +185,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        Map<String, Object> alternating = alternateRounds > 0 ? alternate(configurations, out) : null;
         if (json) {
             Map<String, Object> document = new LinkedHashMap<>();
             document.put("shape", shape);
@@ -175,6 +194,9 @@ final class BenchCommand implements Callable<Integer> {
             document.put("repeats", repeats);
             document.put("threads", Parallel.common().threads());
             document.put("runs", rows);
+            if (alternating != null) {
+                document.put("alternating", alternating);
+            }
             JsonOutput.print(out, document);
         }
         return 0;
@@ -198,6 +220,131 @@ final class BenchCommand implements Callable<Integer> {
 
     private static String gigabytes(OptionalLong bytes) {
         return bytes.isPresent() ? String.format("%.2f", bytes.getAsLong() / 1e9) : "-";
+    }
+
+    /** The table's rows: each dtype with each load mode, Q8_0 once (it maps its checkpoint whatever --load says). */
+    private int configurationCount() {
+        int count = 0;
+        for (String dtype : dtypes) {
+            boolean quantized = dtype.equalsIgnoreCase("Q8_0");
+            for (String load : loads) {
+                if (!(quantized && load.equals("copy") && loads.contains("mmap"))) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /** A dtype and load mode of the table, and the checkpoint it loads. */
+    private record BenchConfiguration(DType dtype, String load, Path dir, LoadMode mode) {
+        String label() {
+            return dtype + " " + load;
+        }
+    }
+
+    /**
+     * {@code --alternate}: every configuration loaded at once, decoded in turn {@link #alternateRounds} times (ABBA
+     * order), so that each round's ratio compares speeds measured within seconds of each other.
+     */
+    private Map<String, Object> alternate(List<BenchConfiguration> configurations, PrintWriter out) {
+        int n = configurations.size();
+        List<LlamaModel> models = new ArrayList<>();
+        double[][] tokensPerSecond = new double[alternateRounds][n];
+        try {
+            List<Session> sessions = new ArrayList<>();
+            for (BenchConfiguration c : configurations) {
+                LlamaModel model = LlamaModel.load(ModelFiles.open(c.dir(), null, c.mode()),
+                        CpuBackend.quantizing(c.dtype() == DType.Q8_0 ? DType.Q8_0 : null));
+                models.add(model);
+                sessions.add(model.newSession(promptTokens + decodeTokens + 1));
+            }
+            int vocab = models.getFirst().config().vocabSize();
+            for (Session session : sessions) {
+                decodeRate(session, vocab); // a warm-up round, not counted: the JIT compiles every kernel first
+            }
+            if (!json) {
+                out.printf("alternating decode, %d rounds (tokens/s; ratio to %s in the same round):%n",
+                        alternateRounds, configurations.getFirst().label());
+            }
+            for (int round = 0; round < alternateRounds; round++) {
+                for (int k = 0; k < n; k++) {
+                    int i = round % 2 == 0 ? k : n - 1 - k;
+                    tokensPerSecond[round][i] = decodeRate(sessions.get(i), vocab);
+                }
+                if (!json) {
+                    StringBuilder line = new StringBuilder(String.format("round %d:", round + 1));
+                    for (int i = 0; i < n; i++) {
+                        line.append(String.format("  %s %.2f", configurations.get(i).label(),
+                                tokensPerSecond[round][i]));
+                        if (i > 0) {
+                            line.append(String.format(" (%.2f×)", tokensPerSecond[round][i]
+                                    / tokensPerSecond[round][0]));
+                        }
+                    }
+                    out.println(line);
+                    out.flush();
+                }
+            }
+        } finally {
+            for (LlamaModel model : models) {
+                model.close();
+            }
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        List<Object> labels = new ArrayList<>();
+        for (BenchConfiguration c : configurations) {
+            labels.add(Map.of("dtype", c.dtype().name(), "load", c.load()));
+        }
+        result.put("configurations", labels);
+        List<Object> rounds = new ArrayList<>();
+        for (double[] round : tokensPerSecond) {
+            List<Double> values = new ArrayList<>();
+            for (double v : round) {
+                values.add(v);
+            }
+            rounds.add(values);
+        }
+        result.put("decode_tokens_per_s", rounds);
+        List<Double> medians = new ArrayList<>();
+        StringBuilder summary = new StringBuilder("median same-round ratio to " + configurations.getFirst().label()
+                + ":");
+        for (int i = 0; i < n; i++) {
+            double[] ratios = new double[alternateRounds];
+            for (int round = 0; round < alternateRounds; round++) {
+                ratios[round] = tokensPerSecond[round][i] / tokensPerSecond[round][0];
+            }
+            Arrays.sort(ratios);
+            double median = alternateRounds % 2 == 1 ? ratios[alternateRounds / 2]
+                    : (ratios[alternateRounds / 2 - 1] + ratios[alternateRounds / 2]) / 2;
+            medians.add(median);
+            if (i > 0) {
+                summary.append(String.format("  %s %.2f× (%.2f–%.2f)", configurations.get(i).label(), median,
+                        ratios[0], ratios[alternateRounds - 1]));
+            }
+        }
+        result.put("median_ratio_to_first", medians);
+        if (!json) {
+            out.println(summary);
+            out.flush();
+        }
+        return result;
+    }
+
+    /** Decode tokens/s after the prompt, from a fresh context: 2 untimed steps, then the timed ones. */
+    private double decodeRate(Session session, int vocab) {
+        int[] prompt = new SplittableRandom(5).ints(promptTokens, 3, vocab).toArray();
+        session.reset();
+        session.prefill(prompt, null);
+        int token = 7;
+        for (int i = 0; i < 2; i++) {
+            session.decode(token);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < decodeTokens - 2; i++) {
+            session.decode(token);
+        }
+        return (decodeTokens - 2) / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** {prefill tokens/s, decode tokens/s}. */

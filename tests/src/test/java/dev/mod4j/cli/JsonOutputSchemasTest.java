@@ -79,6 +79,38 @@ class JsonOutputSchemasTest {
         assertEquals("Q8_0", bench.get("runs").get(0).get("dtype").asText());
     }
 
+    /** {@code bench --alternate}: each round's decode speeds and the same-round ratios, one per configuration. */
+    @Test
+    void benchAlternateJsonHasEveryRoundAndRatio() throws Exception {
+        CliRun run = CliRun.of("bench", "--shape", "tiny", "--dtypes", "BF16,Q8_0", "--load", "copy",
+                "--prompt-tokens", "8", "--decode-tokens", "4", "--repeats", "1", "--alternate", "3", "--cache-dir",
+                tmp.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode bench = JSON.readTree(run.out());
+        JsonSchemas.assertValid("bench", bench);
+        assertSnakeCase(bench);
+        JsonNode alternating = bench.get("alternating");
+        assertEquals(2, alternating.get("configurations").size(), alternating.toString());
+        assertEquals("Q8_0", alternating.get("configurations").get(1).get("dtype").asText());
+        assertEquals(3, alternating.get("decode_tokens_per_s").size());
+        double[] ratios = new double[3];
+        for (int round = 0; round < 3; round++) {
+            JsonNode speeds = alternating.get("decode_tokens_per_s").get(round);
+            assertEquals(2, speeds.size());
+            assertTrue(speeds.get(0).asDouble() > 0 && speeds.get(1).asDouble() > 0, speeds.toString());
+            ratios[round] = speeds.get(1).asDouble() / speeds.get(0).asDouble();
+        }
+        java.util.Arrays.sort(ratios);
+        assertEquals(1.0, alternating.get("median_ratio_to_first").get(0).asDouble());
+        assertEquals(ratios[1], alternating.get("median_ratio_to_first").get(1).asDouble(), 1e-12);
+
+        CliRun one = CliRun.of("bench", "--shape", "tiny", "--dtypes", "Q8_0", "--load", "mmap,copy",
+                "--alternate", "2", "--cache-dir", tmp.toString());
+        assertEquals(2, one.exitCode(), one.err());
+        assertEquals("mod4j: --alternate: needs at least 2 configurations (--dtypes times --load; Q8_0 is one,"
+                + " mapped), got 1", one.err().strip());
+    }
+
     @Test
     void benchSchedulesJsonValidatesOnTheTinyShape() throws Exception {
         CliRun run = CliRun.of("bench-schedules", "--shape", "tiny", "--layers", "4", "--image-tokens", "16",
