@@ -336,8 +336,21 @@ final class DotProductKernels {
             FloatVector w0 = FloatVector.fromMemorySegment(F, w, row0 + 4L * c, LE);
             s0 = w0.fma(v, s0);
         }
-        s0.intoArray(lanes, 0 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t0;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * w.get(F32_LE, row0 + 4L * c);
@@ -365,14 +378,42 @@ final class DotProductKernels {
             FloatVector w3 = FloatVector.fromMemorySegment(F, w, row3 + a, LE);
             s3 = w3.fma(v, s3);
         }
-        s0.intoArray(lanes, 0 * VL);
-        s1.intoArray(lanes, 1 * VL);
-        s2.intoArray(lanes, 2 * VL);
-        s3.intoArray(lanes, 3 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
-        float t1 = LaneSums.sum(lanes, 1 * VL);
-        float t2 = LaneSums.sum(lanes, 2 * VL);
-        float t3 = LaneSums.sum(lanes, 3 * VL);
+        float t0, t1, t2, t3;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_8));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_8));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_4));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_4));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_2));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_2));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_1));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_1));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+            t1 = s1.lane(0);
+            t2 = s2.lane(0);
+            t3 = s3.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            s1.intoArray(lanes, 1 * VL);
+            s2.intoArray(lanes, 2 * VL);
+            s3.intoArray(lanes, 3 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+            t1 = LaneSums.sum(lanes, 1 * VL);
+            t2 = LaneSums.sum(lanes, 2 * VL);
+            t3 = LaneSums.sum(lanes, 3 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * w.get(F32_LE, row0 + 4L * c);
@@ -394,8 +435,21 @@ final class DotProductKernels {
             s0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s0);
             s0 = p0.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s0);
         }
-        s0.intoArray(lanes, 0 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t0;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
@@ -428,14 +482,42 @@ final class DotProductKernels {
             s3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, s3);
             s3 = p3.and(HIGH_HALF).reinterpretAsFloats().fma(odd, s3);
         }
-        s0.intoArray(lanes, 0 * VL);
-        s1.intoArray(lanes, 1 * VL);
-        s2.intoArray(lanes, 2 * VL);
-        s3.intoArray(lanes, 3 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
-        float t1 = LaneSums.sum(lanes, 1 * VL);
-        float t2 = LaneSums.sum(lanes, 2 * VL);
-        float t3 = LaneSums.sum(lanes, 3 * VL);
+        float t0, t1, t2, t3;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_8));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_8));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_4));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_4));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_2));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_2));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_1));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_1));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+            t1 = s1.lane(0);
+            t2 = s2.lane(0);
+            t3 = s3.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            s1.intoArray(lanes, 1 * VL);
+            s2.intoArray(lanes, 2 * VL);
+            s3.intoArray(lanes, 3 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+            t1 = LaneSums.sum(lanes, 1 * VL);
+            t2 = LaneSums.sum(lanes, 2 * VL);
+            t3 = LaneSums.sum(lanes, 3 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * WeightVectors.bf16(w.get(U16_LE, row0 + 2L * c));
@@ -473,8 +555,21 @@ final class DotProductKernels {
                     .or(ho0.and(SIGN_BIT)).reinterpretAsFloats();
             s0 = wo0.fma(odd, s0);
         }
-        s0.intoArray(lanes, 0 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
+        float t0;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));
@@ -571,14 +666,42 @@ final class DotProductKernels {
                     .or(ho3.and(SIGN_BIT)).reinterpretAsFloats();
             s3 = wo3.fma(odd, s3);
         }
-        s0.intoArray(lanes, 0 * VL);
-        s1.intoArray(lanes, 1 * VL);
-        s2.intoArray(lanes, 2 * VL);
-        s3.intoArray(lanes, 3 * VL);
-        float t0 = LaneSums.sum(lanes, 0 * VL);
-        float t1 = LaneSums.sum(lanes, 1 * VL);
-        float t2 = LaneSums.sum(lanes, 2 * VL);
-        float t3 = LaneSums.sum(lanes, 3 * VL);
+        float t0, t1, t2, t3;
+        if (LaneSums.IN_REGISTERS) {
+            if (VL >= 16) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_8));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_8));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_8));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_8));
+            }
+            if (VL >= 8) {
+                s0 = s0.add(s0.rearrange(LaneSums.FOLD_4));
+                s1 = s1.add(s1.rearrange(LaneSums.FOLD_4));
+                s2 = s2.add(s2.rearrange(LaneSums.FOLD_4));
+                s3 = s3.add(s3.rearrange(LaneSums.FOLD_4));
+            }
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_2));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_2));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_2));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_2));
+            s0 = s0.add(s0.rearrange(LaneSums.FOLD_1));
+            s1 = s1.add(s1.rearrange(LaneSums.FOLD_1));
+            s2 = s2.add(s2.rearrange(LaneSums.FOLD_1));
+            s3 = s3.add(s3.rearrange(LaneSums.FOLD_1));
+            t0 = s0.lane(0);
+            t1 = s1.lane(0);
+            t2 = s2.lane(0);
+            t3 = s3.lane(0);
+        } else {
+            s0.intoArray(lanes, 0 * VL);
+            s1.intoArray(lanes, 1 * VL);
+            s2.intoArray(lanes, 2 * VL);
+            s3.intoArray(lanes, 3 * VL);
+            t0 = LaneSums.sum(lanes, 0 * VL);
+            t1 = LaneSums.sum(lanes, 1 * VL);
+            t2 = LaneSums.sum(lanes, 2 * VL);
+            t3 = LaneSums.sum(lanes, 3 * VL);
+        }
         for (; c < k; c++) {
             float v = x[xOff + c];
             t0 += v * Float.float16ToFloat(w.get(U16_LE, row0 + 2L * c));

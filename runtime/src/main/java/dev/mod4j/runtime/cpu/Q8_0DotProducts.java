@@ -190,13 +190,48 @@ final class Q8_0DotProducts {
             a2 = b2.fma(FloatVector.broadcast(F, Float.float16ToFloat(d.lane(2))), a2);
             a3 = b3.fma(FloatVector.broadcast(F, Float.float16ToFloat(d.lane(3))), a3);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, VL);
-        a2.intoArray(lanes, 2 * VL);
-        a3.intoArray(lanes, 3 * VL);
-        for (int j = 0; j < ROWS; j++) {
-            float sum = LaneSums.sum(lanes, j * VL);
-            out[at + j] = accumulate ? out[at + j] + sum : sum;
+        if (!LaneSums.IN_REGISTERS) {
+            a0.intoArray(lanes, 0);
+            a1.intoArray(lanes, VL);
+            a2.intoArray(lanes, 2 * VL);
+            a3.intoArray(lanes, 3 * VL);
+            for (int j = 0; j < ROWS; j++) {
+                float sum = LaneSums.sum(lanes, j * VL);
+                out[at + j] = accumulate ? out[at + j] + sum : sum;
+            }
+            return;
+        }
+        // LaneSums' order in registers (see there).
+        if (VL >= 16) {
+            a0 = a0.add(a0.rearrange(LaneSums.FOLD_8));
+            a1 = a1.add(a1.rearrange(LaneSums.FOLD_8));
+            a2 = a2.add(a2.rearrange(LaneSums.FOLD_8));
+            a3 = a3.add(a3.rearrange(LaneSums.FOLD_8));
+        }
+        if (VL >= 8) {
+            a0 = a0.add(a0.rearrange(LaneSums.FOLD_4));
+            a1 = a1.add(a1.rearrange(LaneSums.FOLD_4));
+            a2 = a2.add(a2.rearrange(LaneSums.FOLD_4));
+            a3 = a3.add(a3.rearrange(LaneSums.FOLD_4));
+        }
+        a0 = a0.add(a0.rearrange(LaneSums.FOLD_2));
+        a1 = a1.add(a1.rearrange(LaneSums.FOLD_2));
+        a2 = a2.add(a2.rearrange(LaneSums.FOLD_2));
+        a3 = a3.add(a3.rearrange(LaneSums.FOLD_2));
+        a0 = a0.add(a0.rearrange(LaneSums.FOLD_1));
+        a1 = a1.add(a1.rearrange(LaneSums.FOLD_1));
+        a2 = a2.add(a2.rearrange(LaneSums.FOLD_1));
+        a3 = a3.add(a3.rearrange(LaneSums.FOLD_1));
+        if (accumulate) {
+            out[at] += a0.lane(0);
+            out[at + 1] += a1.lane(0);
+            out[at + 2] += a2.lane(0);
+            out[at + 3] += a3.lane(0);
+        } else {
+            out[at] = a0.lane(0);
+            out[at + 1] = a1.lane(0);
+            out[at + 2] = a2.lane(0);
+            out[at + 3] = a3.lane(0);
         }
     }
 

@@ -193,12 +193,37 @@ public final class DotProductKernelsGenerator {
             k.append(dtype.row(j, one ? "row0 + " + dtype.bytes + "L * c" : "row" + j + " + a"));
         }
         k.append("        }\n");
+        // LaneSums' order, in registers where the shuffles cover the vector length (see LaneSums).
+        k.append("        float ");
         for (int j = 0; j < outputs; j++) {
-            k.append("        s").append(j).append(".intoArray(lanes, ").append(j).append(" * VL);\n");
+            k.append(j > 0 ? ", t" : "t").append(j);
+        }
+        k.append(";\n");
+        k.append("        if (LaneSums.IN_REGISTERS) {\n");
+        for (String[] step : new String[][]{{"VL >= 16", "8"}, {"VL >= 8", "4"}, {null, "2"}, {null, "1"}}) {
+            String indent = step[0] != null ? "                " : "            ";
+            if (step[0] != null) {
+                k.append("            if (").append(step[0]).append(") {\n");
+            }
+            for (int j = 0; j < outputs; j++) {
+                k.append(indent).append("s").append(j).append(" = s").append(j).append(".add(s").append(j)
+                        .append(".rearrange(LaneSums.FOLD_").append(step[1]).append("));\n");
+            }
+            if (step[0] != null) {
+                k.append("            }\n");
+            }
         }
         for (int j = 0; j < outputs; j++) {
-            k.append("        float t").append(j).append(" = LaneSums.sum(lanes, ").append(j).append(" * VL);\n");
+            k.append("            t").append(j).append(" = s").append(j).append(".lane(0);\n");
         }
+        k.append("        } else {\n");
+        for (int j = 0; j < outputs; j++) {
+            k.append("            s").append(j).append(".intoArray(lanes, ").append(j).append(" * VL);\n");
+        }
+        for (int j = 0; j < outputs; j++) {
+            k.append("            t").append(j).append(" = LaneSums.sum(lanes, ").append(j).append(" * VL);\n");
+        }
+        k.append("        }\n");
         k.append("        for (; c < k; c++) {\n");
         k.append("            float v = x[xOff + c];\n");
         for (int j = 0; j < outputs; j++) {
