@@ -40,6 +40,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prefill and decode tokens/s on a random model of a real shape (written once to the cache).")
 final class BenchCommand implements Callable<Integer> {
+    /** How long each row decodes untimed before its timed steps: C2 compiles the large vector kernels in seconds. */
+    private static final long WARM_UP_NANOS = 2_000_000_000L;
+
     @Spec
     CommandSpec spec;
 
@@ -361,14 +364,17 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         int token = 7;
-        // An untimed pass of as many decode steps first, then the prompt again: prefill does not run the decode
-        // kernels (one row at a time), and without this the JIT compiled them during the timed steps of the
-        // table's first row only, which then measured slower than the same JVM's later decodes.
-        for (int i = 0; i < decodeTokens; i++) {
-            session.decode(token);
-        }
-        session.reset();
-        session.prefill(prompt, null);
+        // Untimed passes of as many decode steps first (for at least WARM_UP_NANOS), then the prompt again: prefill
+        // does not run the decode kernels (one row at a time), and without this the JIT compiled them during the
+        // timed steps of the table's first row only, which then measured slower than the same JVM's later decodes.
+        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        do {
+            for (int i = 0; i < decodeTokens; i++) {
+                session.decode(token);
+            }
+            session.reset();
+            session.prefill(prompt, null);
+        } while (System.nanoTime() < warmUntil);
         for (int i = 0; i < 2; i++) {
             session.decode(token); // warm-up steps, not timed
         }
