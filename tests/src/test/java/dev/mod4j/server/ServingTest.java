@@ -92,19 +92,45 @@ class ServingTest {
 
     @Test
     void aFullQueueAnswers429WithRetryAfterAndTheNextRequestIsServed() throws Exception {
-        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withParallel(1, 0))) {
-            try (BufferedReader running = openStream(server, longStream(150))) {
+        try (ChatServer server = ServeFixture.start(ServeFixture.settings().withParallel(1, 0));
+             Socket stalled = new Socket()) {
+            // The running request must still be running when the next one arrives, however fast the model decodes
+            // (150 tokens of the tiny model take milliseconds): its client reads the first event and then nothing,
+            // through a small receive window, so the server's writes block and the session stays taken.
+            stalled.setReceiveBufferSize(1024);
+            URI uri = ServeFixture.uri(server, "/v1/chat/completions");
+            stalled.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+            byte[] body = longStream(150).toString().getBytes(StandardCharsets.UTF_8);
+            stalled.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
+                    + uri.getPort() + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().write(body);
+            stalled.getOutputStream().flush();
+            try (BufferedReader running = new BufferedReader(new InputStreamReader(stalled.getInputStream(),
+                    StandardCharsets.UTF_8), 64)) {
+                String line = running.readLine();
+                assertTrue(line != null && line.contains(" 200 "), line);
+                while ((line = running.readLine()) != null && !line.contains("data:")) {
+                    // headers, chunk sizes
+                }
+                assertTrue(line != null, "the stream ended before its first event");
+                assertEquals(1, metric(server, "mod4j_requests_running"), "the stalled stream holds the session");
                 ServeFixture.Response refused = post(server, "/v1/chat/completions", request("Hi", false, 3).toString());
                 assertEquals(429, refused.status(), refused.body());
                 long retryAfter = Long.parseLong(refused.raw().headers().firstValue("retry-after").orElseThrow());
                 assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
                 assertEquals("queue_full", refused.json().get("error").get("code").asText());
                 assertEquals("rate_limit_error", refused.json().get("error").get("type").asText());
-                String last = null;
-                for (String line = running.readLine(); line != null; line = running.readLine()) {
-                    last = line.isEmpty() ? last : line;
+                String done = null;
+                for (line = running.readLine(); line != null && done == null; line = running.readLine()) {
+                    done = line.replace(" ", "").equals("data:[DONE]") ? line : null;
                 }
-                assertEquals("data:[DONE]", last.replace(" ", ""));
+                assertTrue(done != null, "the stalled stream ends with [DONE] once read");
+            }
+            // [DONE] is written just before the session is given back: wait for that, not for the clock.
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (metric(server, "mod4j_requests_running") > 0 && System.nanoTime() < until) {
+                Thread.sleep(10);
             }
             assertEquals(200, post(server, "/v1/chat/completions", request("Hi", false, 3).toString()).status());
             assertEquals(1, metric(server, "mod4j_requests_total{outcome=\"http_429\"}"));
