@@ -61,24 +61,36 @@ class ServingTest {
      * drained for reuse, and a short generation then finishes as if the client were there.)
      */
     static void leaveAfterTheFirstEvent(ChatServer server, ObjectNode req) throws Exception {
-        URI uri = ServeFixture.uri(server, "/v1/chat/completions");
-        byte[] body = req.toString().getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-            socket.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
-                    + uri.getPort() + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().write(body);
-            socket.getOutputStream().flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.UTF_8));
-            String line = in.readLine();
-            assertTrue(line != null && line.contains(" 200 "), line);
-            while ((line = in.readLine()) != null && !line.contains("data:")) {
-                // headers, chunk sizes
-            }
-            assertTrue(line != null, "the stream ended before its first event");
+        try (Socket socket = new Socket()) {
+            postUntilFirstEvent(socket, server, req, 8192);
             socket.setSoLinger(true, 0); // close with a reset: the server's next write fails at once
         }
+    }
+
+    /**
+     * Connects {@code socket} (receive buffer {@code receiveBytes}), posts the chat request on it and reads the
+     * response up to its first event; returns the reader, positioned after that event.
+     */
+    static BufferedReader postUntilFirstEvent(Socket socket, ChatServer server, ObjectNode req, int receiveBytes)
+            throws Exception {
+        URI uri = ServeFixture.uri(server, "/v1/chat/completions");
+        socket.setReceiveBufferSize(receiveBytes);
+        socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+        byte[] body = req.toString().getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
+                + uri.getPort() + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8),
+                64);
+        String line = in.readLine();
+        assertTrue(line != null && line.contains(" 200 "), line);
+        while ((line = in.readLine()) != null && !line.contains("data:")) {
+            // headers, chunk sizes
+        }
+        assertTrue(line != null, "the stream ended before its first event");
+        return in;
     }
 
     static double metric(ChatServer server, String line) throws Exception {
@@ -97,23 +109,7 @@ class ServingTest {
             // The running request must still be running when the next one arrives, however fast the model decodes
             // (150 tokens of the tiny model take milliseconds): its client reads the first event and then nothing,
             // through a small receive window, so the server's writes block and the session stays taken.
-            stalled.setReceiveBufferSize(1024);
-            URI uri = ServeFixture.uri(server, "/v1/chat/completions");
-            stalled.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
-            byte[] body = longStream(150).toString().getBytes(StandardCharsets.UTF_8);
-            stalled.getOutputStream().write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
-                    + uri.getPort() + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            stalled.getOutputStream().write(body);
-            stalled.getOutputStream().flush();
-            try (BufferedReader running = new BufferedReader(new InputStreamReader(stalled.getInputStream(),
-                    StandardCharsets.UTF_8), 64)) {
-                String line = running.readLine();
-                assertTrue(line != null && line.contains(" 200 "), line);
-                while ((line = running.readLine()) != null && !line.contains("data:")) {
-                    // headers, chunk sizes
-                }
-                assertTrue(line != null, "the stream ended before its first event");
+            try (BufferedReader running = postUntilFirstEvent(stalled, server, longStream(150), 1024)) {
                 assertEquals(1, metric(server, "mod4j_requests_running"), "the stalled stream holds the session");
                 ServeFixture.Response refused = post(server, "/v1/chat/completions", request("Hi", false, 3).toString());
                 assertEquals(429, refused.status(), refused.body());
@@ -122,7 +118,7 @@ class ServingTest {
                 assertEquals("queue_full", refused.json().get("error").get("code").asText());
                 assertEquals("rate_limit_error", refused.json().get("error").get("type").asText());
                 String done = null;
-                for (line = running.readLine(); line != null && done == null; line = running.readLine()) {
+                for (String line = running.readLine(); line != null && done == null; line = running.readLine()) {
                     done = line.replace(" ", "").equals("data:[DONE]") ? line : null;
                 }
                 assertTrue(done != null, "the stalled stream ends with [DONE] once read");
