@@ -60,7 +60,8 @@ final class Q8_0DotProducts {
                 int o = outOffset + r * n;
                 int row = from;
                 if (w.interleaved()) {
-                    for (; row + ROWS <= to; row += ROWS) {
+                    // Whole groups only: an interleaved matrix has them, and each item starts at a multiple of 4.
+                    for (; row < to; row += ROWS) {
                         dot4Interleaved(out, o + row, in, x, w, row, accumulate, lanes);
                     }
                 }
@@ -75,9 +76,8 @@ final class Q8_0DotProducts {
     }
 
     /**
-     * out[at + j] (+)= W[row + j] · x for j < 4. In an interleaved matrix the 4 rows are a group: their blocks follow
-     * one another (a block's values {@link #valueStep} bytes after the previous one's, the 4 rows' 32 bytes apart),
-     * as do their scales, so the loop reads two sequential streams; in a row-major one it reads eight.
+     * out[at + j] (+)= W[row + j] · x for j < 4 of a row-major matrix (8 streams: each row's values and scales);
+     * interleaved groups have {@link #dot4Interleaved}.
      *
      * <p>The loop calls no method of this class ({@link #values} and {@link #scale} are written out): C2 stops
      * inlining ordinary methods once a compilation reaches its node budget ({@code NodeCountInliningCutoff}), and
@@ -89,8 +89,6 @@ final class Q8_0DotProducts {
                              float[] lanes) {
         MemorySegment data = w.data();
         int k = w.inFeatures();
-        long valueStep = valueStep(w);
-        long scaleStep = scaleStep(w);
         long q0 = w.offset(row, 0);
         long q1 = w.offset(row + 1, 0);
         long q2 = w.offset(row + 2, 0);
@@ -103,8 +101,8 @@ final class Q8_0DotProducts {
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        for (int c = 0; c < k; c += BLOCK, q0 += valueStep, q1 += valueStep, q2 += valueStep, q3 += valueStep,
-                s0 += scaleStep, s1 += scaleStep, s2 += scaleStep, s3 += scaleStep) {
+        for (int c = 0; c < k; c += BLOCK, q0 += BLOCK, q1 += BLOCK, q2 += BLOCK, q3 += BLOCK,
+                s0 += Short.BYTES, s1 += Short.BYTES, s2 += Short.BYTES, s3 += Short.BYTES) {
             // A block's first products start its sums (a product, as an FMA onto zero would give, one op fewer).
             FloatVector xv = FloatVector.fromArray(F, x, xAt + c);
             FloatVector b0 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, data, q0, LE)
@@ -235,17 +233,15 @@ final class Q8_0DotProducts {
         }
     }
 
-    /** out[at] (+)= W[row] · x, with {@link #dot4}'s arithmetic. */
+    /** out[at] (+)= W[row] · x of a row-major matrix, with {@link #dot4}'s arithmetic. */
     private static void dot1(float[] out, int at, float[] x, int xAt, WeightMatrix w, int row, boolean accumulate,
                              float[] lanes) {
         MemorySegment data = w.data();
         int k = w.inFeatures();
-        long valueStep = valueStep(w);
-        long scaleStep = scaleStep(w);
         long q = w.offset(row, 0);
         long s = w.scaleOffset(row, 0);
         FloatVector a = FloatVector.zero(F);
-        for (int c = 0; c < k; c += BLOCK, q += valueStep, s += scaleStep) {
+        for (int c = 0; c < k; c += BLOCK, q += BLOCK, s += Short.BYTES) {
             FloatVector b = values(data, q).mul(FloatVector.fromArray(F, x, xAt + c));
             for (int v = VL; v < BLOCK; v += VL) {
                 b = values(data, q + v).fma(FloatVector.fromArray(F, x, xAt + c + v), b);
@@ -255,16 +251,6 @@ final class Q8_0DotProducts {
         a.intoArray(lanes, 0);
         float sum = LaneSums.sum(lanes, 0);
         out[at] = accumulate ? out[at] + sum : sum;
-    }
-
-    /** Bytes from one block's values of a row to its next block's. */
-    private static long valueStep(WeightMatrix w) {
-        return w.interleaved() ? (long) WeightMatrix.GROUP_ROWS * BLOCK : BLOCK;
-    }
-
-    /** Bytes from one block's scale of a row to its next block's. */
-    private static long scaleStep(WeightMatrix w) {
-        return w.interleaved() ? (long) WeightMatrix.GROUP_ROWS * Short.BYTES : Short.BYTES;
     }
 
     /** VL int8 values at {@code offset}, as floats. */
